@@ -1,0 +1,1 @@
+"""What every Klimaby service uses: settings, database, events, Kafka, outbox, auth, problems."""

@@ -1,0 +1,120 @@
+"""Database lifecycle: one async engine per service, one transaction per request or message.
+
+Services call ``flush()`` at most; commits happen in exactly one place, the ``transaction``
+context manager (used by the request dependency and by the consumers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+
+def service_base(name: str) -> type[SQLModel]:
+    """A SQLModel base with its own metadata, so each service migrates only its own tables."""
+    base: type[SQLModel] = type(f"{name.title()}Model", (SQLModel,), {}, registry=registry())
+    return base
+
+
+class Database:
+    """The engine and session factory of one service; created in the lifespan, disposed after."""
+
+    def __init__(self, url: str, schema: str | None = None, echo: bool = False) -> None:
+        self.url = url
+        self.schema = schema
+        connect_args: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            connect_args["timeout"] = 30
+        elif url.startswith("postgresql"):
+            if schema:
+                connect_args["server_settings"] = {"search_path": schema}
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(
+            url, echo=echo, connect_args=connect_args, **kwargs
+        )
+        if url.startswith("sqlite"):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back on any exception."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the API read while the consumer writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: the request's single transaction."""
+    db: Database = request.app.state.db
+    async with db.transaction() as session:
+        yield session
+
+
+async def insert_ignoring_conflicts(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    returning: Iterable[str] = (),
+) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns the rows inserted.
+
+    This is how a consumer learns which of a batch's keys are new: the database, not a cache,
+    decides, so concurrent replicas and replays cannot count a key twice.
+    """
+    if not rows:
+        return []
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    columns = [table.c[name] for name in returning]
+    if columns:
+        stmt = stmt.returning(*columns)
+        result = await session.execute(stmt, list(rows))
+        return list(result.all())
+    await session.execute(stmt, list(rows))
+    return []

@@ -1,0 +1,102 @@
+"""The topic catalogue: every topic, who writes it, its key, and the event types it carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.events.payloads import (
+    CityRegistered,
+    EmissionsAccounted,
+    EventPayload,
+    MouDrafted,
+    MouSigned,
+    PartnerRegistered,
+    ReadingAccepted,
+    ReadingRejected,
+)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    event_type: str
+    payload: type[EventPayload]
+    summary: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    producer: str
+    key: str
+    description: str
+    events: tuple[EventSpec, ...] = field(default_factory=tuple)
+
+
+def _spec(payload: type[EventPayload], summary: str) -> EventSpec:
+    return EventSpec(event_type=payload.event_type, payload=payload, summary=summary)
+
+
+SENSORS_READINGS = "sensors.readings.v1"
+SENSORS_READINGS_REJECTED = "sensors.readings.rejected.v1"
+INVENTORY_EVENTS = "inventory.events.v1"
+CONTRACTS_EVENTS = "contracts.events.v1"
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        SENSORS_READINGS,
+        producer="sensors",
+        key="sensor id",
+        description="Every accepted reading, once acknowledged by the broker.",
+        events=(_spec(ReadingAccepted, "A validated reading from a city's gateway."),),
+    ),
+    Topic(
+        SENSORS_READINGS_REJECTED,
+        producer="sensors",
+        key="gateway id",
+        description="Readings refused at ingestion, with the field and reason, for audit.",
+        events=(_spec(ReadingRejected, "A reading refused with its reason."),),
+    ),
+    Topic(
+        INVENTORY_EVENTS,
+        producer="inventory",
+        key="city slug",
+        description="Cities and the live accounting of emissions.",
+        events=(
+            _spec(CityRegistered, "A city joined the platform."),
+            _spec(EmissionsAccounted, "A batch of readings was accounted for a city."),
+        ),
+    ),
+    Topic(
+        CONTRACTS_EVENTS,
+        producer="contracts",
+        key="city slug",
+        description="Partners, MoUs and Climate City Contracts.",
+        events=(
+            _spec(PartnerRegistered, "A partner was registered by a city."),
+            _spec(MouDrafted, "An MoU with a partner was drafted."),
+            _spec(MouSigned, "An MoU was signed."),
+        ),
+    ),
+)
+
+CATALOGUE: dict[str, EventSpec] = {
+    spec.event_type: spec for topic in TOPICS for spec in topic.events
+}
+TOPIC_OF_EVENT: dict[str, str] = {
+    spec.event_type: topic.name for topic in TOPICS for spec in topic.events
+}
+
+
+class UnknownEventType(KeyError):
+    pass
+
+
+def event_spec(event_type: str) -> EventSpec:
+    try:
+        return CATALOGUE[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None
+
+
+def topic_for(payload: EventPayload | type[EventPayload]) -> str:
+    return TOPIC_OF_EVENT[payload.event_type]

@@ -1,0 +1,146 @@
+"""Typed payloads, one class per event type. The ``data`` of a CloudEvent is one of these.
+
+Quantities of CO2e travel as whole milligrams (``co2e_mg``) so that sums are exact in every
+consumer, whatever order it adds them in; ``tco2e`` fields beside them are for readers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SensorKind = Literal["energy_meter", "traffic_counter"]
+EnergyCarrier = Literal[
+    "electricity", "district_heating", "diesel", "petrol", "heating_oil", "natural_gas"
+]
+VehicleClass = Literal["car", "van", "bus"]
+BiddingZone = Literal["NO1", "NO2", "NO3", "NO4", "NO5"]
+Scope = Literal[1, 2, 3]
+HelixType = Literal["public", "business", "academia", "civil_society"]
+
+
+class EventPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event_type: ClassVar[str]
+
+
+# --- sensors.readings.v1 / sensors.readings.rejected.v1 ------------------------------------
+
+
+class AccountingParameters(BaseModel):
+    """What the inventory needs to turn a reading into emissions (from the sensor's registry)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    energy_carrier: EnergyCarrier | None = None
+    bidding_zone: BiddingZone | None = None
+    road_segment_km: float | None = Field(None, gt=0)
+    vehicle_class: VehicleClass | None = None
+
+
+class ReadingAccepted(EventPayload):
+    """A validated reading, published once the gateway's batch is accepted."""
+
+    event_type: ClassVar[str] = "no.klimaby.reading.accepted"
+
+    reading_id: uuid.UUID = Field(description="Deterministic: the inventory's accounting key")
+    sensor_id: str
+    gateway_id: str
+    city: str
+    kind: SensorKind
+    quantity: Literal["energy", "vehicle_count", "fuel_volume"]
+    value: float = Field(ge=0)
+    unit: str = Field(description="The sensor's canonical unit: kWh, {vehicle} or L")
+    time: AwareDatetime = Field(description="Observation time, or the start of the interval")
+    interval_end: AwareDatetime | None = None
+    gpc_reference: str
+    accounting: AccountingParameters
+    received_at: AwareDatetime
+
+
+class ReadingRejected(EventPayload):
+    """A reading the sensors service refused, kept for audit."""
+
+    event_type: ClassVar[str] = "no.klimaby.reading.rejected"
+
+    gateway_id: str
+    city: str
+    index: int = Field(ge=0, description="Position of the item in its batch")
+    sensor_id: str | None = None
+    field: str = Field(description="JSON pointer of the offending field within the item")
+    reason: str
+    item: dict[str, object]
+    received_at: AwareDatetime
+
+
+# --- inventory.events.v1 ------------------------------------------------------------------
+
+
+class CityRegistered(EventPayload):
+    event_type: ClassVar[str] = "no.klimaby.city.registered"
+
+    city: str = Field(description="Slug, e.g. oslo")
+    name: str
+    country: str = "NO"
+    bidding_zone: BiddingZone | None = None
+    mission_city: bool = False
+
+
+class AccountedCell(BaseModel):
+    """Emissions added to one GPC cell by one accounted batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpc_reference: str
+    scope: Scope
+    readings: int = Field(ge=0)
+    co2e_mg: int
+
+
+class EmissionsAccounted(EventPayload):
+    """Aggregated result of one consumed batch for one city (not one event per reading)."""
+
+    event_type: ClassVar[str] = "no.klimaby.emissions.accounted"
+
+    city: str
+    readings_accounted: int = Field(ge=0)
+    co2e_mg: int = Field(description="CO2e added by this batch, in milligrams")
+    tco2e: float = Field(description="The same amount in tonnes CO2e")
+    cells: list[AccountedCell]
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+
+
+# --- contracts.events.v1 ------------------------------------------------------------------
+
+
+class PartnerRegistered(EventPayload):
+    event_type: ClassVar[str] = "no.klimaby.partner.registered"
+
+    partner_id: uuid.UUID
+    city: str
+    name: str
+    organisation_number: str | None = None
+    helix: HelixType
+
+
+class MouDrafted(EventPayload):
+    event_type: ClassVar[str] = "no.klimaby.mou.drafted"
+
+    mou_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    title: str
+
+
+class MouSigned(EventPayload):
+    event_type: ClassVar[str] = "no.klimaby.mou.signed"
+
+    mou_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    signed_on: date
+    signatory: str

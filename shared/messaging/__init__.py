@@ -1,0 +1,1 @@
+"""Kafka clients, the transactional outbox and the idempotent consumer."""

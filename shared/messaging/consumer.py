@@ -1,0 +1,313 @@
+"""Idempotent consumer: a batch's effects and the partition's next offset commit together.
+
+Kafka's own committed offsets are not used for correctness: on assignment the consumer seeks to
+the offset stored in the service's database, so a restart or a rebalance resumes exactly where
+the last committed transaction ended. Records below the stored offset are skipped (a stale
+fetch after a rebalance); on PostgreSQL the offset row is locked for the transaction, so two
+replicas can never apply the same records. Events re-published by an outbox (same event id,
+new offset) are skipped through the ``processed_events`` inbox unless the handler keys its
+effects itself (the readings consumer keys them by reading id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from prometheus_client import Counter, Gauge
+from pydantic import ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database, insert_ignoring_conflicts
+from shared.events.catalogue import UnknownEventType
+from shared.events.envelope import CloudEvent, decode_event
+from shared.events.payloads import EventPayload
+from shared.messaging.tables import MessagingTables
+
+log = logging.getLogger(__name__)
+
+CONSUMED = Counter(
+    "klimaby_consumer_events_total", "Events applied by a consumer group", ["group", "topic"]
+)
+SKIPPED = Counter(
+    "klimaby_consumer_skipped_total",
+    "Records skipped: already applied, or not a valid event",
+    ["group", "topic", "reason"],
+)
+LAG = Gauge("klimaby_consumer_lag", "Records behind the partition's end", ["group", "topic"])
+
+
+@dataclass(frozen=True)
+class ConsumedEvent:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    envelope: CloudEvent
+    payload: EventPayload
+
+
+Handler = Callable[[AsyncSession, Sequence[ConsumedEvent]], Awaitable[None]]
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        tables: MessagingTables,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler,
+        dedupe_by_event_id: bool = True,
+        max_records: int = 2000,
+        session_timeout_ms: int = 10_000,
+    ) -> None:
+        self.db = db
+        self.tables = tables
+        self.bootstrap_servers = bootstrap_servers
+        self.group_id = group_id
+        self.topics = list(topics)
+        self.handler = handler
+        self.dedupe_by_event_id = dedupe_by_event_id
+        self.max_records = max_records
+        self.session_timeout_ms = session_timeout_ms
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.assigned: set[TopicPartition] = set()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group_id}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.bootstrap_servers,
+                group_id=self.group_id,
+                client_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                session_timeout_ms=self.session_timeout_ms,
+                heartbeat_interval_ms=max(self.session_timeout_ms // 5, 500),
+                max_poll_records=self.max_records,
+                fetch_max_bytes=16 * 1024 * 1024,
+                max_partition_fetch_bytes=8 * 1024 * 1024,
+            )
+            self._consumer = consumer
+            try:
+                consumer.subscribe(self.topics, listener=_SeekToStoredOffsets(self))
+                await consumer.start()
+                await self._poll(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer crashed; restarting", extra={"group": self.group_id})
+                await asyncio.sleep(1.0)
+            finally:
+                try:
+                    await consumer.stop()
+                except Exception:
+                    log.debug("consumer stop failed", exc_info=True)
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
+            for tp, records in batches.items():
+                await self._apply_with_retry(consumer, tp, records)
+            await self._report_lag(consumer)
+
+    async def _apply_with_retry(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
+    ) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self.apply(tp, records)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The transaction rolled back: nothing of this batch is applied. Retry the same
+                # records (the DB may be restarting); the offset filter keeps it exact.
+                log.exception(
+                    "applying a batch failed; retrying",
+                    extra={"group": self.group_id, "topic": tp.topic, "partition": tp.partition},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                if tp not in consumer.assignment():
+                    return
+
+    # --- the exactly-once step -------------------------------------------------------------
+
+    async def apply(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> int:
+        """Apply ``records`` of one partition in one transaction; returns how many were new."""
+        offsets = self.tables.consumer_offsets
+        async with self.db.transaction() as session:
+            query = select(offsets.c.next_offset).where(
+                offsets.c.group_id == self.group_id,
+                offsets.c.topic == tp.topic,
+                offsets.c.partition == tp.partition,
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update()
+            stored: int | None = await session.scalar(query)
+            fresh = [r for r in records if stored is None or r.offset >= stored]
+            if len(fresh) < len(records):
+                SKIPPED.labels(self.group_id, tp.topic, "below_stored_offset").inc(
+                    len(records) - len(fresh)
+                )
+            if not fresh:
+                return 0
+            events = self._decode(fresh)
+            if self.dedupe_by_event_id and events:
+                events = await self._first_time_only(session, events)
+            if events:
+                await self.handler(session, events)
+            next_offset = fresh[-1].offset + 1
+            now = datetime.now(UTC)
+            if stored is None:
+                # A concurrent first insert fails on the primary key and rolls this batch back.
+                await session.execute(
+                    insert(offsets).values(
+                        group_id=self.group_id,
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        next_offset=next_offset,
+                        updated_at=now,
+                    )
+                )
+            else:
+                await session.execute(
+                    update(offsets)
+                    .where(
+                        offsets.c.group_id == self.group_id,
+                        offsets.c.topic == tp.topic,
+                        offsets.c.partition == tp.partition,
+                    )
+                    .values(next_offset=next_offset, updated_at=now)
+                )
+        CONSUMED.labels(self.group_id, tp.topic).inc(len(events))
+        return len(events)
+
+    def _decode(self, records: Sequence[ConsumerRecord]) -> list[ConsumedEvent]:
+        events: list[ConsumedEvent] = []
+        for record in records:
+            try:
+                envelope = decode_event(record.value)
+                payload = envelope.payload()
+            except UnknownEventType:
+                SKIPPED.labels(self.group_id, record.topic, "unknown_type").inc()
+                continue
+            except (ValidationError, ValueError, TypeError):
+                # A record we can never apply must not block its partition: log it and move on.
+                SKIPPED.labels(self.group_id, record.topic, "invalid").inc()
+                log.warning(
+                    "skipping an invalid record",
+                    extra={
+                        "topic": record.topic,
+                        "partition": record.partition,
+                        "offset": record.offset,
+                    },
+                )
+                continue
+            key = record.key.decode() if record.key else None
+            events.append(
+                ConsumedEvent(record.topic, record.partition, record.offset, key, envelope, payload)
+            )
+        return events
+
+    async def _first_time_only(
+        self, session: AsyncSession, events: list[ConsumedEvent]
+    ) -> list[ConsumedEvent]:
+        now = datetime.now(UTC)
+        unique: dict[str, ConsumedEvent] = {}
+        for e in events:
+            unique.setdefault(e.envelope.id, e)
+        inserted = await insert_ignoring_conflicts(
+            session,
+            self.tables.processed_events,
+            [
+                {"group_id": self.group_id, "event_id": event_id, "processed_at": now}
+                for event_id in unique
+            ],
+            returning=("event_id",),
+        )
+        new_ids = {row.event_id for row in inserted}
+        skipped = len(events) - len(new_ids)
+        if skipped:
+            SKIPPED.labels(self.group_id, events[0].topic, "duplicate_event").inc(skipped)
+        return [e for event_id, e in unique.items() if event_id in new_ids]
+
+    async def stored_offsets(
+        self, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        offsets = self.tables.consumer_offsets
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(offsets.c.topic, offsets.c.partition, offsets.c.next_offset).where(
+                        offsets.c.group_id == self.group_id,
+                        offsets.c.topic.in_({tp.topic for tp in partitions}),
+                    )
+                )
+            ).all()
+        stored = {TopicPartition(r.topic, r.partition): r.next_offset for r in rows}
+        return {tp: stored[tp] for tp in partitions if tp in stored}
+
+    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        per_topic: dict[str, int] = {}
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            try:
+                position = await consumer.position(tp)
+            except Exception:
+                continue
+            per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(highwater - position, 0)
+        for topic, lag in per_topic.items():
+            LAG.labels(self.group_id, topic).set(lag)
+
+
+class _SeekToStoredOffsets(ConsumerRebalanceListener):
+    def __init__(self, owner: IdempotentConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.owner.assigned -= set(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        consumer = self.owner._consumer
+        assert consumer is not None
+        stored = await self.owner.stored_offsets(list(assigned))
+        for tp in assigned:
+            if tp in stored:
+                consumer.seek(tp, stored[tp])
+            else:
+                await consumer.seek_to_beginning(tp)
+        self.owner.assigned |= set(assigned)
+        log.info(
+            "partitions assigned",
+            extra={
+                "group": self.owner.group_id,
+                "partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned),
+            },
+        )

@@ -1,0 +1,95 @@
+"""Alembic per service, driven from code (``klimaby migrate``) on the service's async engine.
+
+Each service keeps ``migrations/`` beside its code; its ``env.py`` calls :func:`run_env`.
+On PostgreSQL the service's schema is created first and holds its ``alembic_version`` table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import Database
+
+
+def alembic_config(migrations_dir: Path, url: str, schema: str | None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["schema"] = schema
+    return cfg
+
+
+async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
+    """Bring the service's database to ``revision`` inside one connection."""
+    cfg = alembic_config(migrations_dir, db.url, db.schema)
+    async with db.engine.begin() as conn:
+        if db.schema:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
+            await conn.execute(text(f'SET search_path TO "{db.schema}"'))
+        await conn.run_sync(_run_upgrade, cfg, revision)
+
+
+def _run_upgrade(connection: Connection, cfg: Config, revision: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+def revision(migrations_dir: Path, db: Database, message: str) -> None:
+    """Autogenerate a revision against an up-to-date database (developer tool)."""
+    cfg = alembic_config(migrations_dir, db.url, db.schema)
+
+    async def _go() -> None:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_run_revision, cfg, message)
+
+    asyncio.run(_go())
+
+
+def _run_revision(connection: Connection, cfg: Config, message: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.revision(cfg, message=message, autogenerate=True)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's ``env.py``."""
+    cfg = context.config
+    connection: Connection | None = cfg.attributes.get("connection")
+    schema: str | None = cfg.attributes.get("schema")
+    if connection is not None:
+        _configure_and_run(connection, target_metadata, schema)
+        return
+    # Run by the plain ``alembic`` command: open our own async connection.
+    db = Database(cfg.get_main_option("sqlalchemy.url") or "", schema)
+
+    async def _go() -> None:
+        async with db.engine.begin() as conn:
+            await _run_on(conn, target_metadata, schema)
+        await db.dispose()
+
+    asyncio.run(_go())
+
+
+async def _run_on(conn: AsyncConnection, metadata: MetaData, schema: str | None) -> None:
+    await conn.run_sync(_configure_and_run, metadata, schema)
+
+
+def _configure_and_run(connection: Connection, metadata: MetaData, schema: str | None) -> None:
+    options: dict[str, Any] = {
+        "connection": connection,
+        "target_metadata": metadata,
+        "compare_type": True,
+        "render_as_batch": connection.dialect.name == "sqlite",
+    }
+    if schema:
+        options["version_table_schema"] = schema
+    context.configure(**options)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,166 @@
+"""RFC 9457 problem details for every 4xx and 5xx, naming the offending field."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://klimaby.no/problems/"
+
+
+class InvalidParam(BaseModel):
+    """One offending field: a JSON pointer into the request (body, query, path or header)."""
+
+    name: str = Field(description="JSON pointer, e.g. /body/readings/3/time")
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    invalid_params: list[InvalidParam] | None = Field(default=None, alias="invalid-params")
+
+    model_config = {"populate_by_name": True}
+
+
+class ProblemError(Exception):
+    """Raise from any layer to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        kind: str | None = None,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.kind = kind
+        self.field = field
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def pointer(loc: Sequence[str | int]) -> str:
+    """pydantic/FastAPI ``loc`` → JSON pointer (``("body", "readings", 3)`` → ``/body/readings/3``)."""
+    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in loc)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    kind: str | None = None,
+    instance: str | None = None,
+    invalid_params: list[InvalidParam] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=PROBLEM_BASE + kind if kind else "about:blank",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        invalid_params=invalid_params,
+    ).model_dump(by_alias=True, exclude_none=True)
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        params = [
+            InvalidParam(name=pointer(err.get("loc", ())), reason=err.get("msg", "invalid"))
+            for err in exc.errors()
+        ]
+        first = params[0].name if params else "request"
+        return problem_response(
+            422,
+            "Request validation failed",
+            f"{first}: {params[0].reason}" if params else None,
+            kind="validation",
+            instance=request.url.path,
+            invalid_params=params,
+        )
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        params = (
+            [InvalidParam(name=exc.field, reason=exc.detail or exc.title)] if exc.field else None
+        )
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            kind=exc.kind,
+            instance=request.url.path,
+            invalid_params=params,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            exc.status_code,
+            _TITLES.get(exc.status_code, "Error"),
+            detail,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            500,
+            "Internal Server Error",
+            "An unexpected error occurred.",
+            instance=request.url.path,
+        )
+
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    503: "Service Unavailable",
+}
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": _TITLES[code]}
+    for code in (400, 401, 403, 404, 409, 422)
+}

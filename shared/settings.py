@@ -1,0 +1,88 @@
+"""Settings base: one class per service, each with its own env prefix.
+
+Settings that every service must agree on (the broker, the auth secret, the environment) are
+read from un-prefixed names so that one value configures the whole system.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Known only to development: any other environment must set its own secret.
+DEVELOPMENT_AUTH_SECRET = "klimaby-development-secret-change-me"
+
+Environment = Literal["development", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; subclasses set ``service_name`` and ``model_config['env_prefix']``."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: ClassVar[str] = "service"
+    default_port: ClassVar[int] = 8000
+
+    environment: Environment = Field(
+        "development", validation_alias=AliasChoices("KLIMABY_ENVIRONMENT")
+    )
+    auth_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_AUTH_SECRET), validation_alias=AliasChoices("KLIMABY_AUTH_SECRET")
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    kafka_topic_partitions: int = Field(
+        6, ge=1, validation_alias=AliasChoices("KLIMABY_TOPIC_PARTITIONS")
+    )
+    consumer_session_timeout_ms: int = Field(
+        10_000, ge=1_000, validation_alias=AliasChoices("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS")
+    )
+    shared_database_url: str | None = Field(
+        None, validation_alias=AliasChoices("KLIMABY_DATABASE_URL")
+    )
+    data_dir: Path = Field(Path("var"), validation_alias=AliasChoices("KLIMABY_DATA_DIR"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("KLIMABY_LOG_LEVEL"))
+    log_json: bool = Field(True, validation_alias=AliasChoices("KLIMABY_LOG_JSON"))
+
+    # Prefixed per service (e.g. INVENTORY_DATABASE_URL).
+    database_url: str | None = None
+    database_schema: str | None = None
+    host: str = "127.0.0.1"
+    port: int | None = None
+    consumers_enabled: bool = True
+    outbox_relay_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> ServiceSettings:
+        if (
+            self.environment != "development"
+            and self.auth_secret.get_secret_value() == DEVELOPMENT_AUTH_SECRET
+        ):
+            raise ValueError(
+                "KLIMABY_AUTH_SECRET must be set to a secret of your own outside development"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """This service's URL, else the system-wide one, else an SQLite file of its own."""
+        if self.database_url:
+            return self.database_url
+        if self.shared_database_url:
+            return self.shared_database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+
+    @property
+    def effective_database_schema(self) -> str | None:
+        """On PostgreSQL each service owns a schema named after it; SQLite files need none."""
+        if not self.effective_database_url.startswith("postgresql"):
+            return None
+        return self.database_schema or self.service_name
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or self.default_port
