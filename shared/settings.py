@@ -21,7 +21,7 @@ Environment = Literal["development", "test", "production"]
 class ServiceSettings(BaseSettings):
     """Common settings; subclasses set ``service_name`` and ``model_config['env_prefix']``."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+    model_config = SettingsConfigDict(extra="ignore", env_file=None, populate_by_name=True)
 
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8000

@@ -1,0 +1,1 @@
+"""The four Klimaby services and the ``klimaby`` command line."""

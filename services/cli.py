@@ -1,0 +1,242 @@
+"""The ``klimaby`` command line: run the system, migrate, seed, start the broker, issue tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from services.registry import SERVICE_NAMES, SERVICES
+from shared.db import Database
+from shared.migrations import revision as make_revision
+from shared.migrations import upgrade
+
+app = typer.Typer(help="Klimaby: live GHG accounting for climate-neutral cities.", no_args_is_help=True)
+
+ServicesArg = Annotated[
+    list[str] | None, typer.Argument(help=f"Services (default: all of {', '.join(SERVICE_NAMES)})")
+]
+
+
+def _selected(services: list[str] | None) -> list[str]:
+    chosen = services or list(SERVICE_NAMES)
+    unknown = [s for s in chosen if s not in SERVICES]
+    if unknown:
+        raise typer.BadParameter(f"unknown service(s): {', '.join(unknown)}")
+    return chosen
+
+
+async def migrate_services(names: list[str]) -> None:
+    for name in names:
+        entry = SERVICES[name]
+        settings = entry.settings()
+        db = Database(settings.effective_database_url, settings.effective_database_schema)
+        try:
+            await upgrade(db, entry.migrations_dir)
+        finally:
+            await db.dispose()
+
+
+async def seed_services(names: list[str], demo: bool) -> None:
+    for name in names:
+        entry = SERVICES[name]
+        try:
+            module = importlib.import_module(f"{entry.module}.seed")
+        except ModuleNotFoundError:
+            continue
+        settings = entry.settings()
+        db = Database(settings.effective_database_url, settings.effective_database_schema)
+        try:
+            await module.seed(db, demo=demo)
+        finally:
+            await db.dispose()
+
+
+@app.command()
+def migrate(services: ServicesArg = None) -> None:
+    """Bring each service's database to its newest migration."""
+    names = _selected(services)
+    asyncio.run(migrate_services(names))
+    typer.echo(f"migrated: {', '.join(names)}")
+
+
+@app.command()
+def seed(
+    services: ServicesArg = None,
+    demo: Annotated[bool, typer.Option(help="Add demo partners and MoUs too")] = False,
+) -> None:
+    """Load reference data (cities, emission factors); idempotent."""
+    names = _selected(services)
+    asyncio.run(seed_services(names, demo))
+    typer.echo(f"seeded: {', '.join(names)}")
+
+
+@app.command()
+def makemigration(
+    service: Annotated[str, typer.Argument()], message: Annotated[str, typer.Option("-m")]
+) -> None:
+    """Autogenerate a migration for a service (developer tool; needs a migrated database)."""
+    entry = SERVICES[_selected([service])[0]]
+    settings = entry.settings()
+    db = Database(settings.effective_database_url, settings.effective_database_schema)
+    asyncio.run(migrate_services([service]))
+    make_revision(entry.migrations_dir, db, message)
+
+
+@app.command()
+def broker(
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one)")] = None,
+) -> None:
+    """Run the embedded Tansu broker in the foreground until Ctrl-C."""
+    from shared.broker import start_broker
+
+    b = start_broker(port)
+    typer.echo(f"broker pid {b.pid} at {b.bootstrap_servers} (memory only; Ctrl-C stops it)")
+    typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS={b.bootstrap_servers}")
+    try:
+        b.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        b.stop()
+
+
+@app.command()
+def token(
+    city: Annotated[str | None, typer.Option(help="City the token may write for")] = None,
+    admin: Annotated[bool, typer.Option(help="An admin token (every city)")] = False,
+    subject: Annotated[str, typer.Option(help="Who holds it")] = "cli",
+    days: Annotated[int, typer.Option(help="Valid for this many days")] = 30,
+) -> None:
+    """Issue a bearer token signed with KLIMABY_AUTH_SECRET."""
+    from shared.auth import issue_token
+
+    if admin == bool(city):
+        raise typer.BadParameter("give exactly one of --city or --admin")
+    settings = SERVICES["inventory"].settings()
+    secret = settings.auth_secret.get_secret_value()
+    typer.echo(issue_token(secret, subject, "admin" if admin else "city", city, days * 86400))
+
+
+@app.command()
+def asyncapi(output: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Print (or write) the AsyncAPI document of every topic."""
+    from shared.events.asyncapi import asyncapi_yaml
+
+    text = asyncapi_yaml()
+    if output:
+        output.write_text(text)
+        typer.echo(f"wrote {output}")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def openapi(output_dir: Annotated[Path, typer.Option()] = Path("docs/openapi")) -> None:
+    """Write each service's OpenAPI document as JSON."""
+    import json
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name, entry in SERVICES.items():
+        module = importlib.import_module(f"{entry.module}.main")
+        spec = module.create_app().openapi()
+        (output_dir / f"{name}.json").write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
+        typer.echo(f"wrote {output_dir / (name + '.json')}")
+
+
+@app.command()
+def simulate(
+    sensors_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8003",
+    interval: Annotated[float, typer.Option(help="Seconds between posts")] = 2.0,
+    cities: Annotated[str, typer.Option(help="Comma-separated city slugs")] = "oslo,trondheim,stavanger",
+) -> None:
+    """Run a simulated gateway per city: energy meters with a daily load profile, traffic
+    counters with rush hours, posting readings to the sensors service."""
+    from services.sensors.simulator import run_simulator
+
+    asyncio.run(run_simulator(sensors_url, [c.strip() for c in cities.split(",")], interval))
+
+
+@app.command()
+def run(
+    simulate_gateway: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+) -> None:
+    """Start the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, seed, start the four
+    services and a simulated gateway; Ctrl-C stops every child process."""
+    from services.supervisor import System
+    from shared.broker import start_broker
+
+    started = time.monotonic()
+    log_dir = Path(os.environ.get("KLIMABY_DATA_DIR", "var")) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    broker_proc = None
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        port = int(os.environ.get("KLIMABY_BROKER_PORT", "9092"))
+        from shared.broker import free_port
+
+        try:
+            broker_proc = start_broker(port, log_file=log_dir / "broker.log")
+        except Exception:
+            broker_proc = start_broker(free_port(), log_file=log_dir / "broker.log")
+        os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker_proc.bootstrap_servers
+        typer.echo(f"broker: Tansu pid {broker_proc.pid} at {broker_proc.bootstrap_servers}")
+    else:
+        typer.echo(f"broker: {os.environ['KAFKA_BOOTSTRAP_SERVERS']} (external)")
+
+    asyncio.run(migrate_services(list(SERVICE_NAMES)))
+    asyncio.run(seed_services(list(SERVICE_NAMES), demo=True))
+    ports = {name: SERVICES[name].settings().effective_port for name in SERVICE_NAMES}
+    system = System(env={}, ports=ports, log_dir=log_dir)
+    simulator: subprocess.Popen[bytes] | None = None
+
+    def shutdown(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        system.start()
+        if simulate_gateway:
+            simulator = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "simulate",
+                 "--sensors-url", system.url("sensors")],
+                stdout=open(log_dir / "simulator.log", "ab"),  # noqa: SIM115
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        typer.echo(f"\nKlimaby is up in {time.monotonic() - started:.1f}s (logs in {log_dir}/)")
+        for name in SERVICE_NAMES:
+            typer.echo(f"  {name:<10} {system.url(name)}/docs")
+        typer.echo(f"  hub page   {system.url('hub')}/cities/oslo")
+        typer.echo(f"  broker     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}")
+        typer.echo("Ctrl-C stops everything.")
+        while True:
+            time.sleep(1)
+            for svc in system.services.values():
+                if svc.process and svc.process.poll() is not None:
+                    raise RuntimeError(f"{svc.name} exited ({svc.process.returncode}); see logs")
+    except KeyboardInterrupt:
+        typer.echo("\nstopping…")
+    finally:
+        if simulator and simulator.poll() is None:
+            os.killpg(simulator.pid, signal.SIGTERM)
+            simulator.wait(10)
+        system.stop()
+        if broker_proc:
+            broker_proc.stop()
+        typer.echo("stopped.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

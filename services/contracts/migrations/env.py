@@ -1,0 +1,5 @@
+from services.contracts.db import load_models, metadata
+from shared.migrations import run_env
+
+load_models()
+run_env(metadata)

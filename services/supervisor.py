@@ -1,0 +1,109 @@
+"""Starts and stops the system's processes: broker, services, simulated gateway.
+
+Used by ``klimaby run`` and by the end-to-end tests, so that the tests exercise what a user runs.
+Every child gets its own process group and is stopped by PID, never by name.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from services.registry import SERVICES
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        entry = SERVICES[self.name]
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", entry.app_factory, "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+             "--timeout-graceful-shutdown", "5"],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        last_error = ""
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+            try:
+                r = httpx.get(self.url + "/readyz", timeout=2)
+                if r.status_code == 200:
+                    return
+                last_error = r.text
+            except httpx.HTTPError as exc:
+                last_error = str(exc)
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout_s}s: {last_error}")
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies mid-whatever, as in a crash."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@dataclass
+class System:
+    """The four services sharing one broker and one database server."""
+
+    env: Mapping[str, str]
+    ports: Mapping[str, int]
+    log_dir: Path | None = None
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in SERVICES:
+            env = {**os.environ, **self.env}
+            env[f"{name.upper()}_PORT"] = str(self.ports[name])
+            self.services[name] = ServiceProcess(
+                name, self.ports[name], env,
+                self.log_dir / f"{name}.log" if self.log_dir else None,
+            )
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        for svc in self.services.values():
+            svc.start()
+        for svc in self.services.values():
+            svc.wait_ready(timeout_s)
+
+    def stop(self) -> None:
+        for svc in self.services.values():
+            svc.stop()
+
+    def url(self, name: str) -> str:
+        return self.services[name].url

@@ -1,0 +1,151 @@
+"""Fixtures on real parts: the Tansu broker (or KAFKA_BOOTSTRAP_SERVERS) and PostgreSQL.
+
+Database-backed tests take the ``database_url`` fixture and run once on SQLite and once on
+PostgreSQL. PostgreSQL missing means skip locally, and failure when KLIMABY_REQUIRE_POSTGRES=1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.registry import SERVICES
+from shared.broker import start_broker
+from shared.db import Database
+from shared.migrations import upgrade
+
+PG_ADMIN_DSN = os.environ.get("KLIMABY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("KLIMABY_REQUIRE_POSTGRES") == "1"
+
+os.environ.setdefault("KLIMABY_ENVIRONMENT", "test")
+os.environ.setdefault("KLIMABY_AUTH_SECRET", "test-secret-" + uuid.uuid4().hex)
+os.environ.setdefault("KLIMABY_LOG_JSON", "false")
+# Tansu holds each JoinGroup for session_timeout/2: keep rebalances short in tests.
+os.environ.setdefault("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS", "6000")
+os.environ.setdefault("KLIMABY_TOPIC_PARTITIONS", "4")
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[str]:
+    """Bootstrap servers of a real Kafka-protocol broker for the whole session."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield external
+        return
+    embedded = start_broker()
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = embedded.bootstrap_servers
+    try:
+        yield embedded.bootstrap_servers
+    finally:
+        os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+        embedded.stop()
+
+
+async def _pg_available() -> str | None:
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database created for this session and dropped after it; returns its URL."""
+    problem = asyncio.run(_pg_available())
+    if problem:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (KLIMABY_REQUIRE_POSTGRES=1) but: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    name = f"klimaby_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    url: str = request.getfixturevalue("pg_database")
+    return url
+
+
+@pytest.fixture
+def unique_schema() -> str:
+    """Each test gets its own schemas on the session's PostgreSQL database."""
+    return "t" + uuid.uuid4().hex[:10]
+
+
+ServiceClientFactory = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
+
+
+@pytest.fixture
+def service_client(
+    broker: str, database_url: str, unique_schema: str
+) -> ServiceClientFactory:
+    """``async with service_client("inventory") as (app, client)``: the service's real app,
+    migrated, its lifespan running (producer, relay, consumers), on the test's database."""
+
+    @asynccontextmanager
+    async def factory(
+        name: str, **overrides: Any
+    ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+        entry = SERVICES[name]
+        settings = entry.settings(
+            database_url=database_url,
+            database_schema=f"{unique_schema}_{name}" if database_url.startswith("postgres") else None,
+            kafka_bootstrap_servers=broker,
+            **overrides,
+        )
+        db = Database(settings.effective_database_url, settings.effective_database_schema)
+        await upgrade(db, entry.migrations_dir)
+        await db.dispose()
+        module = __import__(f"{entry.module}.main", fromlist=["create_app"])
+        app: FastAPI = module.create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield app, client
+
+    return factory
+
+
+@pytest.fixture
+def admin_token() -> str:
+    from shared.auth import issue_token
+
+    return issue_token(os.environ["KLIMABY_AUTH_SECRET"], "test-admin", "admin")
+
+
+@pytest.fixture
+def city_token() -> Callable[[str], str]:
+    from shared.auth import issue_token
+
+    def make(city: str) -> str:
+        return issue_token(os.environ["KLIMABY_AUTH_SECRET"], f"test-{city}", "city", city)
+
+    return make
