@@ -1,0 +1,1 @@
+"""Partners: the organisations a city works with towards climate neutrality (quadruple helix)."""
