@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
-from sqlalchemy import Table, event, text
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, Table, TypeDecorator, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +23,29 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware, on both databases.
+
+    SQLite has no time zones: without this, an aware time would be stored at its local clock
+    reading and compared wrongly. A naive value is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def service_base(name: str) -> type[SQLModel]:
@@ -89,6 +113,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# Function scope: the transaction commits before the response is sent, so a failed commit is
+# answered as an error instead of after a 2xx has already gone out.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
 async def insert_ignoring_conflicts(
     session: AsyncSession,
     table: Table,
@@ -118,3 +147,34 @@ async def insert_ignoring_conflicts(
         return list(result.all())
     await session.execute(stmt, list(rows))
     return []
+
+
+async def upsert_adding(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    add: Sequence[str],
+    replace: Sequence[str] = (),
+) -> None:
+    """INSERT rows; where the key exists, add the ``add`` columns and overwrite ``replace``.
+
+    One statement for the batch, atomic per row, on PostgreSQL and SQLite alike: counters
+    accumulated by concurrent consumers never lose an update.
+    """
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    updates = {name: table.c[name] + stmt.excluded[name] for name in add}
+    updates.update({name: stmt.excluded[name] for name in replace})
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in key], set_=updates)
+    await session.execute(stmt, list(rows))

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, TypeDecorator, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -81,12 +81,20 @@ async def _run_on(conn: AsyncConnection, metadata: MetaData, schema: str | None)
     await conn.run_sync(_configure_and_run, metadata, schema)
 
 
+def _render_item(type_: str, obj: Any, _context: Any) -> str | bool:
+    # Migrations must not import application code: render our column types as their SQL type.
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def _configure_and_run(connection: Connection, metadata: MetaData, schema: str | None) -> None:
     options: dict[str, Any] = {
         "connection": connection,
         "target_metadata": metadata,
         "compare_type": True,
         "render_as_batch": connection.dialect.name == "sqlite",
+        "render_item": _render_item,
     }
     if schema:
         options["version_table_schema"] = schema

@@ -97,7 +97,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 db=db,
                 tables=spec.tables,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
-                group_id=f"{settings.service_name}.{c.name}",
+                group_id=f"{settings.consumer_group or settings.service_name}.{c.name}",
                 topics=c.topics,
                 handler=c.handler(app),
                 dedupe_by_event_id=c.dedupe_by_event_id,

@@ -53,6 +53,8 @@ class ServiceSettings(BaseSettings):
     database_schema: str | None = None
     host: str = "127.0.0.1"
     port: int | None = None
+    consumer_group: str | None = None
+    """Kafka consumer-group prefix; defaults to the service name (replicas share it)."""
     consumers_enabled: bool = True
     outbox_relay_enabled: bool = True
 

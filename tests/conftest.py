@@ -115,14 +115,24 @@ def service_client(
         name: str, **overrides: Any
     ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         entry = SERVICES[name]
+        url = database_url
+        if url.startswith("sqlite"):
+            url = url.replace("test.db", f"{name}.db")  # each service owns its own file
         settings = entry.settings(
-            database_url=database_url,
+            database_url=url,
             database_schema=f"{unique_schema}_{name}" if database_url.startswith("postgres") else None,
             kafka_bootstrap_servers=broker,
+            consumer_group=f"{name}-{unique_schema}",
             **overrides,
         )
         db = Database(settings.effective_database_url, settings.effective_database_schema)
         await upgrade(db, entry.migrations_dir)
+        try:
+            seed_module = __import__(f"{entry.module}.seed", fromlist=["seed"])
+        except ModuleNotFoundError:
+            seed_module = None
+        if seed_module is not None:
+            await seed_module.seed(db, demo=False)
         await db.dispose()
         module = __import__(f"{entry.module}.main", fromlist=["create_app"])
         app: FastAPI = module.create_app(settings)

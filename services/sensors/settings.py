@@ -14,3 +14,8 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "sensors"
     default_port: ClassVar[int] = 8003
+
+    future_tolerance_s: int = 300
+    """A reading stamped further ahead than this is refused (clock skew allowance)."""
+    history_horizon_days: int = 400
+    """A reading older than this is refused (late readings inside it are welcome)."""

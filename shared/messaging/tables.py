@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from shared.db import UTCDateTime
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, not a BIGINT one.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -40,8 +41,8 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("topic", String(200), nullable=False),
         Column("key", String(200), nullable=True),
         Column("payload", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("sent_at", UTCDateTime(), nullable=True),
         comment="Transactional outbox: written with the state change, relayed to Kafka after.",
     )
     Index(
@@ -57,7 +58,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("topic", String(200), primary_key=True),
         Column("partition", Integer, primary_key=True, autoincrement=False),
         Column("next_offset", BigInteger, nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
         comment="Next offset to apply per partition, committed with the effects it covers.",
     )
     processed_events = Table(
@@ -65,7 +66,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         metadata,
         Column("group_id", String(200), primary_key=True),
         Column("event_id", String(64), primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UTCDateTime(), nullable=False),
         comment="Inbox: event ids already applied, so a re-published event changes nothing.",
     )
     return MessagingTables(outbox, consumer_offsets, processed_events)

@@ -1,0 +1,54 @@
+"""Live accounting: one row per reading (the accounting key) and hourly buckets per GPC cell."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Column, Index, Numeric
+from sqlmodel import Field
+
+from services.inventory.db import Base
+from shared.db import UTCDateTime
+
+
+class AccountedReading(Base, table=True):
+    """A reading turned into emissions, with its lineage. ``reading_id`` is the accounting key:
+    the database refuses a second row for it, so no replay or retry can count a reading twice."""
+
+    __tablename__ = "accounted_readings"
+    __table_args__ = (Index("ix_accounted_bucket", "city", "gpc_reference", "scope", "hour"),)
+
+    reading_id: str = Field(primary_key=True, max_length=36)
+    sensor_id: str = Field(max_length=100, index=True)
+    city: str = Field(max_length=64)
+    gpc_reference: str = Field(max_length=16)
+    scope: int
+    hour: datetime = Field(sa_type=UTCDateTime, description="Start of the UTC hour of the reading")
+    observed_at: datetime = Field(sa_type=UTCDateTime)
+    activity: str = Field(max_length=64)
+    activity_value: Decimal = Field(sa_column=Column(Numeric(24, 9), nullable=False))
+    activity_unit: str = Field(max_length=32)
+    factor_id: str | None = Field(default=None, max_length=100)
+    factor_version: int | None = None
+    factor_year: int | None = None
+    factor_source: str | None = Field(default=None, max_length=300)
+    gwp_set: str | None = Field(default=None, max_length=8)
+    gas: str | None = Field(default=None, max_length=8)
+    co2e_mg: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    status: str = Field(max_length=16, description="accounted, or no_factor / no_activity")
+    accounted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EmissionBucket(Base, table=True):
+    """Sum of accounted readings for one city, GPC cell and UTC hour."""
+
+    __tablename__ = "emission_buckets"
+
+    city: str = Field(primary_key=True, max_length=64)
+    gpc_reference: str = Field(primary_key=True, max_length=16)
+    scope: int = Field(primary_key=True)
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    readings: int = 0
+    co2e_mg: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from shared.events.payloads import BiddingZone
+
+
+class CityCreate(BaseModel):
+    """A city to register (admin only)."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="URL-safe id, e.g. oslo")
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field("NO", pattern=r"^[A-Z]{2}$")
+    bidding_zone: BiddingZone | None = None
+    mission_city: bool = False
+
+
+class CityPublic(CityCreate):
+    created_at: datetime

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.inventory.cities.models import City
+from services.inventory.cities.repository import CityRepository
+from services.inventory.cities.schemas import CityCreate
+from shared.events.payloads import CityRegistered
+from shared.messaging.outbox import Outbox
+from shared.problems import ProblemError
+
+
+async def register_city(session: AsyncSession, outbox: Outbox, data: CityCreate) -> City:
+    repo = CityRepository(session)
+    if await repo.get(data.slug):
+        raise ProblemError(
+            409, "Conflict", f"city '{data.slug}' exists", kind="conflict", field="/body/slug"
+        )
+    city = City(**data.model_dump(), created_at=datetime.now(UTC))
+    repo.add(city)
+    await session.flush()
+    await outbox.add(
+        session,
+        CityRegistered(
+            city=city.slug,
+            name=city.name,
+            country=city.country,
+            bidding_zone=data.bidding_zone,
+            mission_city=city.mission_city,
+        ),
+        key=city.slug,
+    )
+    return city
+
+
+async def get_city(session: AsyncSession, slug: str) -> City:
+    city = await CityRepository(session).get(slug)
+    if city is None:
+        raise ProblemError(
+            404, "Not Found", f"no city '{slug}'", kind="not-found", field="/path/city"
+        )
+    return city

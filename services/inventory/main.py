@@ -1,0 +1,38 @@
+"""The inventory service: cities, emission factors and the live accounting of readings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.inventory.accounting.consumers import readings_handler
+from services.inventory.accounting.endpoints import router as accounting_router
+from services.inventory.cities.endpoints import router as cities_router
+from services.inventory.db import load_models, messaging, metadata
+from services.inventory.factors.endpoints import router as factors_router
+from services.inventory.settings import Settings
+from shared.events.catalogue import SENSORS_READINGS
+from shared.service import ConsumerSpec, ServiceSpec, create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    load_models()
+    return create_service_app(
+        ServiceSpec(
+            settings=settings or Settings(),
+            title="Klimaby inventory",
+            description="GPC inventories, emission factors and live accounting of sensor readings.",
+            metadata=metadata,
+            tables=messaging,
+            migrations_dir=Path(__file__).parent / "migrations",
+            routers=[cities_router, factors_router, accounting_router],
+            consumers=[
+                # Readings are keyed by their reading id in accounted_readings, so the inbox
+                # (dedupe by event id) would only double the writes.
+                ConsumerSpec(
+                    "accounting", [SENSORS_READINGS], readings_handler, dedupe_by_event_id=False
+                ),
+            ],
+        )
+    )

@@ -1,0 +1,33 @@
+"""Sensors: what they measure, in which canonical unit, and how the inventory accounts them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+
+from services.sensors.db import Base
+from shared.db import UTCDateTime
+
+
+class Sensor(Base, table=True):
+    __tablename__ = "sensors"
+    __table_args__ = (UniqueConstraint("gateway_id", "external_id"),)
+
+    id: str = Field(primary_key=True, max_length=100)
+    external_id: str = Field(max_length=200, description="The gateway's own name for it")
+    gateway_id: str = Field(foreign_key="gateways.id", index=True, max_length=40)
+    city: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=32, description="energy_meter or traffic_counter")
+    quantity: str = Field(max_length=32, description="energy, fuel_volume or vehicle_count")
+    unit: str = Field(max_length=16, description="Canonical unit: kWh, L or {vehicle}")
+    value_type: str = Field(default="interval", max_length=16, description="interval or cumulative")
+    latitude: float | None = None
+    longitude: float | None = None
+    gpc_reference: str = Field(max_length=16)
+    energy_carrier: str | None = Field(default=None, max_length=32)
+    bidding_zone: str | None = Field(default=None, max_length=3)
+    road_segment_km: float | None = None
+    vehicle_class: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
