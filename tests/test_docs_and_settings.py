@@ -1,0 +1,61 @@
+"""Docs that cannot drift from code, and settings that refuse unsafe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from services.registry import SERVICES
+from shared.events.asyncapi import asyncapi_document, asyncapi_yaml
+from shared.events.catalogue import TOPICS
+from shared.settings import DEVELOPMENT_AUTH_SECRET
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_committed_asyncapi_document_is_the_generated_one() -> None:
+    committed = (ROOT / "docs" / "asyncapi.yaml").read_text()
+    assert committed == asyncapi_yaml(), "run `make asyncapi` and commit docs/asyncapi.yaml"
+
+
+def test_asyncapi_lists_every_topic_and_event_type() -> None:
+    doc = asyncapi_document()
+    addresses = {c["address"] for c in doc["channels"].values()}
+    assert addresses == {t.name for t in TOPICS}
+    titles = {m["title"] for m in doc["components"]["messages"].values()}
+    assert titles == {spec.event_type for t in TOPICS for spec in t.events}
+    yaml.safe_load(asyncapi_yaml())
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_production_refuses_the_development_secret(name: str) -> None:
+    with pytest.raises(ValidationError, match="KLIMABY_AUTH_SECRET"):
+        SERVICES[name].settings(environment="production", auth_secret=DEVELOPMENT_AUTH_SECRET)
+    ok = SERVICES[name].settings(environment="production", auth_secret="a-real-secret-of-ours")
+    assert ok.environment == "production"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_each_service_has_its_own_database(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KLIMABY_DATABASE_URL", raising=False)
+    settings = SERVICES[name].settings()
+    assert settings.effective_database_url.endswith(f"{name}.db")
+    pg = SERVICES[name].settings(shared_database_url="postgresql+asyncpg://u@h/db")
+    assert pg.effective_database_schema == name
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, entry in SERVICES.items():
+        settings_cls = type(entry.settings())
+        prefix = settings_cls.model_config.get("env_prefix", "")
+        for field_name, field in settings_cls.model_fields.items():
+            alias = field.validation_alias
+            env = (alias.choices[0] if hasattr(alias, "choices") else alias) or (
+                f"{prefix}{field_name}".upper())
+            generic = str(env).replace(prefix.upper(), "<SERVICE>_", 1) if prefix else str(env)
+            assert str(env) in readme or generic in readme, (
+                f"README's configuration table lacks {env} ({name})")
