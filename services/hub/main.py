@@ -1,0 +1,42 @@
+"""The hub service: the national knowledge hub's projection of every city's progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.hub.db import load_models, messaging, metadata
+from services.hub.progress.consumers import projection
+from services.hub.progress.endpoints import router as progress_router
+from services.hub.progress.pages import router as pages_router
+from services.hub.settings import Settings
+from shared.service import ServiceSpec, create_service_app
+
+DESCRIPTION = """\
+The national knowledge hub: what every city has achieved, projected from the events the other
+services publish (`inventory.events.v1`, `contracts.events.v1`). Read-only and public.
+
+Each figure comes from events consumed exactly once (deduplicated by CloudEvent id, applied in
+the same transaction as the consumer's offsets), so replays and redeliveries change nothing.
+The HTML dashboard is at `/` and `/cities/{city}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    load_models()
+    spec = ServiceSpec(
+        settings=settings or Settings(),
+        title="Klimaby hub",
+        description=DESCRIPTION,
+        metadata=metadata,
+        tables=messaging,
+        migrations_dir=Path(__file__).parent / "migrations",
+        routers=[progress_router, pages_router],
+        consumers=[projection],
+        openapi_tags=[
+            {"name": "progress", "description": "Every city's live figures (JSON)"},
+            {"name": "pages", "description": "The public dashboard (HTML)"},
+        ],
+    )
+    return create_service_app(spec)

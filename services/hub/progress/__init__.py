@@ -1,0 +1,1 @@
+"""City progress: every city's live emissions and partnerships, projected from events."""

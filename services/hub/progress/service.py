@@ -1,0 +1,74 @@
+"""Projecting events into city progress: a batch is folded into one change per city.
+
+Counting is safe because every event reaches here once per consumer group: the idempotent
+consumer records event ids in ``processed_events`` in the same transaction as these upserts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hub.progress.models import CityDelta, CityProgress, Registration
+from services.hub.progress.repository import CityProgressRepository
+from shared.events.payloads import (
+    CityRegistered,
+    EmissionsAccounted,
+    MouDrafted,
+    MouSigned,
+    PartnerRegistered,
+)
+from shared.messaging.consumer import ConsumedEvent
+from shared.problems import ProblemError
+
+
+def aggregate(events: Sequence[ConsumedEvent]) -> list[CityDelta]:
+    """Fold a batch into one delta per city, in city order (a stable lock order for upserts).
+    Event types the hub does not project are ignored."""
+    deltas: dict[str, CityDelta] = {}
+
+    def delta(city: str) -> CityDelta:
+        return deltas.setdefault(city, CityDelta(city))
+
+    for event in events:
+        payload = event.payload
+        at = event.envelope.time.astimezone(UTC)
+        match payload:
+            case CityRegistered():
+                delta(payload.city).register(
+                    Registration(
+                        name=payload.name,
+                        bidding_zone=payload.bidding_zone,
+                        mission_city=payload.mission_city,
+                        registered_at=at,
+                    )
+                )
+            case EmissionsAccounted():
+                delta(payload.city).account(payload, at)
+            case PartnerRegistered():
+                delta(payload.city).partners += 1
+            case MouDrafted():
+                delta(payload.city).mous_drafted += 1
+            case MouSigned():
+                delta(payload.city).mous_signed += 1
+    return [deltas[city] for city in sorted(deltas)]
+
+
+async def project(session: AsyncSession, events: Sequence[ConsumedEvent]) -> None:
+    """The consumer's handler: apply a batch of new events in the consumer's transaction."""
+    await CityProgressRepository(session).apply(aggregate(events), datetime.now(UTC))
+
+
+async def get_city(session: AsyncSession, city: str) -> CityProgress:
+    progress = await CityProgressRepository(session).get(city)
+    if progress is None:
+        raise ProblemError(
+            404,
+            "Not Found",
+            f"the hub has no event about city '{city}' yet",
+            kind="not-found",
+            field="/path/city",
+        )
+    return progress

@@ -1,0 +1,124 @@
+"""The hub projects inventory and contracts events into each city's progress."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from shared.events.payloads import (
+    AccountedCell,
+    CityRegistered,
+    EmissionsAccounted,
+    MouDrafted,
+    MouSigned,
+    PartnerRegistered,
+)
+from tests.hub.conftest import Publisher, wait_for_city
+
+PERIOD_START = datetime(2025, 1, 6, 8, tzinfo=UTC)
+
+
+def accounted(city: str, co2e_mg: int, readings: int) -> EmissionsAccounted:
+    return EmissionsAccounted(
+        city=city,
+        readings_accounted=readings,
+        co2e_mg=co2e_mg,
+        tco2e=co2e_mg / 1e9,
+        cells=[AccountedCell(gpc_reference="I.1.2", scope=2, readings=readings, co2e_mg=co2e_mg)],
+        period_start=PERIOD_START,
+        period_end=PERIOD_START + timedelta(minutes=15),
+    )
+
+
+async def test_emissions_before_the_city_registration_still_count(
+    hub: tuple[FastAPI, httpx.AsyncClient], publisher: Publisher, city: str
+) -> None:
+    _, client = hub
+    # Accounted emissions arrive before the hub has heard of the city.
+    amounts = [1_234_567_890_123, 987_654_321, 1]
+    for amount in amounts:
+        await publisher.publish(accounted(city, amount, readings=4), key=city)
+    progress = await wait_for_city(client, city, lambda c: c["readings_accounted"] == 12)
+    assert progress["name"] is None
+    assert progress["co2e_mg"] == sum(amounts)  # exact: integers, not float tonnes
+    assert progress["live_tco2e"] == sum(amounts) / 1e9
+    assert progress["last_accounted_at"] is not None
+
+    await publisher.publish(
+        CityRegistered(city=city, name="Fjordvik", bidding_zone="NO5", mission_city=True),
+        key=city,
+    )
+    progress = await wait_for_city(client, city, lambda c: c["name"] == "Fjordvik")
+    assert progress["bidding_zone"] == "NO5"
+    assert progress["mission_city"] is True
+    assert progress["co2e_mg"] == sum(amounts)
+    assert progress["readings_accounted"] == 12
+
+
+async def test_a_redelivered_event_is_counted_once(
+    hub: tuple[FastAPI, httpx.AsyncClient], publisher: Publisher, city: str
+) -> None:
+    _, client = hub
+    await publisher.publish(CityRegistered(city=city, name="Dobbelby"), key=city)
+    once = publisher.event(accounted(city, 5_000_000_000, readings=10))
+    await publisher.send(once, key=city)
+    await publisher.send(once, key=city)  # the same CloudEvent id again, as after a relay retry
+    # A later event on the same partition: once it shows, the duplicate has been consumed.
+    await publisher.publish(accounted(city, 7, readings=1), key=city)
+
+    progress = await wait_for_city(client, city, lambda c: c["readings_accounted"] >= 11)
+    assert progress["readings_accounted"] == 11
+    assert progress["co2e_mg"] == 5_000_000_007
+
+
+async def test_partners_and_mous_are_counted_per_city(
+    hub: tuple[FastAPI, httpx.AsyncClient], publisher: Publisher, city: str
+) -> None:
+    _, client = hub
+    partners = [uuid.uuid4(), uuid.uuid4()]
+    for n, partner_id in enumerate(partners):
+        await publisher.publish(
+            PartnerRegistered(
+                partner_id=partner_id, city=city, name=f"Partner {n}", helix="business"
+            ),
+            key=city,
+        )
+    mous = [uuid.uuid4(), uuid.uuid4()]
+    for mou_id, partner_id in zip(mous, partners, strict=True):
+        await publisher.publish(
+            MouDrafted(mou_id=mou_id, partner_id=partner_id, city=city, title="Avtale"), key=city
+        )
+    await publisher.publish(
+        MouSigned(
+            mou_id=mous[0],
+            partner_id=partners[0],
+            city=city,
+            signed_on="2025-05-05",
+            signatory="Kari Nordmann",
+        ),
+        key=city,
+    )
+    progress = await wait_for_city(client, city, lambda c: c["mous_signed"] == 1)
+    assert (progress["partners"], progress["mous_drafted"], progress["mous_signed"]) == (2, 2, 1)
+    # A city known only from contracts events: a row with no emissions and no name yet.
+    assert progress["name"] is None
+    assert progress["co2e_mg"] == 0
+    assert progress["last_accounted_at"] is None
+
+    listed = (await client.get("/v1/cities")).json()
+    assert [c for c in listed if c["city"] == city] == [progress]
+
+
+async def test_an_unknown_city_is_a_404_problem(hub: tuple[FastAPI, httpx.AsyncClient]) -> None:
+    _, client = hub
+    r = await client.get("/v1/cities/ingenby-" + uuid.uuid4().hex[:8])
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["invalid-params"][0]["name"] == "/path/city"
+
+    r = await client.get("/v1/cities/Not%20A%20Slug")
+    assert r.status_code == 422
+    assert r.json()["invalid-params"][0]["name"] == "/path/city"
