@@ -10,13 +10,13 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hub.progress.endpoints import CityPath
 from services.hub.progress.models import CityProgress
 from services.hub.progress.repository import CityProgressRepository
 from services.hub.progress.schemas import tonnes, tonnes_rounded
@@ -24,9 +24,6 @@ from shared.db import get_session
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
 
-CityPath = Annotated[
-    str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="City slug, e.g. oslo")
-]
 LOCAL_TIME = ZoneInfo("Europe/Oslo")
 POLL_MS = 2500
 NOSCRIPT_REFRESH_S = 5
