@@ -19,7 +19,9 @@ from shared.db import Database
 from shared.migrations import revision as make_revision
 from shared.migrations import upgrade
 
-app = typer.Typer(help="Klimaby: live GHG accounting for climate-neutral cities.", no_args_is_help=True)
+app = typer.Typer(
+    help="Klimaby: live GHG accounting for climate-neutral cities.", no_args_is_help=True
+)
 
 ServicesArg = Annotated[
     list[str] | None, typer.Argument(help=f"Services (default: all of {', '.join(SERVICE_NAMES)})")
@@ -156,7 +158,9 @@ def openapi(output_dir: Annotated[Path, typer.Option()] = Path("docs/openapi")) 
 def simulate(
     sensors_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8003",
     interval: Annotated[float, typer.Option(help="Seconds between posts")] = 2.0,
-    cities: Annotated[str, typer.Option(help="Comma-separated city slugs")] = "oslo,trondheim,stavanger",
+    cities: Annotated[
+        str, typer.Option(help="Comma-separated city slugs")
+    ] = "oslo,trondheim,stavanger",
 ) -> None:
     """Run a simulated gateway per city: energy meters with a daily load profile, traffic
     counters with rush hours, posting readings to the sensors service."""
@@ -184,7 +188,8 @@ def run(
 
         try:
             broker_proc = start_broker(port, log_file=log_dir / "broker.log")
-        except Exception:
+        except OSError:
+            typer.echo(f"port {port} is taken; the embedded broker takes a free port instead")
             broker_proc = start_broker(free_port(), log_file=log_dir / "broker.log")
         os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker_proc.bootstrap_servers
         typer.echo(f"broker: Tansu pid {broker_proc.pid} at {broker_proc.bootstrap_servers}")
@@ -205,8 +210,14 @@ def run(
         system.start()
         if simulate_gateway:
             simulator = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "simulate",
-                 "--sensors-url", system.url("sensors")],
+                [
+                    sys.executable,
+                    "-m",
+                    "services.cli",
+                    "simulate",
+                    "--sensors-url",
+                    system.url("sensors"),
+                ],
                 stdout=open(log_dir / "simulator.log", "ab"),  # noqa: SIM115
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -21,6 +21,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def wait_for_port(host: str, port: int, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -69,6 +78,8 @@ def start_broker(
     port: int | None = None, host: str = "127.0.0.1", log_file: Path | None = None
 ) -> EmbeddedBroker:
     port = port or free_port(host)
+    if not port_is_free(host, port):
+        raise OSError(f"{host}:{port} is already in use")
     url = f"tcp://{host}:{port}"
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(

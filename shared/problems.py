@@ -140,7 +140,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # A constraint caught what a check before it could not (e.g. a concurrent insert).
         return problem_response(
-            409, "Conflict", "the change conflicts with existing data", kind="conflict",
+            409,
+            "Conflict",
+            "the change conflicts with existing data",
+            kind="conflict",
             instance=request.url.path,
         )
 

@@ -24,7 +24,9 @@ from shared.broker import start_broker
 from shared.db import Database
 from shared.migrations import upgrade
 
-PG_ADMIN_DSN = os.environ.get("KLIMABY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get(
+    "KLIMABY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REQUIRE_PG = os.environ.get("KLIMABY_REQUIRE_POSTGRES") == "1"
 
 os.environ.setdefault("KLIMABY_ENVIRONMENT", "test")
@@ -104,9 +106,7 @@ ServiceClientFactory = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, 
 
 
 @pytest.fixture
-def service_client(
-    broker: str, database_url: str, unique_schema: str
-) -> ServiceClientFactory:
+def service_client(broker: str, database_url: str, unique_schema: str) -> ServiceClientFactory:
     """``async with service_client("inventory") as (app, client)``: the service's real app,
     migrated, its lifespan running (producer, relay, consumers), on the test's database."""
 
@@ -120,7 +120,9 @@ def service_client(
             url = url.replace("test.db", f"{name}.db")  # each service owns its own file
         settings = entry.settings(
             database_url=url,
-            database_schema=f"{unique_schema}_{name}" if database_url.startswith("postgres") else None,
+            database_schema=f"{unique_schema}_{name}"
+            if database_url.startswith("postgres")
+            else None,
             kafka_bootstrap_servers=broker,
             consumer_group=f"{name}-{unique_schema}",
             **overrides,

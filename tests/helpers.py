@@ -50,4 +50,8 @@ async def register_gateway_with_sensors(
     return gateway["id"], gateway["api_key"], ids
 
 
-ELECTRICITY_METER = {"kind": "energy_meter", "gpc_reference": "I.1.2", "energy_carrier": "electricity"}
+ELECTRICITY_METER = {
+    "kind": "energy_meter",
+    "gpc_reference": "I.1.2",
+    "energy_carrier": "electricity",
+}

@@ -16,8 +16,14 @@ from tests.conftest import ServiceClientFactory
 
 
 def read_event_about(broker: str, slug: str) -> tuple[Message, dict[str, Any]] | None:
-    consumer = Consumer({"bootstrap.servers": broker, "group.id": f"foreign-{slug}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": broker,
+            "group.id": f"foreign-{slug}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         meta = consumer.list_topics("inventory.events.v1", timeout=10)
         partitions = meta.topics["inventory.events.v1"].partitions
@@ -38,9 +44,12 @@ async def test_librdkafka_reads_cloudevents_from_inventory_events(
     service_client: ServiceClientFactory, admin_token: str, broker: str
 ) -> None:
     slug = f"foreign-{uuid.uuid4().hex[:8]}"
-    async with service_client("inventory") as (app, client):
-        r = await client.post("/v1/cities", json={"slug": slug, "name": "Fremmedby"},
-                              headers={"Authorization": f"Bearer {admin_token}"})
+    async with service_client("inventory") as (_app, client):
+        r = await client.post(
+            "/v1/cities",
+            json={"slug": slug, "name": "Fremmedby"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
         assert r.status_code == 201, r.text
 
         # librdkafka blocks: poll in a thread so the service's outbox relay keeps running.
@@ -50,7 +59,12 @@ async def test_librdkafka_reads_cloudevents_from_inventory_events(
     assert event["specversion"] == "1.0"
     assert event["type"] == "no.klimaby.city.registered"
     assert event["source"] == "/klimaby/inventory"
-    assert event["data"] == {"city": slug, "name": "Fremmedby", "country": "NO",
-                             "bidding_zone": None, "mission_city": False}
+    assert event["data"] == {
+        "city": slug,
+        "name": "Fremmedby",
+        "country": "NO",
+        "bidding_zone": None,
+        "mission_city": False,
+    }
     assert msg.key() == slug.encode()
     assert dict(msg.headers() or [])["content-type"].startswith(b"application/cloudevents+json")

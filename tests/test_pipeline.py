@@ -14,22 +14,34 @@ async def test_readings_are_accounted_once_with_lineage(
     service_client: ServiceClientFactory, admin_token: str
 ) -> None:
     city = f"testby-{uuid.uuid4().hex[:8]}"
-    async with service_client("sensors") as (_s, sensors), \
-            service_client("inventory") as (_i, inventory):
+    async with (
+        service_client("sensors") as (_s, sensors),
+        service_client("inventory") as (_i, inventory),
+    ):
         _gw, key, (meter,) = await register_gateway_with_sensors(
-            sensors, admin_token, city, [ELECTRICITY_METER])
+            sensors, admin_token, city, [ELECTRICITY_METER]
+        )
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
         values = [1.25 + i * 0.5 for i in range(50)]
-        batch = {"readings": [
-            {"sensor_id": meter, "time": (start + timedelta(minutes=5 * i)).isoformat(),
-             "value": v, "unit": "kWh"} for i, v in enumerate(values)]}
+        batch = {
+            "readings": [
+                {
+                    "sensor_id": meter,
+                    "time": (start + timedelta(minutes=5 * i)).isoformat(),
+                    "value": v,
+                    "unit": "kWh",
+                }
+                for i, v in enumerate(values)
+            ]
+        }
         r = await sensors.post("/v1/readings", json=batch, headers={"X-Api-Key": key})
         assert r.status_code == 202, r.json()["rejected"]
         assert r.json()["accepted"] == 50
 
         # 15 g/kWh: the newest Norwegian grid factor (2023) applies to later years.
-        expected = sum(int((Decimal(str(v)) * 15 * 1000).quantize(Decimal(1), ROUND_HALF_EVEN))
-                       for v in values)
+        expected = sum(
+            int((Decimal(str(v)) * 15 * 1000).quantize(Decimal(1), ROUND_HALF_EVEN)) for v in values
+        )
 
         async def live() -> dict[str, object]:
             return (await inventory.get(f"/v1/cities/{city}/live")).json()
@@ -45,9 +57,12 @@ async def test_readings_are_accounted_once_with_lineage(
 
         hourly = (await inventory.get(f"/v1/cities/{city}/live/hourly")).json()
         assert sum(b["co2e_mg"] for b in hourly) == expected
-        lineage = (await inventory.get(
-            f"/v1/cities/{city}/live/lineage",
-            params={"gpc_reference": "I.1.2", "hour": hourly[-1]["hour"]})).json()
+        lineage = (
+            await inventory.get(
+                f"/v1/cities/{city}/live/lineage",
+                params={"gpc_reference": "I.1.2", "hour": hourly[-1]["hour"]},
+            )
+        ).json()
         assert lineage and all(row["factor_id"] == "no-grid-location-2023" for row in lineage)
         assert all(row["factor_version"] == 1 and row["gwp_set"] == "AR5" for row in lineage)
         assert (await live())["co2e_mg"] == expected

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from shared.db import service_base
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
 from shared.messaging.tables import messaging_tables
 
-Base = service_base("inventory")
+
+class Base(SQLModel, registry=registry()):
+    """Base of the inventory service's tables: its own registry, so its own metadata."""
+
+
 metadata = Base.metadata
 messaging = messaging_tables(metadata)
 

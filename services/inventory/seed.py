@@ -157,7 +157,7 @@ def reference_factors() -> list[EmissionFactor]:
         ),
         _factor(
             "no-road-car",
-            "Passenger car, per vehicle-km (SSB 2019 per passenger-km × occupancy)",
+            "Passenger car, per vehicle-km (SSB 2019 per passenger-km x occupancy)",
             "road_car",
             ["II.1.1"],
             "vehicle-km",

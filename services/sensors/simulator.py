@@ -45,29 +45,69 @@ def traffic_profile(hour: float) -> float:
     return min(1.0, day + morning + afternoon)
 
 
-SENSOR_SPECS = [
-    ({"external_id": "feeder-residential", "kind": "energy_meter", "gpc_reference": "I.1.2",
-      "energy_carrier": "electricity"}, 18_000.0),
-    ({"external_id": "feeder-commercial", "kind": "energy_meter", "gpc_reference": "I.2.2",
-      "energy_carrier": "electricity"}, 12_000.0),
-    ({"external_id": "feeder-industry", "kind": "energy_meter", "gpc_reference": "I.3.2",
-      "energy_carrier": "electricity"}, 8_000.0),
-    ({"external_id": "ring-road-cars", "kind": "traffic_counter", "gpc_reference": "II.1.1",
-      "road_segment_km": 1.8, "vehicle_class": "car"}, 5_500.0),
-    ({"external_id": "bus-corridor", "kind": "traffic_counter", "gpc_reference": "II.1.1",
-      "road_segment_km": 2.4, "vehicle_class": "bus"}, 90.0),
+SENSOR_SPECS: list[tuple[dict[str, object], float]] = [
+    (
+        {
+            "external_id": "feeder-residential",
+            "kind": "energy_meter",
+            "gpc_reference": "I.1.2",
+            "energy_carrier": "electricity",
+        },
+        18_000.0,
+    ),
+    (
+        {
+            "external_id": "feeder-commercial",
+            "kind": "energy_meter",
+            "gpc_reference": "I.2.2",
+            "energy_carrier": "electricity",
+        },
+        12_000.0,
+    ),
+    (
+        {
+            "external_id": "feeder-industry",
+            "kind": "energy_meter",
+            "gpc_reference": "I.3.2",
+            "energy_carrier": "electricity",
+        },
+        8_000.0,
+    ),
+    (
+        {
+            "external_id": "ring-road-cars",
+            "kind": "traffic_counter",
+            "gpc_reference": "II.1.1",
+            "road_segment_km": 1.8,
+            "vehicle_class": "car",
+        },
+        5_500.0,
+    ),
+    (
+        {
+            "external_id": "bus-corridor",
+            "kind": "traffic_counter",
+            "gpc_reference": "II.1.1",
+            "road_segment_km": 2.4,
+            "vehicle_class": "bus",
+        },
+        90.0,
+    ),
 ]
 
 
-async def register(client: httpx.AsyncClient, token: str, city: str) -> tuple[str, list[SimulatedSensor]]:
+async def register(
+    client: httpx.AsyncClient, token: str, city: str
+) -> tuple[str, list[SimulatedSensor]]:
     auth = {"Authorization": f"Bearer {token}"}
-    r = await client.post("/v1/gateways", json={"city": city, "name": f"Simulated gateway {city}"},
-                          headers=auth)
+    r = await client.post(
+        "/v1/gateways", json={"city": city, "name": f"Simulated gateway {city}"}, headers=auth
+    )
     r.raise_for_status()
     gateway = r.json()
     sensors = []
     for spec, scale in SENSOR_SPECS:
-        body = dict(spec)
+        body: dict[str, object] = dict(spec)
         if body["kind"] == "energy_meter" and city in ZONES:
             body["bidding_zone"] = ZONES[city]
         r = await client.post(f"/v1/gateways/{gateway['id']}/sensors", json=body, headers=auth)
@@ -76,30 +116,45 @@ async def register(client: httpx.AsyncClient, token: str, city: str) -> tuple[st
     return gateway["api_key"], sensors
 
 
-def readings_for(sensors: list[SimulatedSensor], now: datetime, interval_s: float,
-                 rng: random.Random) -> list[dict[str, object]]:
+def readings_for(
+    sensors: list[SimulatedSensor], now: datetime, interval_s: float, rng: random.Random
+) -> list[dict[str, object]]:
     local = now.astimezone(OSLO_TIME)
     hour = local.hour + local.minute / 60
     out: list[dict[str, object]] = []
     for s in sensors:
         if s.kind == "energy_meter":
             kwh = s.scale * load_profile(hour) * interval_s / 3600 * rng.uniform(0.9, 1.1)
-            out.append({"sensor_id": s.sensor_id, "time": now.isoformat(),
-                        "value": round(kwh, 3), "unit": "kWh"})
+            out.append(
+                {
+                    "sensor_id": s.sensor_id,
+                    "time": now.isoformat(),
+                    "value": round(kwh, 3),
+                    "unit": "kWh",
+                }
+            )
         else:
             expected = s.scale * traffic_profile(hour) * interval_s / 3600
             count = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
-            out.append({"sensor_id": s.sensor_id, "time": now.isoformat(),
-                        "value": count, "unit": "{vehicle}"})
+            out.append(
+                {
+                    "sensor_id": s.sensor_id,
+                    "time": now.isoformat(),
+                    "value": count,
+                    "unit": "{vehicle}",
+                }
+            )
     return out
 
 
-async def run_simulator(sensors_url: str, cities: list[str], interval_s: float,
-                        iterations: int | None = None) -> None:
+async def run_simulator(
+    sensors_url: str, cities: list[str], interval_s: float, iterations: int | None = None
+) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s simulator %(message)s")
     settings = Settings()
-    token = issue_token(settings.auth_secret.get_secret_value(), "simulated-gateway-installer",
-                        "admin")
+    token = issue_token(
+        settings.auth_secret.get_secret_value(), "simulated-gateway-installer", "admin"
+    )
     rng = random.Random(2030)
     async with httpx.AsyncClient(base_url=sensors_url, timeout=30) as client:
         gateways = {city: await register(client, token, city) for city in cities}
@@ -111,8 +166,9 @@ async def run_simulator(sensors_url: str, cities: list[str], interval_s: float,
                 batch = readings_for(sensors, now, interval_s, rng)
                 for attempt in range(5):
                     try:
-                        r = await client.post("/v1/readings", json={"readings": batch},
-                                              headers={"X-Api-Key": api_key})
+                        r = await client.post(
+                            "/v1/readings", json={"readings": batch}, headers={"X-Api-Key": api_key}
+                        )
                         if r.status_code < 500:
                             break
                         retry = float(r.headers.get("Retry-After", "1"))

@@ -18,7 +18,9 @@ from shared.broker import free_port
 
 
 @pytest.fixture(scope="module")
-def system(broker: str, pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def system(
+    broker: str, pg_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
     run = uuid.uuid4().hex[:8]
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": broker,

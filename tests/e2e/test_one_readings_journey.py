@@ -41,17 +41,30 @@ def admin() -> str:
 
 async def make_city(sensors: httpx.AsyncClient, city: str) -> tuple[str, str, str]:
     _gw, key, (meter, counter) = await register_gateway_with_sensors(
-        sensors, admin(), city,
-        [{"kind": "energy_meter", "gpc_reference": "I.2.2", "energy_carrier": "electricity",
-          "bidding_zone": "NO1"},
-         {"kind": "traffic_counter", "gpc_reference": "II.1.1", "road_segment_km": 1.5,
-          "vehicle_class": "car"}],
+        sensors,
+        admin(),
+        city,
+        [
+            {
+                "kind": "energy_meter",
+                "gpc_reference": "I.2.2",
+                "energy_carrier": "electricity",
+                "bidding_zone": "NO1",
+            },
+            {
+                "kind": "traffic_counter",
+                "gpc_reference": "II.1.1",
+                "road_segment_km": 1.5,
+                "vehicle_class": "car",
+            },
+        ],
     )
     return key, meter, counter
 
 
-def readings(meter: str, counter: str, n: int, start: datetime, rng: random.Random
-             ) -> tuple[list[dict[str, Any]], int]:
+def readings(
+    meter: str, counter: str, n: int, start: datetime, rng: random.Random
+) -> tuple[list[dict[str, Any]], int]:
     """``n`` readings alternating meter and counter, and the CO2e the test expects of them."""
     items: list[dict[str, Any]] = []
     expected = 0
@@ -68,12 +81,16 @@ def readings(meter: str, counter: str, n: int, start: datetime, rng: random.Rand
     return items, expected
 
 
-async def post_all(client: httpx.AsyncClient, key: str, items: Sequence[dict[str, Any]],
-                   batch: int = 250) -> list[dict[str, Any]]:
+async def post_all(
+    client: httpx.AsyncClient, key: str, items: Sequence[dict[str, Any]], batch: int = 250
+) -> list[dict[str, Any]]:
     answers = []
     for i in range(0, len(items), batch):
-        r = await client.post("/v1/readings", json={"readings": list(items[i:i + batch])},
-                              headers={"X-Api-Key": key})
+        r = await client.post(
+            "/v1/readings",
+            json={"readings": list(items[i : i + batch])},
+            headers={"X-Api-Key": key},
+        )
         assert r.status_code in (202, 207), r.text[:500]
         answers.append(r.json())
     return answers
@@ -88,14 +105,18 @@ async def hub_city(client: httpx.AsyncClient, city: str) -> dict[str, Any]:
     return r.json() if r.status_code == 200 else {"co2e_mg": None, "status": r.status_code}
 
 
-async def test_a_thousand_readings_for_two_cities_are_accounted_exactly_once(system: System) -> None:
+async def test_a_thousand_readings_for_two_cities_are_accounted_exactly_once(
+    system: System,
+) -> None:
     rng = random.Random(7)
     run = uuid.uuid4().hex[:6]
     cities = [f"e2e-oslo-{run}", f"e2e-bergen-{run}"]
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
-    async with httpx.AsyncClient(base_url=system.url("sensors"), timeout=30) as sensors, \
-            httpx.AsyncClient(base_url=system.url("inventory"), timeout=30) as inventory, \
-            httpx.AsyncClient(base_url=system.url("hub"), timeout=30) as hub:
+    async with (
+        httpx.AsyncClient(base_url=system.url("sensors"), timeout=30) as sensors,
+        httpx.AsyncClient(base_url=system.url("inventory"), timeout=30) as inventory,
+        httpx.AsyncClient(base_url=system.url("hub"), timeout=30) as hub,
+    ):
         expected: dict[str, int] = {}
         batches: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
         for city in cities:
@@ -106,11 +127,15 @@ async def test_a_thousand_readings_for_two_cities_are_accounted_exactly_once(sys
             assert sum(a["accepted"] for a in answers) == 500
 
         for city in cities:
-            totals = await eventually(lambda c=city: live(inventory, c),
-                                      lambda t: t["readings"] >= 500, attempts=600)
+            totals = await eventually(
+                lambda c=city: live(inventory, c), lambda t: t["readings"] >= 500, attempts=600
+            )
             assert (totals["readings"], totals["co2e_mg"]) == (500, expected[city])
-            shown = await eventually(lambda c=city: hub_city(hub, c),
-                                     lambda h: h["co2e_mg"] == expected[city], attempts=600)
+            shown = await eventually(
+                lambda c=city: hub_city(hub, c),
+                lambda h, c=city: h["co2e_mg"] == expected[c],
+                attempts=600,
+            )
             assert shown["co2e_mg"] == expected[city]
             assert shown["readings_accounted"] == 500
             page = (await hub.get(f"/cities/{city}")).text
@@ -130,16 +155,23 @@ async def test_a_thousand_readings_for_two_cities_are_accounted_exactly_once(sys
         key, meter, items = batches[city]
         await replay_accepted(system, sensors, city)
         sentinel_t = (start + timedelta(hours=1, seconds=1)).isoformat()
-        r = await sensors.post("/v1/readings", headers={"X-Api-Key": key}, json={
-            "readings": [{"sensor_id": meter, "time": sentinel_t, "value": 10.0, "unit": "kWh"}]})
+        r = await sensors.post(
+            "/v1/readings",
+            headers={"X-Api-Key": key},
+            json={
+                "readings": [{"sensor_id": meter, "time": sentinel_t, "value": 10.0, "unit": "kWh"}]
+            },
+        )
         assert r.status_code == 202
         sentinel_mg = mg(Decimal(10) * GRID_G_PER_KWH)
-        totals = await eventually(lambda: live(inventory, city), lambda t: t["readings"] >= 501,
-                                  attempts=600)
+        totals = await eventually(
+            lambda: live(inventory, city), lambda t: t["readings"] >= 501, attempts=600
+        )
         assert (totals["readings"], totals["co2e_mg"]) == (501, expected[city] + sentinel_mg)
         assert (await live(inventory, cities[1]))["co2e_mg"] == expected[cities[1]]
-        shown = await eventually(lambda: hub_city(hub, city),
-                                 lambda h: h["co2e_mg"] == expected[city] + sentinel_mg)
+        shown = await eventually(
+            lambda: hub_city(hub, city), lambda h: h["co2e_mg"] == expected[city] + sentinel_mg
+        )
         assert shown["co2e_mg"] == expected[city] + sentinel_mg
 
 
@@ -148,9 +180,13 @@ async def replay_accepted(system: System, sensors: httpx.AsyncClient, city: str)
     from aiokafka import AIOKafkaConsumer
 
     bootstrap = system.env["KAFKA_BOOTSTRAP_SERVERS"]
-    consumer = AIOKafkaConsumer(SENSORS_READINGS, bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                group_id=None)
+    consumer = AIOKafkaConsumer(
+        SENSORS_READINGS,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
     await consumer.start()
     found: list[tuple[bytes | None, bytes]] = []
     try:
@@ -168,7 +204,8 @@ async def replay_accepted(system: System, sensors: httpx.AsyncClient, city: str)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
     await producer.start()
     try:
-        await asyncio.gather(*[await producer.send(SENSORS_READINGS, value=v, key=k)
-                               for k, v in found])
+        await asyncio.gather(
+            *[await producer.send(SENSORS_READINGS, value=v, key=k) for k, v in found]
+        )
     finally:
         await producer.stop()

@@ -16,10 +16,17 @@ BOOK = FactorBook.of(reference_factors())
 
 def reading(**overrides: object) -> ReadingAccepted:
     base: dict[str, object] = dict(
-        reading_id=uuid.uuid4(), sensor_id="s", gateway_id="g", city="oslo", kind="energy_meter",
-        quantity="energy", value=10.0, unit="kWh", time=datetime(2023, 5, 1, 12, 30, tzinfo=UTC),
-        gpc_reference="I.1.2", accounting=AccountingParameters(energy_carrier="electricity",
-                                                               bidding_zone="NO1"),
+        reading_id=uuid.uuid4(),
+        sensor_id="s",
+        gateway_id="g",
+        city="oslo",
+        kind="energy_meter",
+        quantity="energy",
+        value=10.0,
+        unit="kWh",
+        time=datetime(2023, 5, 1, 12, 30, tzinfo=UTC),
+        gpc_reference="I.1.2",
+        accounting=AccountingParameters(energy_carrier="electricity", bidding_zone="NO1"),
         received_at=datetime.now(UTC),
     )
     base.update(overrides)
@@ -42,9 +49,14 @@ def test_a_year_without_its_own_factor_takes_the_newest_earlier_one() -> None:
 
 def test_traffic_is_count_times_segment_times_vehicle_factor() -> None:
     result = account(
-        reading(kind="traffic_counter", quantity="vehicle_count", value=120, unit="{vehicle}",
-                gpc_reference="II.1.1",
-                accounting=AccountingParameters(road_segment_km=0.75, vehicle_class="bus")),
+        reading(
+            kind="traffic_counter",
+            quantity="vehicle_count",
+            value=120,
+            unit="{vehicle}",
+            gpc_reference="II.1.1",
+            accounting=AccountingParameters(road_segment_km=0.75, vehicle_class="bus"),
+        ),
         BOOK,
     )
     assert result.factor is not None and result.factor.id == "no-road-bus"
@@ -54,16 +66,22 @@ def test_traffic_is_count_times_segment_times_vehicle_factor() -> None:
 
 def test_diesel_litres_use_kilograms_per_litre() -> None:
     result = account(
-        reading(quantity="fuel_volume", unit="L", value=2.5, gpc_reference="II.5.1",
-                accounting=AccountingParameters(energy_carrier="diesel")),
+        reading(
+            quantity="fuel_volume",
+            unit="L",
+            value=2.5,
+            gpc_reference="II.5.1",
+            accounting=AccountingParameters(energy_carrier="diesel"),
+        ),
         BOOK,
     )
     assert result.co2e_mg == int(Decimal("2.5") * Decimal("2.66") * 1_000_000)
 
 
 def test_district_heating_without_a_plant_factor_is_recorded_unaccounted() -> None:
-    result = account(reading(accounting=AccountingParameters(energy_carrier="district_heating")),
-                     BOOK)
+    result = account(
+        reading(accounting=AccountingParameters(energy_carrier="district_heating")), BOOK
+    )
     assert result.factor is None and result.co2e_mg is None and result.status == "no_factor"
 
 

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlmodel import col
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,19 +17,24 @@ class AccountingRepository:
 
     async def cell_totals(
         self, city: str, start: datetime | None, end: datetime | None
-    ) -> Sequence[Row[tuple[str, int, int, int]]]:
+    ) -> Sequence[Row[str, int, int, int]]:
         b = EmissionBucket
         query = (
-            select(b.gpc_reference, b.scope, func.sum(b.readings), func.sum(b.co2e_mg))
-            .where(b.city == city)
-            .group_by(b.gpc_reference, b.scope)
-            .order_by(b.gpc_reference, b.scope)
+            select(
+                col(b.gpc_reference),
+                col(b.scope),
+                func.sum(col(b.readings)),
+                func.sum(col(b.co2e_mg)),
+            )
+            .where(col(b.city) == city)
+            .group_by(col(b.gpc_reference), col(b.scope))
+            .order_by(col(b.gpc_reference), col(b.scope))
         )
         if start:
-            query = query.where(b.hour >= start)
+            query = query.where(col(b.hour) >= start)
         if end:
-            query = query.where(b.hour < end)
-        return (await self.session.execute(query)).all()  # type: ignore[return-value]
+            query = query.where(col(b.hour) < end)
+        return (await self.session.execute(query)).all()
 
     async def buckets(
         self,
@@ -39,14 +45,14 @@ class AccountingRepository:
         limit: int,
     ) -> Sequence[EmissionBucket]:
         b = EmissionBucket
-        query = select(b).where(b.city == city)
+        query = select(b).where(col(b.city) == city)
         if start:
-            query = query.where(b.hour >= start)
+            query = query.where(col(b.hour) >= start)
         if end:
-            query = query.where(b.hour < end)
+            query = query.where(col(b.hour) < end)
         if gpc_reference:
-            query = query.where(b.gpc_reference == gpc_reference)
-        query = query.order_by(b.hour.desc(), b.gpc_reference).limit(limit)  # type: ignore[attr-defined]
+            query = query.where(col(b.gpc_reference) == gpc_reference)
+        query = query.order_by(col(b.hour).desc(), col(b.gpc_reference)).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def lineage(
@@ -55,8 +61,8 @@ class AccountingRepository:
         r = AccountedReading
         query = (
             select(r)
-            .where(r.city == city, r.gpc_reference == gpc_reference, r.hour == hour)
-            .order_by(r.observed_at, r.reading_id)
+            .where(col(r.city) == city, col(r.gpc_reference) == gpc_reference, col(r.hour) == hour)
+            .order_by(col(r.observed_at), col(r.reading_id))
             .limit(limit)
             .offset(offset)
         )

@@ -144,7 +144,7 @@ async def _emit_per_city(
                     AccountedCell(
                         gpc_reference=ref,
                         scope=scope,
-                        readings=n,  # type: ignore[arg-type]
+                        readings=n,
                         co2e_mg=mg,
                     )
                     for (ref, scope), (n, mg) in sorted(cells.items())

@@ -14,7 +14,9 @@ router = APIRouter(prefix="/v1/cities", tags=["cities"], responses=PROBLEM_RESPO
 
 
 @router.get("", response_model=list[CityPublic], summary="Cities on the platform")
-async def list_cities(session: AsyncSession = Depends(get_session, scope="function")) -> list[CityPublic]:
+async def list_cities(
+    session: AsyncSession = Depends(get_session, scope="function"),
+) -> list[CityPublic]:
     return [
         CityPublic.model_validate(c, from_attributes=True)
         for c in await CityRepository(session).list()
@@ -33,5 +35,7 @@ async def register_city(
 
 
 @router.get("/{city}", response_model=CityPublic, summary="One city")
-async def get_city(city: str, session: AsyncSession = Depends(get_session, scope="function")) -> CityPublic:
+async def get_city(
+    city: str, session: AsyncSession = Depends(get_session, scope="function")
+) -> CityPublic:
     return CityPublic.model_validate(await service.get_city(session, city), from_attributes=True)

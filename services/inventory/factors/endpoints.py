@@ -12,7 +12,9 @@ router = APIRouter(prefix="/v1/factors", tags=["emission factors"], responses=PR
 
 
 @router.get("", response_model=list[FactorPublic], summary="Current emission factors")
-async def list_factors(session: AsyncSession = Depends(get_session, scope="function")) -> list[FactorPublic]:
+async def list_factors(
+    session: AsyncSession = Depends(get_session, scope="function"),
+) -> list[FactorPublic]:
     return [
         FactorPublic.model_validate(f, from_attributes=True)
         for f in await FactorRepository(session).current()

@@ -14,11 +14,15 @@ class FactorRepository:
 
     async def current(self) -> Sequence[EmissionFactor]:
         query = select(EmissionFactor).where(col(EmissionFactor.is_current).is_(True))
-        return (await self.session.execute(query.order_by(EmissionFactor.id))).scalars().all()
+        return (await self.session.execute(query.order_by(col(EmissionFactor.id)))).scalars().all()
 
     async def versions(self, factor_id: str) -> Sequence[EmissionFactor]:
         query = select(EmissionFactor).where(EmissionFactor.id == factor_id)
-        return (await self.session.execute(query.order_by(EmissionFactor.version))).scalars().all()
+        return (
+            (await self.session.execute(query.order_by(col(EmissionFactor.version))))
+            .scalars()
+            .all()
+        )
 
     def add(self, factor: EmissionFactor) -> None:
         self.session.add(factor)

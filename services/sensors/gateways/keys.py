@@ -30,7 +30,7 @@ def digest(secret: str) -> str:
 def split(api_key: str) -> tuple[str, str] | None:
     if not api_key.startswith(PREFIX) or "." not in api_key:
         return None
-    key_id, _, secret = api_key[len(PREFIX):].partition(".")
+    key_id, _, secret = api_key[len(PREFIX) :].partition(".")
     if not key_id or not secret:
         return None
     return key_id, secret

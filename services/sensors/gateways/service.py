@@ -19,14 +19,18 @@ async def register_gateway(
     """Create a gateway and its first API key; returns the key's plaintext (shown once)."""
     ensure_can_write(principal, data.city)
     now = datetime.now(UTC)
-    gateway = Gateway(id="gw_" + secrets.token_hex(8), city=data.city, name=data.name,
-                      created_at=now)
+    gateway = Gateway(
+        id="gw_" + secrets.token_hex(8), city=data.city, name=data.name, created_at=now
+    )
     key = keys.new_key()
     repo = GatewayRepository(session)
     repo.add(gateway)
     await session.flush()
-    repo.add(GatewayKey(id=key.key_id, gateway_id=gateway.id, secret_sha256=key.secret_sha256,
-                        created_at=now))
+    repo.add(
+        GatewayKey(
+            id=key.key_id, gateway_id=gateway.id, secret_sha256=key.secret_sha256, created_at=now
+        )
+    )
     await session.flush()
     return gateway, key.plaintext
 
@@ -34,14 +38,25 @@ async def register_gateway(
 async def get_gateway(session: AsyncSession, gateway_id: str) -> Gateway:
     gateway = await GatewayRepository(session).get(gateway_id)
     if gateway is None:
-        raise ProblemError(404, "Not Found", f"no gateway '{gateway_id}'", kind="not-found",
-                           field="/path/gateway_id")
+        raise ProblemError(
+            404,
+            "Not Found",
+            f"no gateway '{gateway_id}'",
+            kind="not-found",
+            field="/path/gateway_id",
+        )
     return gateway
 
 
 def _unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, "Unauthorized", detail, kind="unauthorized", field="/header/x-api-key",
-                        headers={"WWW-Authenticate": 'ApiKey header="X-Api-Key"'})
+    return ProblemError(
+        401,
+        "Unauthorized",
+        detail,
+        kind="unauthorized",
+        field="/header/x-api-key",
+        headers={"WWW-Authenticate": 'ApiKey header="X-Api-Key"'},
+    )
 
 
 async def authenticate_gateway(session: AsyncSession, api_key: str | None) -> Gateway:

@@ -26,8 +26,10 @@ router = APIRouter(prefix="/v1/readings", tags=["readings"], responses=PROBLEM_R
         "**422** all rejected. Accepted readings are on the broker before the answer is sent; "
         "**503** with `Retry-After` means nothing was accepted."
     ),
-    responses={207: {"model": BatchResult, "description": "Some items not accepted"},
-               503: {"description": "Broker unavailable; retry"}},
+    responses={
+        207: {"model": BatchResult, "description": "Some items not accepted"},
+        503: {"description": "Broker unavailable; retry"},
+    },
 )
 async def post_readings(
     batch: ReadingBatch,
@@ -38,9 +40,15 @@ async def post_readings(
     gateway = await authenticate_gateway(session, x_api_key)
     settings = request.app.state.settings
     result = await service.ingest(
-        session, request.app.state.producer, request.app.state.outbox, gateway, batch.readings,
-        service.IngestLimits(timedelta(seconds=settings.future_tolerance_s),
-                             timedelta(days=settings.history_horizon_days)),
+        session,
+        request.app.state.producer,
+        request.app.state.outbox,
+        gateway,
+        batch.readings,
+        service.IngestLimits(
+            timedelta(seconds=settings.future_tolerance_s),
+            timedelta(days=settings.history_horizon_days),
+        ),
     )
     total = len(result.results)
     status = 202 if result.accepted == total else 422 if result.rejected == total else 207

@@ -20,7 +20,9 @@ class ReadingIn(BaseModel):
     value: float = Field(ge=0, description="Amount over the sensor's interval (non-negative)")
     unit: str = Field(min_length=1, max_length=16, description="kWh, Wh, MWh, L or {vehicle}")
     reading_id: str | None = Field(
-        None, min_length=1, max_length=128,
+        None,
+        min_length=1,
+        max_length=128,
         description="The gateway's own id for the reading; makes retries safe to deduplicate",
     )
 

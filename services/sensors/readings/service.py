@@ -58,12 +58,16 @@ def reading_id_for(sensor: Sensor, reading: ReadingIn) -> uuid.UUID:
     return uuid.uuid5(READING_NAMESPACE, name)
 
 
-def _reject(results: list[ItemResult | None], index: int, field: str, reason: str,
-            status: int = 422) -> None:
-    param = InvalidParam(name=pointer(("readings", index, field)) if field else
-                         pointer(("readings", index)), reason=reason)
-    results[index] = ItemResult(index=index, status="rejected",
-                                problem=item_problem(index, [param], status))
+def _reject(
+    results: list[ItemResult | None], index: int, field: str, reason: str, status: int = 422
+) -> None:
+    param = InvalidParam(
+        name=pointer(("readings", index, field)) if field else pointer(("readings", index)),
+        reason=reason,
+    )
+    results[index] = ItemResult(
+        index=index, status="rejected", problem=item_problem(index, [param], status)
+    )
 
 
 async def ingest(
@@ -81,10 +85,13 @@ async def ingest(
         try:
             parsed.append((index, ReadingIn.model_validate(raw)))
         except ValidationError as exc:
-            params = [InvalidParam(name=pointer(("readings", index, *err["loc"])),
-                                   reason=err["msg"]) for err in exc.errors()]
-            results[index] = ItemResult(index=index, status="rejected",
-                                        problem=item_problem(index, params))
+            params = [
+                InvalidParam(name=pointer(("readings", index, *err["loc"])), reason=err["msg"])
+                for err in exc.errors()
+            ]
+            results[index] = ItemResult(
+                index=index, status="rejected", problem=item_problem(index, params)
+            )
 
     sensors = await SensorRepository(session).many(r.sensor_id for _, r in parsed)
     candidates: dict[str, tuple[int, ReadingAccepted]] = {}
@@ -94,45 +101,71 @@ async def ingest(
             _reject(results, index, "sensor_id", f"unknown sensor '{reading.sensor_id}'")
             continue
         if sensor.gateway_id != gateway.id:
-            _reject(results, index, "sensor_id",
-                    "this sensor belongs to another gateway", status=403)
+            _reject(
+                results, index, "sensor_id", "this sensor belongs to another gateway", status=403
+            )
             continue
         value = to_canonical(reading.value, reading.unit, sensor.unit)
         if value is None:
-            _reject(results, index, "unit",
-                    f"unit '{reading.unit}' is not a unit of {sensor.quantity} "
-                    f"(this sensor reports {sensor.unit})")
+            _reject(
+                results,
+                index,
+                "unit",
+                f"unit '{reading.unit}' is not a unit of {sensor.quantity} "
+                f"(this sensor reports {sensor.unit})",
+            )
             continue
         if reading.time > now + limits.future_tolerance:
             _reject(results, index, "time", "the reading is stamped in the future")
             continue
         if reading.time < now - limits.history_horizon:
-            _reject(results, index, "time",
-                    f"older than the history horizon of {limits.history_horizon.days} days")
+            _reject(
+                results,
+                index,
+                "time",
+                f"older than the history horizon of {limits.history_horizon.days} days",
+            )
             continue
         reading_id = reading_id_for(sensor, reading)
         key = str(reading_id)
         if key in candidates:
             results[index] = ItemResult(index=index, status="duplicate", reading_id=key)
             continue
-        candidates[key] = (index, ReadingAccepted(
-            reading_id=reading_id, sensor_id=sensor.id, gateway_id=gateway.id, city=sensor.city,
-            kind=sensor.kind,  # type: ignore[arg-type]
-            quantity=sensor.quantity,  # type: ignore[arg-type]
-            value=value, unit=sensor.unit, time=reading.time, gpc_reference=sensor.gpc_reference,
-            accounting=AccountingParameters(
-                energy_carrier=sensor.energy_carrier,  # type: ignore[arg-type]
-                bidding_zone=sensor.bidding_zone,  # type: ignore[arg-type]
-                road_segment_km=sensor.road_segment_km,
-                vehicle_class=sensor.vehicle_class,  # type: ignore[arg-type]
+        candidates[key] = (
+            index,
+            ReadingAccepted(
+                reading_id=reading_id,
+                sensor_id=sensor.id,
+                gateway_id=gateway.id,
+                city=sensor.city,
+                kind=sensor.kind,
+                quantity=sensor.quantity,
+                value=value,
+                unit=sensor.unit,
+                time=reading.time,
+                gpc_reference=sensor.gpc_reference,
+                accounting=AccountingParameters(
+                    energy_carrier=sensor.energy_carrier,
+                    bidding_zone=sensor.bidding_zone,
+                    road_segment_km=sensor.road_segment_km,
+                    vehicle_class=sensor.vehicle_class,
+                ),
+                received_at=now,
             ),
-            received_at=now,
-        ))
+        )
 
     inserted = await insert_ignoring_conflicts(
-        session, ACCEPTED,
-        [{"reading_id": key, "sensor_id": payload.sensor_id, "observed_at": payload.time,
-          "received_at": now} for key, (_i, payload) in candidates.items()],
+        session,
+        ACCEPTED,
+        [
+            {
+                "reading_id": key,
+                "sensor_id": payload.sensor_id,
+                "observed_at": payload.time,
+                "received_at": now,
+            }
+            for key, (_i, payload) in candidates.items()
+        ],
         returning=("reading_id",),
     )
     new_ids = {row.reading_id for row in inserted}
@@ -167,25 +200,36 @@ async def publish_readings(producer: AIOKafkaProducer, readings: Sequence[Readin
     try:
         futures = []
         for payload in readings:
-            event = new_event(payload, source=SOURCE, subject=payload.sensor_id,
-                              event_id=str(payload.reading_id))
-            futures.append(await producer.send(
-                SENSORS_READINGS, value=encode_event(event), key=payload.sensor_id.encode(),
-                headers=[("content-type", CONTENT_TYPE.encode())],
-            ))
+            event = new_event(
+                payload, source=SOURCE, subject=payload.sensor_id, event_id=str(payload.reading_id)
+            )
+            futures.append(
+                await producer.send(
+                    SENSORS_READINGS,
+                    value=encode_event(event),
+                    key=payload.sensor_id.encode(),
+                    headers=[("content-type", CONTENT_TYPE.encode())],
+                )
+            )
         await asyncio.gather(*futures)
     except KafkaError as exc:
         raise ProblemError(
-            503, "Service Unavailable",
+            503,
+            "Service Unavailable",
             f"the event broker did not acknowledge the readings ({type(exc).__name__}); "
             "nothing was accepted, retry later",
-            kind="broker-unavailable", headers={"Retry-After": "5"},
+            kind="broker-unavailable",
+            headers={"Retry-After": "5"},
         ) from exc
 
 
 async def _audit_rejections(
-    session: AsyncSession, outbox: Outbox, gateway: Gateway, items: Sequence[dict[str, Any]],
-    results: Sequence[ItemResult | None], now: datetime,
+    session: AsyncSession,
+    outbox: Outbox,
+    gateway: Gateway,
+    items: Sequence[dict[str, Any]],
+    results: Sequence[ItemResult | None],
+    now: datetime,
 ) -> None:
     for result in results:
         if result is None or result.status != "rejected" or result.problem is None:
@@ -195,9 +239,12 @@ async def _audit_rejections(
         await outbox.add(
             session,
             ReadingRejected(
-                gateway_id=gateway.id, city=gateway.city, index=result.index,
+                gateway_id=gateway.id,
+                city=gateway.city,
+                index=result.index,
                 sensor_id=raw.get("sensor_id") if isinstance(raw.get("sensor_id"), str) else None,
-                field=param["name"], reason=param["reason"],
+                field=param["name"],
+                reason=param["reason"],
                 item={k: v for k, v in raw.items()} if isinstance(raw, dict) else {"raw": raw},
                 received_at=now,
             ),

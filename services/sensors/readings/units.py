@@ -7,11 +7,22 @@ from decimal import Decimal
 
 # canonical unit -> {accepted spelling (case-insensitive): factor to canonical}
 ALIASES: dict[str, dict[str, Decimal]] = {
-    "kWh": {"kwh": Decimal(1), "kw.h": Decimal(1), "wh": Decimal("0.001"), "w.h": Decimal("0.001"),
-            "mwh": Decimal(1000), "mw.h": Decimal(1000)},
+    "kWh": {
+        "kwh": Decimal(1),
+        "kw.h": Decimal(1),
+        "wh": Decimal("0.001"),
+        "w.h": Decimal("0.001"),
+        "mwh": Decimal(1000),
+        "mw.h": Decimal(1000),
+    },
     "L": {"l": Decimal(1), "litre": Decimal(1), "liter": Decimal(1), "m3": Decimal(1000)},
-    "{vehicle}": {"{vehicle}": Decimal(1), "{vehicles}": Decimal(1), "vehicle": Decimal(1),
-                  "vehicles": Decimal(1), "1": Decimal(1)},
+    "{vehicle}": {
+        "{vehicle}": Decimal(1),
+        "{vehicles}": Decimal(1),
+        "vehicle": Decimal(1),
+        "vehicles": Decimal(1),
+        "1": Decimal(1),
+    },
 }
 
 

@@ -18,7 +18,9 @@ class SensorCreate(BaseModel):
     external_id: str = Field(min_length=1, max_length=200)
     kind: SensorKind
     gpc_reference: str = Field(description="GPC cell, e.g. I.1.2 (residential, grid energy)")
-    energy_carrier: EnergyCarrier | None = Field(None, description="energy meters; default electricity")
+    energy_carrier: EnergyCarrier | None = Field(
+        None, description="energy meters; default electricity"
+    )
     bidding_zone: BiddingZone | None = None
     road_segment_km: float | None = Field(None, gt=0, le=1000, description="traffic counters")
     vehicle_class: VehicleClass | None = Field(None, description="traffic counters; default car")
@@ -32,8 +34,9 @@ class SensorCreate(BaseModel):
     def _fits_kind(self) -> SensorCreate:
         if self.kind == "energy_meter":
             if not GPC_ENERGY.match(self.gpc_reference):
-                raise ValueError("gpc_reference: an energy meter belongs to a stationary "
-                                 "energy cell (I.x.y)")
+                raise ValueError(
+                    "gpc_reference: an energy meter belongs to a stationary energy cell (I.x.y)"
+                )
             if self.road_segment_km is not None or self.vehicle_class is not None:
                 raise ValueError("road_segment_km/vehicle_class are for traffic counters")
         else:

@@ -27,12 +27,21 @@ async def register_sensor(
     sensor_id = sensor_id_for(gateway.id, data.external_id)
     repo = SensorRepository(session)
     if await repo.get(sensor_id):
-        raise ProblemError(409, "Conflict", f"sensor '{data.external_id}' exists on this gateway",
-                           kind="conflict", field="/body/external_id")
+        raise ProblemError(
+            409,
+            "Conflict",
+            f"sensor '{data.external_id}' exists on this gateway",
+            kind="conflict",
+            field="/body/external_id",
+        )
     sensor = Sensor(
-        id=sensor_id, gateway_id=gateway.id, city=gateway.city,
-        quantity=data.quantity, unit=data.unit,
-        energy_carrier=data.energy_carrier or ("electricity" if data.kind == "energy_meter" else None),
+        id=sensor_id,
+        gateway_id=gateway.id,
+        city=gateway.city,
+        quantity=data.quantity,
+        unit=data.unit,
+        energy_carrier=data.energy_carrier
+        or ("electricity" if data.kind == "energy_meter" else None),
         vehicle_class=data.vehicle_class or ("car" if data.kind == "traffic_counter" else None),
         created_at=datetime.now(UTC),
         **data.model_dump(exclude={"energy_carrier", "vehicle_class"}),
