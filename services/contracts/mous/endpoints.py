@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.mous import service
 from services.contracts.mous.models import MouStatus
@@ -13,7 +12,7 @@ from services.contracts.mous.repository import MouRepository
 from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign
 from services.contracts.partners.schemas import CitySlug
 from shared.auth import Principal, require_principal
-from shared.db import get_session
+from shared.db import DbSession
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mous", tags=["mous"], responses=PROBLEM_RESPONSES)
@@ -24,8 +23,8 @@ async def draft_mou(
     data: MouCreate,
     request: Request,
     response: Response,
+    session: DbSession,
     principal: Principal = Depends(require_principal),
-    session: AsyncSession = Depends(get_session),
 ) -> MouPublic:
     mou = await service.draft_mou(session, request.app.state.outbox, principal, data)
     response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
@@ -37,8 +36,8 @@ async def sign_mou(
     mou_id: uuid.UUID,
     data: MouSign,
     request: Request,
+    session: DbSession,
     principal: Principal = Depends(require_principal),
-    session: AsyncSession = Depends(get_session),
 ) -> MouPublic:
     mou = await service.sign_mou(session, request.app.state.outbox, principal, mou_id, data)
     return MouPublic.model_validate(mou)
@@ -46,16 +45,16 @@ async def sign_mou(
 
 @router.get("", summary="MoUs, optionally of one city or in one status")
 async def list_mous(
+    session: DbSession,
     city: CitySlug | None = Query(None),
     status: MouStatus | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(get_session),
 ) -> list[MouPublic]:
     mous = await MouRepository(session).list(city, status, limit=limit, offset=offset)
     return [MouPublic.model_validate(m) for m in mous]
 
 
 @router.get("/{mou_id}", summary="One MoU")
-async def get_mou(mou_id: uuid.UUID, session: AsyncSession = Depends(get_session)) -> MouPublic:
+async def get_mou(mou_id: uuid.UUID, session: DbSession) -> MouPublic:
     return MouPublic.model_validate(await service.get_mou(session, mou_id))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.partners import service
 from services.contracts.partners.repository import PartnerRepository
 from services.contracts.partners.schemas import CitySlug, PartnerCreate, PartnerPublic
 from shared.auth import Principal, ensure_can_write, require_principal
-from shared.db import get_session
+from shared.db import DbSession
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"], responses=PROBLEM_RESPONSES)
@@ -22,8 +21,8 @@ async def register_partner(
     data: PartnerCreate,
     request: Request,
     response: Response,
+    session: DbSession,
     principal: Principal = Depends(require_principal),
-    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> PartnerPublic:
     ensure_can_write(principal, data.city)
     partner = await service.register_partner(session, request.app.state.outbox, data)
@@ -33,17 +32,15 @@ async def register_partner(
 
 @router.get("", summary="Partners, optionally of one city")
 async def list_partners(
+    session: DbSession,
     city: CitySlug | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> list[PartnerPublic]:
     partners = await PartnerRepository(session).list(city, limit=limit, offset=offset)
     return [PartnerPublic.model_validate(p) for p in partners]
 
 
 @router.get("/{partner_id}", summary="One partner")
-async def get_partner(
-    partner_id: uuid.UUID, session: AsyncSession = Depends(get_session, scope="function")
-) -> PartnerPublic:
+async def get_partner(partner_id: uuid.UUID, session: DbSession) -> PartnerPublic:
     return PartnerPublic.model_validate(await service.get_partner(session, partner_id))

@@ -12,15 +12,14 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hub.progress.endpoints import CityPath
 from services.hub.progress.models import CityProgress
 from services.hub.progress.repository import CityProgressRepository
 from services.hub.progress.schemas import tonnes, tonnes_rounded
-from shared.db import get_session
+from shared.db import DbSession
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
 
@@ -181,7 +180,7 @@ def _city_rows(rows: Sequence[CityProgress]) -> str:
 
 
 @router.get("/", summary="Dashboard: every city's progress")
-async def cities_page(session: AsyncSession = Depends(get_session)) -> HTMLResponse:
+async def cities_page(session: DbSession) -> HTMLResponse:
     rows = await CityProgressRepository(session).list()
     if rows:
         content = f"""<table>
@@ -209,7 +208,7 @@ async def cities_page(session: AsyncSession = Depends(get_session)) -> HTMLRespo
 
 
 @router.get("/cities/{city}", summary="Dashboard: one city's live figures")
-async def city_page(city: CityPath, session: AsyncSession = Depends(get_session)) -> HTMLResponse:
+async def city_page(city: CityPath, session: DbSession) -> HTMLResponse:
     row = await CityProgressRepository(session).get(city)
     if row is None:
         # Events may still be on their way (e.g. right after start-up): look again shortly.
