@@ -76,6 +76,7 @@ class Database:
         )
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -104,6 +105,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # The sqlite3 module would only BEGIN before the first write, leaving earlier reads outside
+    # the transaction (a read-then-write could act on stale data). We emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # IMMEDIATE takes SQLite's single write lock up front: transactions that read, then write
+    # (an offset check, then its update) run one after another, never interleaved.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
