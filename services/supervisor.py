@@ -36,9 +36,20 @@ class ServiceProcess:
         entry = SERVICES[self.name]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", entry.app_factory, "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
-             "--timeout-graceful-shutdown", "5"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                entry.app_factory,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -91,7 +102,9 @@ class System:
             env = {**os.environ, **self.env}
             env[f"{name.upper()}_PORT"] = str(self.ports[name])
             self.services[name] = ServiceProcess(
-                name, self.ports[name], env,
+                name,
+                self.ports[name],
+                env,
                 self.log_dir / f"{name}.log" if self.log_dir else None,
             )
 

@@ -55,7 +55,9 @@ def test_readme_documents_every_setting() -> None:
         for field_name, field in settings_cls.model_fields.items():
             alias = field.validation_alias
             env = (alias.choices[0] if hasattr(alias, "choices") else alias) or (
-                f"{prefix}{field_name}".upper())
+                f"{prefix}{field_name}".upper()
+            )
             generic = str(env).replace(prefix.upper(), "<SERVICE>_", 1) if prefix else str(env)
             assert str(env) in readme or generic in readme, (
-                f"README's configuration table lacks {env} ({name})")
+                f"README's configuration table lacks {env} ({name})"
+            )
