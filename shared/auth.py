@@ -78,14 +78,15 @@ async def require_principal(
     return verify_token(secret, credentials.credentials)
 
 
-def ensure_can_write(principal: Principal, city: str) -> None:
+def ensure_can_write(principal: Principal, city: str, field: str | None = "/body/city") -> None:
+    """403 unless the principal may write ``city``; ``field`` names where the city came from."""
     if not principal.can_write(city):
         raise ProblemError(
             403,
             "Forbidden",
             f"this credential may not write data of city '{city}'",
             kind="forbidden",
-            field="/body/city",
+            field=field,
         )
 
 

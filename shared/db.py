@@ -21,8 +21,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -46,12 +44,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def service_base(name: str) -> type[SQLModel]:
-    """A SQLModel base with its own metadata, so each service migrates only its own tables."""
-    base: type[SQLModel] = type(f"{name.title()}Model", (SQLModel,), {}, registry=registry())
-    return base
 
 
 class Database:

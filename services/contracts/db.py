@@ -9,11 +9,7 @@ from shared.messaging.tables import messaging_tables
 
 
 class Base(SQLModel, registry=registry()):
-    """Base of the contracts tables: its own registry, so its own metadata and migrations.
-
-    The same as ``shared.db.service_base("contracts")``, written as a class statement so that
-    mypy accepts it as a base class.
-    """
+    """Base of the contracts tables: its own registry, so its own metadata and migrations."""
 
 
 metadata = Base.metadata

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+CITY_SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+CitySlug = Annotated[str, Field(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+"""A city's id across every service: lower-case, URL-safe."""
 
 SensorKind = Literal["energy_meter", "traffic_counter"]
 EnergyCarrier = Literal[

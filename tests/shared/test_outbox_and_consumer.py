@@ -24,8 +24,9 @@ from shared.messaging.tables import MessagingTables, messaging_tables
 
 
 @pytest.fixture
-async def messaging_db(database_url: str, unique_schema: str) -> AsyncIterator[
-        tuple[Database, MessagingTables]]:
+async def messaging_db(
+    database_url: str, unique_schema: str
+) -> AsyncIterator[tuple[Database, MessagingTables]]:
     metadata = MetaData()
     tables = messaging_tables(metadata)
     schema = unique_schema if database_url.startswith("postgres") else None
@@ -80,16 +81,22 @@ async def test_the_relay_publishes_in_order_once_and_marks_sent(
     finally:
         await producer.stop()
     async with db.transaction() as session:
-        unsent = await session.scalar(select(func.count()).select_from(tables.outbox)
-                                      .where(tables.outbox.c.sent_at.is_(None)))
+        unsent = await session.scalar(
+            select(func.count()).select_from(tables.outbox).where(tables.outbox.c.sent_at.is_(None))
+        )
     assert unsent == 0
     seen = await read_subjects(broker, city, expected=5)
     assert seen == ids  # one key, one partition: the outbox order is the topic order
 
 
 async def read_subjects(broker: str, city: str, expected: int) -> list[str]:
-    consumer = AIOKafkaConsumer(CONTRACTS_EVENTS, bootstrap_servers=broker, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        CONTRACTS_EVENTS,
+        bootstrap_servers=broker,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     ids: list[str] = []
     try:
@@ -121,17 +128,33 @@ async def test_a_redelivered_batch_and_a_republished_event_apply_once(
     async def handler(_session: AsyncSession, events: Sequence[ConsumedEvent]) -> None:
         applied.extend(e.envelope.id for e in events)
 
-    consumer = IdempotentConsumer(db=db, tables=tables, bootstrap_servers=broker,
-                                  group_id=f"g-{uuid.uuid4().hex[:6]}",
-                                  topics=[CONTRACTS_EVENTS], handler=handler)
+    consumer = IdempotentConsumer(
+        db=db,
+        tables=tables,
+        bootstrap_servers=broker,
+        group_id=f"g-{uuid.uuid4().hex[:6]}",
+        topics=[CONTRACTS_EVENTS],
+        handler=handler,
+    )
     event = new_event(partner("x"), source="/test")
     value = encode_event(event)
     tp = TopicPartition(CONTRACTS_EVENTS, 0)
     now = datetime.now(UTC).timestamp()
 
     def record(offset: int, payload: bytes = value) -> ConsumerRecord:
-        return ConsumerRecord(CONTRACTS_EVENTS, 0, offset, int(now), 0, b"x", payload, None,
-                              len(b"x"), len(payload), [])
+        return ConsumerRecord(
+            CONTRACTS_EVENTS,
+            0,
+            offset,
+            int(now),
+            0,
+            b"x",
+            payload,
+            None,
+            len(b"x"),
+            len(payload),
+            [],
+        )
 
     assert await consumer.apply(tp, [record(10), record(11, b"not json")]) == 1
     # The same records again (a redelivery after a crash before the commit was seen): nothing.
@@ -154,17 +177,31 @@ async def test_concurrent_appliers_of_one_partition_apply_each_record_once(
         applied.extend(e.envelope.id for e in events)
 
     group = f"g-{uuid.uuid4().hex[:6]}"
-    a, b = (IdempotentConsumer(db=db, tables=tables, bootstrap_servers=broker, group_id=group,
-                               topics=[CONTRACTS_EVENTS], handler=handler,
-                               dedupe_by_event_id=False) for _ in range(2))
+    a, b = (
+        IdempotentConsumer(
+            db=db,
+            tables=tables,
+            bootstrap_servers=broker,
+            group_id=group,
+            topics=[CONTRACTS_EVENTS],
+            handler=handler,
+            dedupe_by_event_id=False,
+        )
+        for _ in range(2)
+    )
     tp = TopicPartition(CONTRACTS_EVENTS, 1)
     events = [new_event(partner("y"), source="/test") for _ in range(3)]
-    records = [ConsumerRecord(CONTRACTS_EVENTS, 1, i, 0, 0, None, encode_event(e), None, 0,
-                              len(encode_event(e)), []) for i, e in enumerate(events)]
+    records = [
+        ConsumerRecord(
+            CONTRACTS_EVENTS, 1, i, 0, 0, None, encode_event(e), None, 0, len(encode_event(e)), []
+        )
+        for i, e in enumerate(events)
+    ]
     # Seed the offset row so both contend for the same row (a first insert is a PK race).
     await a.apply(tp, records[:1])
-    results = await asyncio.gather(a.apply(tp, records[1:]), b.apply(tp, records[1:]),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        a.apply(tp, records[1:]), b.apply(tp, records[1:]), return_exceptions=True
+    )
     applied_counts = [r for r in results if isinstance(r, int)]
     assert sum(applied_counts) == 2 or any(isinstance(r, Exception) for r in results)
     assert sorted(applied) == sorted(e.id for e in events)

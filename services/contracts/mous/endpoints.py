@@ -10,9 +10,9 @@ from services.contracts.mous import service
 from services.contracts.mous.models import MouStatus
 from services.contracts.mous.repository import MouRepository
 from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign
-from services.contracts.partners.schemas import CitySlug
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
+from shared.events.payloads import CitySlug
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mous", tags=["mous"], responses=PROBLEM_RESPONSES)

@@ -12,7 +12,7 @@ from services.contracts.mous.models import Mou
 from services.contracts.mous.repository import MouRepository
 from services.contracts.mous.schemas import MouCreate, MouSign
 from services.contracts.partners.repository import PartnerRepository
-from shared.auth import Principal
+from shared.auth import Principal, ensure_can_write
 from shared.events.payloads import MouDrafted, MouSigned
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
@@ -23,17 +23,6 @@ LOCAL_TIME = ZoneInfo("Europe/Oslo")
 
 def today_in_norway() -> date:
     return datetime.now(LOCAL_TIME).date()
-
-
-def _ensure_can_write(principal: Principal, city: str, field: str | None) -> None:
-    if not principal.can_write(city):
-        raise ProblemError(
-            403,
-            "Forbidden",
-            f"this credential may not write data of city '{city}'",
-            kind="forbidden",
-            field=field,
-        )
 
 
 async def draft_mou(
@@ -48,7 +37,7 @@ async def draft_mou(
             kind="unknown-partner",
             field="/body/partner_id",
         )
-    _ensure_can_write(principal, partner.city, "/body/partner_id")
+    ensure_can_write(principal, partner.city, "/body/partner_id")
     mou = Mou(
         partner_id=partner.id, city=partner.city, title=data.title, drafted_at=datetime.now(UTC)
     )
@@ -68,7 +57,7 @@ async def sign_mou(
 ) -> Mou:
     repo = MouRepository(session)
     mou = await get_mou(session, mou_id)
-    _ensure_can_write(principal, mou.city, None)
+    ensure_can_write(principal, mou.city, None)
     if data.signed_on > today_in_norway():
         raise ProblemError(
             422,

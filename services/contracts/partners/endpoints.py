@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.contracts.partners import service
 from services.contracts.partners.repository import PartnerRepository
-from services.contracts.partners.schemas import CitySlug, PartnerCreate, PartnerPublic
+from services.contracts.partners.schemas import PartnerCreate, PartnerPublic
 from shared.auth import Principal, ensure_can_write, require_principal
 from shared.db import DbSession
+from shared.events.payloads import CitySlug
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"], responses=PROBLEM_RESPONSES)

@@ -9,11 +9,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.contracts.partners import organisation_number
-from shared.events.payloads import HelixType
+from shared.events.payloads import CitySlug, HelixType
 
-CitySlug = Annotated[
-    str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="City slug, e.g. oslo")
-]
 OrganisationNumber = Annotated[
     str,
     AfterValidator(organisation_number.validate),

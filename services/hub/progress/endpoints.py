@@ -10,13 +10,12 @@ from services.hub.progress import service
 from services.hub.progress.repository import CityProgressRepository
 from services.hub.progress.schemas import CityProgressPublic
 from shared.db import DbSession
+from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/cities", tags=["progress"], responses=PROBLEM_RESPONSES)
 
-CityPath = Annotated[
-    str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="City slug, e.g. oslo")
-]
+CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
 
 
 @router.get("", summary="Progress of every city the hub has heard of")

@@ -4,13 +4,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.events.payloads import BiddingZone
+from shared.events.payloads import BiddingZone, CitySlug
 
 
 class CityCreate(BaseModel):
     """A city to register (admin only)."""
 
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="URL-safe id, e.g. oslo")
+    slug: CitySlug
     name: str = Field(min_length=1, max_length=200)
     country: str = Field("NO", pattern=r"^[A-Z]{2}$")
     bidding_zone: BiddingZone | None = None

@@ -4,9 +4,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from shared.events.payloads import CitySlug
+
 
 class GatewayCreate(BaseModel):
-    city: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    city: CitySlug
     name: str = Field(min_length=1, max_length=200)
 
 
