@@ -13,6 +13,7 @@ from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.events.payloads import CitySlug
+from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mous", tags=["mous"], responses=PROBLEM_RESPONSES)
@@ -49,7 +50,7 @@ async def list_mous(
     city: CitySlug | None = Query(None),
     status: MouStatus | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> list[MouPublic]:
     mous = await MouRepository(session).list(city, status, limit=limit, offset=offset)
     return [MouPublic.model_validate(m) for m in mous]

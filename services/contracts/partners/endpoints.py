@@ -12,6 +12,7 @@ from services.contracts.partners.schemas import PartnerCreate, PartnerPublic
 from shared.auth import Principal, ensure_can_write, require_principal
 from shared.db import DbSession
 from shared.events.payloads import CitySlug
+from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"], responses=PROBLEM_RESPONSES)
@@ -36,7 +37,7 @@ async def list_partners(
     session: DbSession,
     city: CitySlug | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> list[PartnerPublic]:
     partners = await PartnerRepository(session).list(city, limit=limit, offset=offset)
     return [PartnerPublic.model_validate(p) for p in partners]

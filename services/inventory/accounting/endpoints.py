@@ -15,6 +15,7 @@ from services.inventory.accounting.schemas import (
     ReadingLineage,
 )
 from shared.db import get_session
+from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["live accounting"], responses=PROBLEM_RESPONSES)
@@ -98,7 +99,7 @@ async def lineage(
     gpc_reference: str,
     hour: AwareDatetime,
     limit: int = Query(1000, ge=1, le=10_000),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     session: AsyncSession = Depends(get_session, scope="function"),
 ) -> list[ReadingLineage]:
     rows = await AccountingRepository(session).lineage(
