@@ -36,7 +36,7 @@ async def test_the_city_page_shows_the_live_figure_and_refreshes_itself(
     assert r.headers["content-type"].startswith("text/html")
     html = r.text
     assert live_figure(html) == 12_345_678_901_234
-    assert "12,345.679" in html  # tonnes, rounded for display
+    assert "12,345.7" in html  # tonnes, rounded for display (kilograms show below 1,000 t)
     assert "<h1>Nordre Fjellby</h1>" in html
     assert 'id="readings-accounted">42<' in html
     # Refreshes itself: a script polling the JSON resource, and a fallback without script.

@@ -68,7 +68,9 @@ SCRIPT = """
 (() => {
   const root = document.getElementById("city");
   const api = root.dataset.api;
-  const tonnes = new Intl.NumberFormat("en-GB", {minimumFractionDigits: 3, maximumFractionDigits: 3});
+  const fine = new Intl.NumberFormat("en-GB", {minimumFractionDigits: 4, maximumFractionDigits: 4});
+  const coarse = new Intl.NumberFormat("en-GB", {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  const tonnes = {format: (t) => (t < 1000 ? fine : coarse).format(t)};
   const count = new Intl.NumberFormat("en-GB");
   const when = new Intl.DateTimeFormat("en-GB", {day: "numeric", month: "short", year: "numeric",
     hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: "Europe/Oslo"});
@@ -110,8 +112,14 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
+def _places(co2e_mg: int) -> int:
+    # A live figure must visibly move: kilograms show while a city's total is small.
+    return 4 if co2e_mg < 1_000 * 10**9 else 1
+
+
 def _tonnes(co2e_mg: int) -> str:
-    return f"{tonnes_rounded(co2e_mg):,.3f}"
+    places = _places(co2e_mg)
+    return f"{tonnes_rounded(co2e_mg, places):,.{places}f}"
 
 
 def _when(moment: datetime | None) -> str:
