@@ -11,6 +11,9 @@ from services.inventory.accounting.endpoints import router as accounting_router
 from services.inventory.cities.endpoints import router as cities_router
 from services.inventory.db import load_models, messaging, metadata
 from services.inventory.factors.endpoints import router as factors_router
+from services.inventory.gpc.endpoints import router as gpc_router
+from services.inventory.imports.endpoints import router as imports_router
+from services.inventory.inventories.endpoints import router as inventories_router
 from services.inventory.settings import Settings
 from shared.events.catalogue import SENSORS_READINGS
 from shared.service import ConsumerSpec, ServiceSpec, create_service_app
@@ -26,7 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metadata=metadata,
             tables=messaging,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[cities_router, factors_router, accounting_router],
+            routers=[
+                cities_router,
+                gpc_router,
+                factors_router,
+                inventories_router,
+                imports_router,
+                accounting_router,
+            ],
             consumers=[
                 # Readings are keyed by their reading id in accounted_readings, so the inbox
                 # (dedupe by event id) would only double the writes.

@@ -11,6 +11,7 @@ from services.inventory.cities.schemas import CityCreate
 from services.inventory.cities.service import register_city
 from services.inventory.db import messaging
 from services.inventory.factors.models import EmissionFactor
+from services.inventory.factors.repository import FactorRepository
 from shared.db import Database
 from shared.messaging.outbox import Outbox
 
@@ -72,6 +73,7 @@ def _factor(
         source_reference=reference,
         is_current=True,
         created_at=datetime.now(UTC),
+        created_by="seed",
     )
 
 
@@ -201,6 +203,9 @@ async def seed(db: Database, demo: bool = False) -> None:
         for city in CITIES:
             if await cities.get(city.slug) is None:
                 await register_city(session, outbox, city)
+        factors = FactorRepository(session)
         for factor in reference_factors():
-            if await session.get(EmissionFactor, (factor.id, factor.version)) is None:
-                session.add(factor)
+            # By id, not (id, version): once revised, a reference factor lives on in its newer
+            # versions and must not be seeded again as a second current version 1.
+            if not await factors.exists(factor.id):
+                factors.add(factor)

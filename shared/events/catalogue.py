@@ -8,6 +8,8 @@ from shared.events.payloads import (
     CityRegistered,
     EmissionsAccounted,
     EventPayload,
+    FactorRevised,
+    InventoryPublished,
     MouDrafted,
     MouSigned,
     PartnerRegistered,
@@ -64,6 +66,14 @@ TOPICS: tuple[Topic, ...] = (
         events=(
             _spec(CityRegistered, "A city joined the platform."),
             _spec(EmissionsAccounted, "A batch of readings was accounted for a city."),
+            _spec(
+                InventoryPublished,
+                "A version of a city's yearly GPC inventory was published (key: city slug).",
+            ),
+            _spec(
+                FactorRevised,
+                "An emission factor got a new version (key: the factor's region, not a city).",
+            ),
         ),
     ),
     Topic(

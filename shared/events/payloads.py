@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -91,6 +92,57 @@ class CityRegistered(EventPayload):
     country: str = "NO"
     bidding_zone: BiddingZone | None = None
     mission_city: bool = False
+
+
+class FactorRevised(EventPayload):
+    """An emission factor got a new version; the previous one is superseded (and kept)."""
+
+    event_type: ClassVar[str] = "no.klimaby.factor.revised"
+
+    factor_id: str
+    previous_version: int = Field(ge=1)
+    version: int = Field(ge=2)
+    name: str
+    activity: str
+    gpc_references: list[str]
+    region: str = Field(description="NO, a bidding zone NO1..NO5, or a city slug (the key)")
+    gas: str
+    previous_value: Decimal = Field(description="Mass of the gas per activity unit, before")
+    value: Decimal = Field(description="Mass of the gas per activity unit, now")
+    mass_unit: str = Field(description="g, kg or t")
+    activity_unit: str
+    gwp_set: str | None = None
+    valid_from_year: int
+    valid_to_year: int | None = None
+    reason: str
+    revised_by: str
+    revised_at: AwareDatetime
+
+
+class InventoryPublished(EventPayload):
+    """A version of a city's GPC inventory for one year was published and is now immutable."""
+
+    event_type: ClassVar[str] = "no.klimaby.inventory.published"
+
+    city: str
+    year: int
+    version: int = Field(ge=1)
+    level: Literal["BASIC", "BASIC+"]
+    gwp_set: Literal["AR5", "AR6"]
+    basic_co2e_mg: int = Field(description="BASIC total, in milligrams CO2e")
+    basic_plus_co2e_mg: int = Field(description="BASIC+ total, in milligrams CO2e")
+    territorial_co2e_mg: int = Field(
+        description="Territorial total as the Norwegian Environment Agency counts it"
+    )
+    tco2e: float = Field(description="The total of the inventory's level, in tonnes CO2e")
+    sectors_co2e_mg: dict[str, int] = Field(
+        description="Per GPC sector (I … V), cells of the inventory's level, in milligrams CO2e"
+    )
+    territorial_sectors_co2e_mg: dict[str, int] = Field(
+        description="Per agency sector (e.g. road_traffic), in milligrams CO2e"
+    )
+    published_by: str
+    published_at: AwareDatetime
 
 
 class AccountedCell(BaseModel):

@@ -25,7 +25,7 @@ class EmissionFactor(Base, table=True):
     activity_unit: str = Field(max_length=32, description="kWh, L or vehicle-km")
     gas: str = Field(max_length=8, description="CO2, CH4, N2O or CO2e")
     value: Decimal = Field(sa_column=Column(Numeric(20, 9), nullable=False))
-    mass_unit: str = Field(max_length=4, description="g or kg, per activity unit")
+    mass_unit: str = Field(max_length=4, description="g, kg or t of the gas per activity unit")
     gwp_set: str | None = Field(default=None, max_length=8)
     region: str = Field(max_length=64, description="NO, a bidding zone NO1..NO5, or a city")
     valid_from_year: int
@@ -34,3 +34,6 @@ class EmissionFactor(Base, table=True):
     source_reference: str | None = Field(default=None, max_length=500)
     is_current: bool = Field(default=True, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, max_length=200, description="Token subject")
+    revision_reason: str | None = Field(default=None, max_length=500)
+    superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -16,6 +17,36 @@ class FactorRepository:
         query = select(EmissionFactor).where(col(EmissionFactor.is_current).is_(True))
         return (await self.session.execute(query.order_by(col(EmissionFactor.id)))).scalars().all()
 
+    async def search(
+        self,
+        *,
+        activity: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
+        gpc_reference: str | None = None,
+        current: bool | None = True,
+    ) -> Sequence[EmissionFactor]:
+        f = EmissionFactor
+        query = select(f)
+        if current is not None:
+            query = query.where(col(f.is_current).is_(current))
+        if activity:
+            query = query.where(col(f.activity) == activity)
+        if region:
+            query = query.where(col(f.region) == region)
+        if year is not None:
+            query = query.where(
+                col(f.valid_from_year) <= year,
+                or_(col(f.valid_to_year).is_(None), col(f.valid_to_year) >= year),
+            )
+        rows = (
+            (await self.session.execute(query.order_by(col(f.id), col(f.version)))).scalars().all()
+        )
+        # gpc_references is a JSON list: filtered here, the same way on SQLite and PostgreSQL.
+        if gpc_reference:
+            rows = [r for r in rows if gpc_reference in r.gpc_references]
+        return rows
+
     async def versions(self, factor_id: str) -> Sequence[EmissionFactor]:
         query = select(EmissionFactor).where(EmissionFactor.id == factor_id)
         return (
@@ -23,6 +54,24 @@ class FactorRepository:
             .scalars()
             .all()
         )
+
+    async def get(self, factor_id: str, version: int) -> EmissionFactor | None:
+        return await self.session.get(EmissionFactor, (factor_id, version))
+
+    async def current_version(
+        self, factor_id: str, *, for_update: bool = False
+    ) -> EmissionFactor | None:
+        query = select(EmissionFactor).where(
+            EmissionFactor.id == factor_id, col(EmissionFactor.is_current).is_(True)
+        )
+        if for_update:
+            # Two revisions at once must not both supersede the same version.
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalars().first()
+
+    async def exists(self, factor_id: str) -> bool:
+        query = select(col(EmissionFactor.id)).where(EmissionFactor.id == factor_id).limit(1)
+        return (await self.session.execute(query)).first() is not None
 
     def add(self, factor: EmissionFactor) -> None:
         self.session.add(factor)
