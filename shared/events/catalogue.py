@@ -15,6 +15,8 @@ from shared.events.payloads import (
     PartnerRegistered,
     ReadingAccepted,
     ReadingRejected,
+    SensorRecovered,
+    SensorStale,
 )
 
 
@@ -40,6 +42,7 @@ def _spec(payload: type[EventPayload], summary: str) -> EventSpec:
 
 SENSORS_READINGS = "sensors.readings.v1"
 SENSORS_READINGS_REJECTED = "sensors.readings.rejected.v1"
+SENSORS_EVENTS = "sensors.events.v1"
 INVENTORY_EVENTS = "inventory.events.v1"
 CONTRACTS_EVENTS = "contracts.events.v1"
 
@@ -57,6 +60,16 @@ TOPICS: tuple[Topic, ...] = (
         key="gateway id",
         description="Readings refused at ingestion, with the field and reason, for audit.",
         events=(_spec(ReadingRejected, "A reading refused with its reason."),),
+    ),
+    Topic(
+        SENSORS_EVENTS,
+        producer="sensors",
+        key="sensor id",
+        description="Health of the sensor fleet: sensors going silent and coming back.",
+        events=(
+            _spec(SensorStale, "A sensor was silent for longer than its expected interval."),
+            _spec(SensorRecovered, "A stale sensor reported again."),
+        ),
     ),
     Topic(
         INVENTORY_EVENTS,

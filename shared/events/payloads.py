@@ -46,6 +46,9 @@ class AccountingParameters(BaseModel):
     vehicle_class: VehicleClass | None = None
 
 
+ReadingFlag = Literal["reset", "gap"]
+
+
 class ReadingAccepted(EventPayload):
     """A validated reading, published once the gateway's batch is accepted."""
 
@@ -64,6 +67,11 @@ class ReadingAccepted(EventPayload):
     gpc_reference: str
     accounting: AccountingParameters
     received_at: AwareDatetime
+    flags: list[ReadingFlag] = Field(
+        default_factory=list,
+        description="For deltas of a cumulative register: 'reset' (the register went down and "
+        "restarted from zero) and 'gap' (the interval is longer than twice the expected one)",
+    )
 
 
 class ReadingRejected(EventPayload):
@@ -79,6 +87,36 @@ class ReadingRejected(EventPayload):
     reason: str
     item: dict[str, object]
     received_at: AwareDatetime
+
+
+# --- sensors.events.v1 --------------------------------------------------------------------
+
+
+class SensorStale(EventPayload):
+    """A sensor has been silent for longer than its expected reporting interval."""
+
+    event_type: ClassVar[str] = "no.klimaby.sensor.stale"
+
+    sensor_id: str
+    gateway_id: str
+    city: str
+    expected_interval_s: int = Field(gt=0)
+    last_seen_at: AwareDatetime | None = Field(
+        description="When the sensor last sent anything; none if it never did"
+    )
+    detected_at: AwareDatetime
+
+
+class SensorRecovered(EventPayload):
+    """A stale sensor reported again."""
+
+    event_type: ClassVar[str] = "no.klimaby.sensor.recovered"
+
+    sensor_id: str
+    gateway_id: str
+    city: str
+    stale_since: AwareDatetime
+    recovered_at: AwareDatetime
 
 
 # --- inventory.events.v1 ------------------------------------------------------------------

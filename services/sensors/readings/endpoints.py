@@ -1,55 +1,86 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
-from services.sensors.gateways.service import authenticate_gateway
-from services.sensors.readings import service
-from services.sensors.readings.schemas import MAX_BATCH, BatchResult, ReadingBatch
-from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
+from services.sensors.readings.pipeline import Ingestion, Submission, submit, too_large
+from services.sensors.readings.schemas import JSON, MAX_BATCH, SENML_JSON, BatchResult
+from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1/readings", tags=["readings"], responses=PROBLEM_RESPONSES)
+
+_PROBLEM = {"model": Problem, "content": {PROBLEM_JSON: {}}}
 
 
 @router.post(
     "",
     response_model=BatchResult,
     status_code=202,
-    summary=f"Post a batch of up to {MAX_BATCH} readings",
+    summary=f"Post a batch of up to {MAX_BATCH} readings (our JSON or SenML)",
     description=(
-        "Authenticated by the gateway's API key (`X-Api-Key`). Each item is validated on its own "
-        "and answered in request order: `accepted`, `duplicate` or `rejected` with a problem "
-        "naming the field (`/readings/<index>/<field>`). **202** all accepted, **207** mixed, "
-        "**422** all rejected. Accepted readings are on the broker before the answer is sent; "
-        "**503** with `Retry-After` means nothing was accepted."
+        "Authenticated by the gateway's API key (`X-Api-Key`). The format is chosen by "
+        f'`Content-Type`: `{JSON}` (`{{"readings": [...]}}`) or `{SENML_JSON}` (an RFC 8428 '
+        "pack). Each item is validated on its own and answered in request order: `accepted`, "
+        "`duplicate` or `rejected` with a problem naming the field (`/readings/<index>/<field>`, "
+        "or `/<index>/<field>` in SenML). **202** all accepted, **207** mixed, **4xx** when every "
+        "item was refused or the request itself is bad. Accepted readings are on the broker "
+        "before the answer is sent; **503** with `Retry-After` means nothing was accepted. "
+        "With an `Idempotency-Key`, a retry of the same batch gets the identical answer and "
+        "publishes nothing again."
     ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {"schema": {"$ref": "#/components/schemas/ReadingBatch"}},
+                SENML_JSON: {
+                    "schema": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_BATCH,
+                        "items": {"$ref": "#/components/schemas/SenMLRecord"},
+                    }
+                },
+            },
+        }
+    },
     responses={
         207: {"model": BatchResult, "description": "Some items not accepted"},
-        503: {"description": "Broker unavailable; retry"},
+        413: {**_PROBLEM, "description": "Body larger than the limit"},
+        415: {**_PROBLEM, "description": "Neither our JSON nor SenML"},
+        429: {**_PROBLEM, "description": "The gateway's rate limit; see Retry-After"},
+        503: {**_PROBLEM, "description": "Broker unavailable; nothing accepted, retry"},
     },
 )
 async def post_readings(
-    batch: ReadingBatch,
     request: Request,
-    session: DbSession,
     x_api_key: str | None = Header(None, description="The gateway's API key"),
-) -> JSONResponse:
-    gateway = await authenticate_gateway(session, x_api_key)
-    settings = request.app.state.settings
-    result = await service.ingest(
-        session,
-        request.app.state.producer,
-        request.app.state.outbox,
-        gateway,
-        batch.readings,
-        service.IngestLimits(
-            timedelta(seconds=settings.future_tolerance_s),
-            timedelta(days=settings.history_horizon_days),
-        ),
+    idempotency_key: str | None = Header(
+        None,
+        max_length=200,
+        description="Any unique string per batch; a retry with the same key and the same "
+        "batch gets the identical answer",
+    ),
+) -> Response:
+    ingestion: Ingestion = request.app.state.ingestion
+    body = await _read_limited(request, ingestion.settings.max_request_bytes)
+    answer = await submit(
+        ingestion,
+        Submission(request.headers.get("content-type"), body, x_api_key, idempotency_key),
     )
-    total = len(result.results)
-    status = 202 if result.accepted == total else 422 if result.rejected == total else 207
-    return JSONResponse(result.model_dump(mode="json", exclude_none=True), status_code=status)
+    return Response(answer.body, status_code=answer.status, media_type=JSON, headers=answer.headers)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,44 +1,50 @@
-"""Ingestion: validate each reading, publish the new ones, answer per item.
+"""Ingestion: validate each reading, turn registers into deltas, publish the new ones, answer
+per item.
 
-The answer goes out only after the broker has acknowledged every accepted reading and the
-record of them has committed. If the broker fails, the transaction rolls back and the gateway
-gets 503: nothing is recorded as accepted, so its retry is accepted again, and the inventory's
-accounting key absorbs any reading that did reach the broker before the failure.
+Everything a batch changes (accepted reading ids, meter states, activity, audit events in the
+outbox, the idempotency record) is written in one transaction, and the readings are published
+and acknowledged by the broker before that transaction commits. If the broker fails, the
+transaction rolls back and the gateway gets 503: nothing is recorded as accepted, so its retry is
+processed again with the same deterministic reading ids, and the inventory's accounting key
+absorbs any reading that did reach the broker before the failure.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
-from prometheus_client import Counter
-from pydantic import ValidationError
+from prometheus_client import Counter, Histogram
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sensors.gateways.models import Gateway
+from services.sensors.operations.service import Counts, record_batch
+from services.sensors.readings import meters
+from services.sensors.readings.formats import Item, Parsed, Rejection
 from services.sensors.readings.models import AcceptedReading
-from services.sensors.readings.schemas import BatchResult, ItemResult, ReadingIn, item_problem
-from services.sensors.readings.units import to_canonical
+from services.sensors.readings.publisher import ReadingPublisher
+from services.sensors.readings.schemas import BatchResult, ItemResult, item_problem
+from services.sensors.readings.units import to_canonical, unit_problem
 from services.sensors.registry.models import Sensor
 from services.sensors.registry.repository import SensorRepository
 from shared.db import insert_ignoring_conflicts
-from shared.events.catalogue import SENSORS_READINGS
-from shared.events.envelope import CONTENT_TYPE, encode_event, new_event
 from shared.events.payloads import AccountingParameters, ReadingAccepted, ReadingRejected
 from shared.messaging.outbox import Outbox
-from shared.problems import InvalidParam, ProblemError, pointer
+from shared.problems import InvalidParam
 
 ACCEPTED: Table = AcceptedReading.__table__  # type: ignore[attr-defined]
 READING_NAMESPACE = uuid.UUID("6f1c2d4e-8a51-4c1b-9d0e-4b4b1a3c5e7f")
-SOURCE = "/klimaby/sensors"
 READINGS = Counter("klimaby_readings_total", "Readings by outcome", ["outcome"])
+LAG = Histogram(
+    "klimaby_reading_lag_seconds",
+    "From observation (or interval end) to arrival, accepted readings",
+    buckets=(1, 5, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400),
+)
+DELTA_FLAGS = ("reset", "gap")
 
 
 @dataclass(frozen=True)
@@ -47,113 +53,306 @@ class IngestLimits:
     history_horizon: timedelta
 
 
-def reading_id_for(sensor: Sensor, reading: ReadingIn) -> uuid.UUID:
-    """Deterministic: the gateway's own id when it gives one, else sensor + time + quantity.
-
-    The same reading sent twice, in any batch, by any path, gets the same id."""
-    if reading.reading_id:
-        name = f"{sensor.id}|client|{reading.reading_id}"
+def reading_id_for(sensor: Sensor, item: Item) -> uuid.UUID:
+    """Deterministic: the gateway's own id when it gives one, else sensor + time (or interval)
+    + quantity. The same reading sent twice, in any batch, by any path, gets the same id."""
+    if item.client_id:
+        name = f"{sensor.id}|client|{item.client_id}"
+    elif item.time is not None:
+        name = f"{sensor.id}|{item.time.astimezone(UTC).isoformat()}|{sensor.quantity}"
     else:
-        name = f"{sensor.id}|{reading.time.astimezone(UTC).isoformat()}|{sensor.quantity}"
+        assert item.start is not None and item.end is not None
+        span = f"{item.start.astimezone(UTC).isoformat()}/{item.end.astimezone(UTC).isoformat()}"
+        name = f"{sensor.id}|{span}|{sensor.quantity}"
     return uuid.uuid5(READING_NAMESPACE, name)
 
 
-def _reject(
-    results: list[ItemResult | None], index: int, field: str, reason: str, status: int = 422
-) -> None:
-    param = InvalidParam(
-        name=pointer(("readings", index, field)) if field else pointer(("readings", index)),
-        reason=reason,
+def _accepted_event(
+    sensor: Sensor,
+    gateway: Gateway,
+    reading_id: uuid.UUID,
+    value: float,
+    start: datetime,
+    end: datetime | None,
+    now: datetime,
+    flags: Sequence[str] = (),
+) -> ReadingAccepted:
+    return ReadingAccepted(
+        reading_id=reading_id,
+        sensor_id=sensor.id,
+        gateway_id=gateway.id,
+        city=sensor.city,
+        kind=sensor.kind,
+        quantity=sensor.quantity,
+        value=value,
+        unit=sensor.unit,
+        time=start,
+        interval_end=end,
+        gpc_reference=sensor.gpc_reference,
+        accounting=AccountingParameters(
+            energy_carrier=sensor.energy_carrier,
+            bidding_zone=sensor.bidding_zone,
+            road_segment_km=sensor.road_segment_km,
+            vehicle_class=sensor.vehicle_class,
+        ),
+        received_at=now,
+        flags=[f for f in flags if f in DELTA_FLAGS],
     )
-    results[index] = ItemResult(
-        index=index, status="rejected", problem=item_problem(index, [param], status)
-    )
+
+
+class Batch:
+    """The answers of one batch, filled in as its items are decided."""
+
+    def __init__(self, parsed: Sequence[Parsed]) -> None:
+        self.parsed = parsed
+        self.results: list[ItemResult | None] = [None] * len(parsed)
+        self.counts: dict[str, Counts] = defaultdict(Counts)
+
+    def reject(self, index: int, name: str, reason: str, status: int = 422) -> None:
+        self.results[index] = ItemResult(
+            index=index,
+            status="rejected",
+            problem=item_problem([InvalidParam(name=name, reason=reason)], status),
+        )
+
+    def answer(
+        self,
+        index: int,
+        status: str,
+        reading_id: str | None = None,
+        flags: Sequence[str] | None = None,
+    ) -> None:
+        self.results[index] = ItemResult(
+            index=index,
+            status=status,
+            reading_id=reading_id,
+            flags=list(flags) if flags else None,
+        )
+
+    def summary(self) -> BatchResult:
+        final = [r for r in self.results if r is not None]
+        return BatchResult(
+            accepted=sum(r.status == "accepted" for r in final),
+            duplicates=sum(r.status == "duplicate" for r in final),
+            rejected=sum(r.status == "rejected" for r in final),
+            results=final,
+        )
 
 
 async def ingest(
     session: AsyncSession,
-    producer: AIOKafkaProducer,
+    publisher: ReadingPublisher,
     outbox: Outbox,
     gateway: Gateway,
-    items: Sequence[dict[str, Any]],
+    parsed: Sequence[Parsed],
     limits: IngestLimits,
+    now: datetime,
 ) -> BatchResult:
-    now = datetime.now(UTC)
-    results: list[ItemResult | None] = [None] * len(items)
-    parsed: list[tuple[int, ReadingIn]] = []
-    for index, raw in enumerate(items):
-        try:
-            parsed.append((index, ReadingIn.model_validate(raw)))
-        except ValidationError as exc:
-            params = [
-                InvalidParam(name=pointer(("readings", index, *err["loc"])), reason=err["msg"])
-                for err in exc.errors()
-            ]
-            results[index] = ItemResult(
-                index=index, status="rejected", problem=item_problem(index, params)
+    batch = Batch(parsed)
+    items: list[Item] = []
+    for p in parsed:
+        if isinstance(p, Rejection):
+            batch.results[p.index] = ItemResult(
+                index=p.index, status="rejected", problem=item_problem(p.params, p.status)
             )
+        else:
+            items.append(p)
 
-    sensors = await SensorRepository(session).many(r.sensor_id for _, r in parsed)
+    sensors = await _resolve_sensors(session, gateway, items)
     candidates: dict[str, tuple[int, ReadingAccepted]] = {}
-    for index, reading in parsed:
-        sensor = sensors.get(reading.sensor_id)
+    registers: dict[str, list[tuple[int, datetime, float]]] = defaultdict(list)
+    for item in items:
+        sensor = _check(batch, item, sensors.get(item.sensor_ref), gateway, limits, now)
         if sensor is None:
-            _reject(results, index, "sensor_id", f"unknown sensor '{reading.sensor_id}'")
             continue
-        if sensor.gateway_id != gateway.id:
-            _reject(
-                results, index, "sensor_id", "this sensor belongs to another gateway", status=403
-            )
+        value = to_canonical(item.value, item.unit, sensor.unit)
+        assert value is not None  # _check refused unknown units
+        if sensor.value_type == "cumulative":
+            assert item.time is not None
+            registers[sensor.id].append((item.index, item.time.astimezone(UTC), value))
             continue
-        value = to_canonical(reading.value, reading.unit, sensor.unit)
-        if value is None:
-            _reject(
-                results,
-                index,
-                "unit",
-                f"unit '{reading.unit}' is not a unit of {sensor.quantity} "
-                f"(this sensor reports {sensor.unit})",
-            )
+        if not _plausible(batch, item, sensor, value):
             continue
-        if reading.time > now + limits.future_tolerance:
-            _reject(results, index, "time", "the reading is stamped in the future")
-            continue
-        if reading.time < now - limits.history_horizon:
-            _reject(
-                results,
-                index,
-                "time",
-                f"older than the history horizon of {limits.history_horizon.days} days",
-            )
-            continue
-        reading_id = reading_id_for(sensor, reading)
+        reading_id = reading_id_for(sensor, item)
         key = str(reading_id)
         if key in candidates:
-            results[index] = ItemResult(index=index, status="duplicate", reading_id=key)
+            batch.answer(item.index, "duplicate", key)
             continue
+        start = item.time or item.start
+        assert start is not None
         candidates[key] = (
-            index,
-            ReadingAccepted(
-                reading_id=reading_id,
-                sensor_id=sensor.id,
-                gateway_id=gateway.id,
-                city=sensor.city,
-                kind=sensor.kind,
-                quantity=sensor.quantity,
-                value=value,
-                unit=sensor.unit,
-                time=reading.time,
-                gpc_reference=sensor.gpc_reference,
-                accounting=AccountingParameters(
-                    energy_carrier=sensor.energy_carrier,
-                    bidding_zone=sensor.bidding_zone,
-                    road_segment_km=sensor.road_segment_km,
-                    vehicle_class=sensor.vehicle_class,
-                ),
-                received_at=now,
-            ),
+            item.index,
+            _accepted_event(sensor, gateway, reading_id, value, start, item.end, now),
         )
 
+    await _advance_meters(session, batch, gateway, sensors, registers, candidates, now)
+    fresh = await _record_new(session, batch, candidates, now)
+
+    by_index = {item.index: item for item in items}
+    for item in items:
+        result = batch.results[item.index]
+        sensor = sensors.get(item.sensor_ref)
+        if result is not None and sensor is not None and sensor.gateway_id == gateway.id:
+            observed = item.observed_at if result.status != "rejected" else None
+            batch.counts[sensor.id].saw(result.status, observed)
+    await record_batch(session, outbox, batch.counts, {s.id: s for s in sensors.values()}, now)
+    await _audit_rejections(session, outbox, gateway, batch, by_index, now)
+    await publisher.publish(fresh)
+
+    summary = batch.summary()
+    READINGS.labels("accepted").inc(summary.accepted)
+    READINGS.labels("duplicate").inc(summary.duplicates)
+    READINGS.labels("rejected").inc(summary.rejected)
+    for payload in fresh:
+        LAG.observe(max(0.0, (now - (payload.interval_end or payload.time)).total_seconds()))
+    return summary
+
+
+async def _resolve_sensors(
+    session: AsyncSession, gateway: Gateway, items: Sequence[Item]
+) -> dict[str, Sensor]:
+    """Each item's sensor: by Klimaby id, else by the gateway's own external id for it."""
+    repo = SensorRepository(session)
+    refs = {item.sensor_ref for item in items}
+    found = await repo.many(refs)
+    missing = refs - found.keys()
+    if missing:
+        found.update(await repo.by_external_ids(gateway.id, missing))
+    return found
+
+
+def _check(
+    batch: Batch,
+    item: Item,
+    sensor: Sensor | None,
+    gateway: Gateway,
+    limits: IngestLimits,
+    now: datetime,
+) -> Sensor | None:
+    """The item's sensor when everything but the amount's plausibility holds, else None."""
+    if sensor is None:
+        batch.reject(item.index, item.at("sensor_id"), f"unknown sensor '{item.sensor_ref}'")
+        return None
+    if sensor.gateway_id != gateway.id:
+        batch.reject(
+            item.index, item.at("sensor_id"), "this sensor belongs to another gateway", 403
+        )
+        return None
+    if sensor.status != "active":
+        batch.reject(item.index, item.at("sensor_id"), "this sensor is deactivated")
+        return None
+    if sensor.value_type == "cumulative" and item.time is None:
+        batch.reject(
+            item.index,
+            item.at("from"),
+            "a cumulative sensor sends register readings at a time: give time, not from/to",
+        )
+        return None
+    if to_canonical(item.value, item.unit, sensor.unit) is None:
+        batch.reject(item.index, item.at("unit"), unit_problem(item.unit, sensor.unit))
+        return None
+    latest = item.time or item.end
+    earliest = item.time or item.start
+    assert latest is not None and earliest is not None
+    if latest > now + limits.future_tolerance:
+        batch.reject(
+            item.index,
+            item.at("time" if item.time else "to"),
+            f"stamped in the future (more than {int(limits.future_tolerance.total_seconds())} s "
+            "ahead of the server's clock)",
+        )
+        return None
+    if earliest < now - limits.history_horizon:
+        batch.reject(
+            item.index,
+            item.at("time" if item.time else "from"),
+            f"older than the history horizon of {limits.history_horizon.days} days",
+        )
+        return None
+    return sensor
+
+
+def _plausible(batch: Batch, item: Item, sensor: Sensor, value: float) -> bool:
+    low, high = sensor.plausible_min, sensor.plausible_max
+    if (low is not None and value < low) or (high is not None and value > high):
+        batch.reject(
+            item.index,
+            item.at("value"),
+            f"{value:g} {sensor.unit} is outside this sensor's plausible range "
+            f"[{low if low is not None else 0:g}, {high if high is not None else 'inf'}]",
+        )
+        return False
+    return True
+
+
+async def _advance_meters(
+    session: AsyncSession,
+    batch: Batch,
+    gateway: Gateway,
+    sensors: dict[str, Sensor],
+    registers: dict[str, list[tuple[int, datetime, float]]],
+    candidates: dict[str, tuple[int, ReadingAccepted]],
+    now: datetime,
+) -> None:
+    if not registers:
+        return
+    by_id = {s.id: s for s in sensors.values()}
+    states = await meters.lock_states(session, list(registers), now)
+    new_registers: list[tuple[str, meters.Register]] = []
+    for sensor_id in sorted(registers):
+        sensor, state, readings = by_id[sensor_id], states[sensor_id], registers[sensor_id]
+        last = state.last_observed_at
+        history = await meters.load_history(
+            session, sensor_id, [t for _i, t, _v in readings if last is not None and t <= last]
+        )
+        steps = meters.advance(
+            state,
+            readings,
+            history,
+            meters.MeterLimits(
+                sensor.expected_interval_s, sensor.plausible_min, sensor.plausible_max, sensor.unit
+            ),
+            _delta_ids(sensor),
+        )
+        for step in steps:
+            item = batch.parsed[step.index]
+            assert isinstance(item, Item)
+            if step.register is not None:
+                new_registers.append((sensor_id, step.register))
+            if step.status == "rejected":
+                batch.reject(step.index, item.at(step.field), step.reason or "", step.http_status)
+            elif step.status == "duplicate" or step.reading_id is None:
+                batch.answer(step.index, step.status, step.reading_id, step.flags)
+            else:
+                assert step.start is not None and step.amount is not None
+                payload = _accepted_event(
+                    sensor,
+                    gateway,
+                    uuid.UUID(step.reading_id),
+                    step.amount,
+                    step.start,
+                    step.end,
+                    now,
+                    step.flags,
+                )
+                candidates[step.reading_id] = (step.index, payload)
+    await meters.save(session, states, new_registers, now)
+
+
+def _delta_ids(sensor: Sensor) -> Callable[[datetime, datetime], str]:
+    def make(start: datetime, end: datetime) -> str:
+        return meters.delta_id(READING_NAMESPACE, sensor.id, start, end, sensor.quantity)
+
+    return make
+
+
+async def _record_new(
+    session: AsyncSession,
+    batch: Batch,
+    candidates: dict[str, tuple[int, ReadingAccepted]],
+    now: datetime,
+) -> list[ReadingAccepted]:
+    """Record the candidates; those already recorded by an earlier batch are duplicates."""
     inserted = await insert_ignoring_conflicts(
         session,
         ACCEPTED,
@@ -171,82 +370,47 @@ async def ingest(
     new_ids = {row.reading_id for row in inserted}
     fresh: list[ReadingAccepted] = []
     for key, (index, payload) in candidates.items():
+        flags = payload.flags or None
         if key in new_ids:
-            results[index] = ItemResult(index=index, status="accepted", reading_id=key)
+            batch.answer(index, "accepted", key, flags)
             fresh.append(payload)
         else:
-            results[index] = ItemResult(index=index, status="duplicate", reading_id=key)
-
-    await _audit_rejections(session, outbox, gateway, items, results, now)
-    await publish_readings(producer, fresh)
-
-    final = [r for r in results if r is not None]
-    summary = BatchResult(
-        accepted=sum(r.status == "accepted" for r in final),
-        duplicates=sum(r.status == "duplicate" for r in final),
-        rejected=sum(r.status == "rejected" for r in final),
-        results=final,
-    )
-    READINGS.labels("accepted").inc(summary.accepted)
-    READINGS.labels("duplicate").inc(summary.duplicates)
-    READINGS.labels("rejected").inc(summary.rejected)
-    return summary
-
-
-async def publish_readings(producer: AIOKafkaProducer, readings: Sequence[ReadingAccepted]) -> None:
-    """Send and wait for every acknowledgement; any failure is a 503 for the whole batch."""
-    if not readings:
-        return
-    try:
-        futures = []
-        for payload in readings:
-            event = new_event(
-                payload, source=SOURCE, subject=payload.sensor_id, event_id=str(payload.reading_id)
-            )
-            futures.append(
-                await producer.send(
-                    SENSORS_READINGS,
-                    value=encode_event(event),
-                    key=payload.sensor_id.encode(),
-                    headers=[("content-type", CONTENT_TYPE.encode())],
-                )
-            )
-        await asyncio.gather(*futures)
-    except KafkaError as exc:
-        raise ProblemError(
-            503,
-            "Service Unavailable",
-            f"the event broker did not acknowledge the readings ({type(exc).__name__}); "
-            "nothing was accepted, retry later",
-            kind="broker-unavailable",
-            headers={"Retry-After": "5"},
-        ) from exc
+            batch.answer(index, "duplicate", key, flags)
+    return fresh
 
 
 async def _audit_rejections(
     session: AsyncSession,
     outbox: Outbox,
     gateway: Gateway,
-    items: Sequence[dict[str, Any]],
-    results: Sequence[ItemResult | None],
+    batch: Batch,
+    items: dict[int, Item],
     now: datetime,
 ) -> None:
-    for result in results:
+    for result in batch.results:
         if result is None or result.status != "rejected" or result.problem is None:
             continue
-        raw = items[result.index]
+        raw = batch.parsed[result.index].raw
         param = result.problem["invalid-params"][0]
+        item = items.get(result.index)
         await outbox.add(
             session,
             ReadingRejected(
                 gateway_id=gateway.id,
                 city=gateway.city,
                 index=result.index,
-                sensor_id=raw.get("sensor_id") if isinstance(raw.get("sensor_id"), str) else None,
+                sensor_id=item.sensor_ref if item else _sensor_of(raw),
                 field=param["name"],
                 reason=param["reason"],
-                item={k: v for k, v in raw.items()} if isinstance(raw, dict) else {"raw": raw},
+                item=dict(raw) if isinstance(raw, dict) else {"raw": raw},
                 received_at=now,
             ),
             key=gateway.id,
         )
+
+
+def _sensor_of(raw: object) -> str | None:
+    if isinstance(raw, dict):
+        ref = raw.get("sensor_id", raw.get("n"))
+        return ref if isinstance(ref, str) else None
+    return None

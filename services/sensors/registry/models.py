@@ -23,6 +23,16 @@ class Sensor(Base, table=True):
     quantity: str = Field(max_length=32, description="energy, fuel_volume or vehicle_count")
     unit: str = Field(max_length=16, description="Canonical unit: kWh, L or {vehicle}")
     value_type: str = Field(default="interval", max_length=16, description="interval or cumulative")
+    status: str = Field(default="active", max_length=16, description="active or inactive")
+    expected_interval_s: int | None = Field(
+        default=None, description="How often it reports; silence beyond it makes it stale"
+    )
+    plausible_min: float | None = Field(
+        default=None, description="Smallest plausible amount of one reading (canonical unit)"
+    )
+    plausible_max: float | None = Field(
+        default=None, description="Largest plausible amount of one reading (canonical unit)"
+    )
     latitude: float | None = None
     longitude: float | None = None
     gpc_reference: str = Field(max_length=16)
@@ -31,3 +41,4 @@ class Sensor(Base, table=True):
     road_segment_km: float | None = None
     vehicle_class: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

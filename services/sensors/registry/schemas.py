@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -12,26 +12,56 @@ from shared.events.payloads import BiddingZone, EnergyCarrier, SensorKind, Vehic
 GPC_ENERGY = re.compile(r"^I\.[1-8]\.[1-4]$")
 GPC_TRANSPORT = re.compile(r"^II\.[1-5]\.[1-3]$")
 FUELS = {"diesel", "petrol"}
+MAX_EXPECTED_INTERVAL_S = 31 * 86400
+
+ValueType = Literal["interval", "cumulative"]
+SensorStatus = Literal["active", "inactive"]
 
 
-class SensorCreate(BaseModel):
-    external_id: str = Field(min_length=1, max_length=200)
+def quantity_of(kind: str, energy_carrier: str | None) -> str:
+    if kind == "traffic_counter":
+        return "vehicle_count"
+    return "fuel_volume" if energy_carrier in FUELS else "energy"
+
+
+def unit_of(quantity: str) -> str:
+    return {"vehicle_count": "{vehicle}", "fuel_volume": "L", "energy": "kWh"}[quantity]
+
+
+class SensorFields(BaseModel):
+    """What an administrator may set on a sensor, and the rules that tie it to its kind."""
+
     kind: SensorKind
-    gpc_reference: str = Field(description="GPC cell, e.g. I.1.2 (residential, grid energy)")
+    gpc_reference: str = Field(
+        max_length=16, description="GPC cell, e.g. I.1.2 (residential, grid energy)"
+    )
     energy_carrier: EnergyCarrier | None = Field(
         None, description="energy meters; default electricity"
     )
     bidding_zone: BiddingZone | None = None
     road_segment_km: float | None = Field(None, gt=0, le=1000, description="traffic counters")
     vehicle_class: VehicleClass | None = Field(None, description="traffic counters; default car")
-    value_type: Literal["interval"] = Field(
-        "interval", description="Interval amounts; cumulative registers come with issue 3/3"
-    )
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+    expected_interval_s: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_EXPECTED_INTERVAL_S,
+        description="How often the sensor reports; silent longer than this it is stale",
+    )
+    plausible_min: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Smallest plausible amount per reading"
+    )
+    plausible_max: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Largest plausible amount per reading (for a register: per delta), in the "
+        "sensor's canonical unit",
+    )
 
     @model_validator(mode="after")
-    def _fits_kind(self) -> SensorCreate:
+    def _fits_kind(self) -> SensorFields:
         if self.kind == "energy_meter":
             if not GPC_ENERGY.match(self.gpc_reference):
                 raise ValueError(
@@ -46,17 +76,52 @@ class SensorCreate(BaseModel):
                 raise ValueError("road_segment_km: a traffic counter needs its segment length")
             if self.energy_carrier is not None:
                 raise ValueError("energy_carrier is for energy meters")
+        if (
+            self.plausible_min is not None
+            and self.plausible_max is not None
+            and self.plausible_min > self.plausible_max
+        ):
+            raise ValueError("plausible_min is above plausible_max")
         return self
 
     @property
     def quantity(self) -> str:
-        if self.kind == "traffic_counter":
-            return "vehicle_count"
-        return "fuel_volume" if self.energy_carrier in FUELS else "energy"
+        return quantity_of(self.kind, self.energy_carrier)
 
     @property
     def unit(self) -> str:
-        return {"vehicle_count": "{vehicle}", "fuel_volume": "L", "energy": "kWh"}[self.quantity]
+        return unit_of(self.quantity)
+
+
+class SensorCreate(SensorFields):
+    external_id: str = Field(
+        min_length=1, max_length=200, description="The gateway's own name for the sensor"
+    )
+    value_type: ValueType = Field(
+        "interval",
+        description="interval: each value is the amount over its interval; cumulative: each "
+        "value is a register reading, turned into deltas",
+    )
+
+
+class SensorUpdate(BaseModel):
+    """Fields to change. Kind, value type and external id are fixed: register a new sensor."""
+
+    model_config = {"extra": "forbid"}
+
+    gpc_reference: str | None = Field(None, max_length=16)
+    energy_carrier: EnergyCarrier | None = None
+    bidding_zone: BiddingZone | None = None
+    road_segment_km: float | None = Field(None, gt=0, le=1000)
+    vehicle_class: VehicleClass | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    expected_interval_s: int | None = Field(None, ge=1, le=MAX_EXPECTED_INTERVAL_S)
+    plausible_min: float | None = Field(None, ge=0, allow_inf_nan=False)
+    plausible_max: float | None = Field(None, gt=0, allow_inf_nan=False)
+    status: SensorStatus | None = Field(
+        None, description="inactive: its readings are refused until it is active again"
+    )
 
 
 class SensorPublic(BaseModel):
@@ -68,6 +133,7 @@ class SensorPublic(BaseModel):
     quantity: str
     unit: str
     value_type: str
+    status: str
     gpc_reference: str
     energy_carrier: str | None
     bidding_zone: str | None
@@ -75,4 +141,21 @@ class SensorPublic(BaseModel):
     vehicle_class: str | None
     latitude: float | None
     longitude: float | None
+    expected_interval_s: int | None
+    plausible_min: float | None
+    plausible_max: float | None
     created_at: datetime
+    updated_at: datetime | None
+
+
+class BulkRow(BaseModel):
+    row: int = Field(description="Data row, counting from 1 (the header is row 0)")
+    status: Literal["created", "rejected"]
+    sensor_id: str | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BulkResult(BaseModel):
+    created: int
+    rejected: int
+    results: list[BulkRow] = Field(description="One per data row, in file order")

@@ -1,0 +1,224 @@
+"""The two batch formats, read into one shape: our JSON (``application/json``) and SenML
+(RFC 8428, ``application/senml+json``). Each item keeps the JSON pointers of its fields in the
+request, so a rejection names the field the gateway actually sent."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from services.sensors.readings.schemas import MAX_BATCH, SENML_JSON, ReadingIn
+from shared.problems import InvalidParam, ProblemError, pointer
+
+# RFC 8428 §4.5.3: a resolved time below 2**28 s is relative to now.
+SENML_RELATIVE_TIME = 2**28
+SENML_NUMBERS = ("bt", "bv", "bs", "v", "s", "t", "ut")
+SENML_TEXTS = ("bn", "bu", "n", "u")
+
+
+@dataclass
+class Item:
+    """One reading, whatever format it came in."""
+
+    index: int
+    raw: Any
+    sensor_ref: str
+    value: float
+    unit: str
+    time: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    client_id: str | None = None
+    pointers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def observed_at(self) -> datetime:
+        moment = self.time or self.end
+        assert moment is not None
+        return moment
+
+    def at(self, name: str) -> str:
+        """The JSON pointer of one of this item's fields (sensor_id, time, from, to, value…)."""
+        return self.pointers[name]
+
+
+@dataclass
+class Rejection:
+    index: int
+    raw: Any
+    params: list[InvalidParam]
+    status: int = 422
+
+
+Parsed = Item | Rejection
+
+
+def batch_items(document: Any, media_type: str) -> list[Any]:
+    """The items of a batch, or a request-level 422 when the document is not a batch at all."""
+    if media_type == SENML_JSON:
+        items, where, what = document, "/body", "a SenML pack: a JSON array of records"
+    else:
+        items = document.get("readings") if isinstance(document, dict) else None
+        where, what = "/body/readings", 'an object {"readings": [...]}'
+    if not isinstance(items, list):
+        raise ProblemError(
+            422,
+            "Request validation failed",
+            f"the body must be {what}",
+            kind="validation",
+            field=where,
+        )
+    if not items or len(items) > MAX_BATCH:
+        raise ProblemError(
+            422,
+            "Request validation failed",
+            f"a batch holds 1 to {MAX_BATCH} readings; this one has {len(items)}",
+            kind="validation",
+            field=where,
+        )
+    return items
+
+
+def parse_items(items: list[Any], media_type: str, now: datetime) -> list[Parsed]:
+    if media_type == SENML_JSON:
+        return parse_senml(items, now)
+    return [parse_reading(i, raw) for i, raw in enumerate(items)]
+
+
+# --- our JSON ---------------------------------------------------------------------------
+
+
+def parse_reading(index: int, raw: Any) -> Parsed:
+    base = ("readings", index)
+    if not isinstance(raw, dict):
+        return Rejection(index, raw, [InvalidParam(name=pointer(base), reason="must be an object")])
+    try:
+        reading = ReadingIn.model_validate(raw)
+    except ValidationError as exc:
+        params = [
+            InvalidParam(name=pointer((*base, *err["loc"])), reason=err["msg"])
+            for err in exc.errors()
+        ]
+        return Rejection(index, raw, params)
+    pointers = {
+        name: pointer((*base, name))
+        for name in ("sensor_id", "time", "from", "to", "value", "unit", "reading_id")
+    }
+    if reading.time is not None:
+        if reading.start is not None or reading.end is not None:
+            return _bad(index, raw, pointers["from"], "give either time, or from and to")
+    elif reading.start is None or reading.end is None:
+        missing = "from" if reading.start is None else "to"
+        return _bad(index, raw, pointers[missing], "give time, or both from and to")
+    elif reading.end <= reading.start:
+        return _bad(index, raw, pointers["to"], "must be after from")
+    return Item(
+        index=index,
+        raw=raw,
+        sensor_ref=reading.sensor_id,
+        value=reading.value,
+        unit=reading.unit,
+        time=reading.time,
+        start=reading.start,
+        end=reading.end,
+        client_id=reading.reading_id,
+        pointers=pointers,
+    )
+
+
+def _bad(index: int, raw: Any, name: str, reason: str, status: int = 422) -> Rejection:
+    return Rejection(index, raw, [InvalidParam(name=name, reason=reason)], status)
+
+
+# --- SenML (RFC 8428, JSON) -------------------------------------------------------------
+
+
+def parse_senml(records: list[Any], now: datetime) -> list[Parsed]:
+    """Resolve a SenML pack record by record (base fields carry forward, RFC 8428 §4.6).
+
+    A record becomes a reading of the sensor its resolved name (``bn`` + ``n``) names, at
+    ``bt`` + ``t``, of value ``bv`` + ``v`` (or, for a register, ``bs`` + ``s``) in ``u`` or
+    ``bu``. String, boolean and data values are not readings and are rejected."""
+    base: dict[str, Any] = {}
+    out: list[Parsed] = []
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            out.append(_bad(index, record, pointer((index,)), "a SenML record is a JSON object"))
+            continue
+        problem = _senml_types(index, record)
+        if problem:
+            out.append(problem)
+            continue
+        # Base fields apply to this record and every later one, even if this record is bad.
+        for key in ("bn", "bt", "bu", "bv", "bs"):
+            if key in record:
+                base[key] = record[key]
+        out.append(_senml_item(index, record, base, now))
+    return out
+
+
+def _senml_types(index: int, record: dict[str, Any]) -> Rejection | None:
+    for key, value in record.items():
+        if key.endswith("_"):
+            # RFC 8428 §4.4: a field ending in '_' must be understood, or the record refused.
+            return _bad(index, record, pointer((index, key)), "unsupported must-understand field")
+        if key in SENML_NUMBERS and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            return _bad(index, record, pointer((index, key)), "must be a finite number")
+        if key in SENML_TEXTS and not isinstance(value, str):
+            return _bad(index, record, pointer((index, key)), "must be a string")
+    if any(key in record for key in ("vs", "vb", "vd")):
+        key = next(k for k in ("vs", "vb", "vd") if k in record)
+        return _bad(index, record, pointer((index, key)), "only numeric values (v) are readings")
+    return None
+
+
+def _senml_item(index: int, record: dict[str, Any], base: dict[str, Any], now: datetime) -> Parsed:
+    def where(own: str, inherited: str) -> str:
+        return pointer((index, own if own in record or inherited not in record else inherited))
+
+    pointers = {
+        "sensor_id": where("n", "bn"),
+        "time": where("t", "bt"),
+        "value": where("v", "bv") if "v" in record else where("s", "bs"),
+        "unit": where("u", "bu"),
+    }
+    name = f"{base.get('bn', '')}{record.get('n', '')}"
+    if not name:
+        return _bad(index, record, pointers["sensor_id"], "a record needs a name (bn + n)")
+    if "v" in record:
+        value = float(base.get("bv", 0)) + float(record["v"])
+    elif "s" in record:
+        value = float(base.get("bs", 0)) + float(record["s"])
+    else:
+        return _bad(index, record, pointer((index, "v")), "a record needs a value (v) or sum (s)")
+    if value < 0:
+        return _bad(index, record, pointers["value"], "must not be negative")
+    unit = record.get("u", base.get("bu"))
+    if not unit:
+        return _bad(index, record, pointers["unit"], "a record needs a unit (u or bu)")
+    seconds = float(base.get("bt", 0)) + float(record.get("t", 0))
+    try:
+        if abs(seconds) < SENML_RELATIVE_TIME:
+            moment = now + timedelta(seconds=seconds)
+        else:
+            moment = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return _bad(index, record, pointers["time"], "time out of range")
+    return Item(
+        index=index,
+        raw=record,
+        sensor_ref=name,
+        value=value,
+        unit=str(unit),
+        time=moment,
+        pointers=pointers,
+    )

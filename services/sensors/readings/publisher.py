@@ -1,0 +1,151 @@
+"""Publishing accepted readings: acknowledged by the broker before the gateway is answered.
+
+When the broker does not acknowledge in time, the batch is answered 503 with ``Retry-After``
+and nothing of it is recorded as accepted. The publisher then marks itself unavailable (later
+batches get 503 at once instead of waiting) and recovers in the background: it re-creates the
+catalogue's topics (a memory-only broker such as Tansu loses them on restart; on Kafka this is a
+no-op) and starts a fresh producer, whose first metadata fetch proves the broker is back.
+Records the old producer still held are either delivered late or dropped: both are harmless,
+since the gateway retries and the inventory counts a reading id once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from prometheus_client import Gauge
+
+from services.sensors.settings import Settings
+from shared.events.catalogue import SENSORS_READINGS
+from shared.events.envelope import CONTENT_TYPE, encode_event, new_event
+from shared.events.payloads import ReadingAccepted
+from shared.messaging.kafka import ensure_topics, make_producer
+from shared.problems import ProblemError
+
+log = logging.getLogger(__name__)
+SOURCE = "/klimaby/sensors"
+HEADERS = [("content-type", CONTENT_TYPE.encode())]
+BROKER_UP = Gauge("klimaby_sensors_broker_available", "1 while readings can be published")
+
+
+class ReadingPublisher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.available = False
+        self._producer: AIOKafkaProducer | None = None
+        self._recovery: asyncio.Task[None] | None = None
+        self._retired: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._producer = await self._fresh_producer(timeout_s=60)
+        self._set_available(True)
+
+    async def stop(self) -> None:
+        if self._recovery:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        if self._producer:
+            await _stop_quietly(self._producer)
+        for task in list(self._retired):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def unavailable(self, detail: str) -> ProblemError:
+        return ProblemError(
+            503,
+            "Service Unavailable",
+            f"{detail}; nothing of this batch was accepted, retry later",
+            kind="broker-unavailable",
+            headers={"Retry-After": str(self.settings.broker_retry_after_s)},
+        )
+
+    async def publish(self, readings: Sequence[ReadingAccepted]) -> None:
+        """Send every reading and wait for every acknowledgement, or raise 503."""
+        if not readings:
+            return
+        producer = self._producer
+        if not self.available or producer is None:
+            raise self.unavailable("the event broker is unreachable")
+        try:
+            await asyncio.wait_for(_send_all(producer, readings), self.settings.publish_timeout_s)
+        except (KafkaError, TimeoutError) as exc:
+            log.warning("broker did not acknowledge readings", extra={"error": repr(exc)})
+            self._lost()
+            raise self.unavailable(
+                f"the event broker did not acknowledge the readings ({type(exc).__name__})"
+            ) from exc
+
+    def _set_available(self, value: bool) -> None:
+        self.available = value
+        BROKER_UP.set(1 if value else 0)
+
+    def _lost(self) -> None:
+        self._set_available(False)
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.create_task(self._recover(), name="sensors-broker-recovery")
+
+    async def _recover(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await ensure_topics(
+                    self.settings.kafka_bootstrap_servers,
+                    self.settings.kafka_topic_partitions,
+                    timeout_s=2.0,
+                )
+                fresh = await self._fresh_producer(timeout_s=5)
+            except Exception as exc:
+                log.info("broker still unreachable", extra={"error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            old, self._producer = self._producer, fresh
+            self._set_available(True)
+            log.warning("broker reachable again; publishing readings")
+            if old is not None:
+                task = asyncio.create_task(_stop_quietly(old))
+                self._retired.add(task)
+                task.add_done_callback(self._retired.discard)
+            return
+
+    async def _fresh_producer(self, timeout_s: float) -> AIOKafkaProducer:
+        producer = make_producer(self.settings.kafka_bootstrap_servers, "klimaby-sensors-readings")
+        try:
+            await asyncio.wait_for(producer.start(), timeout_s)
+            await asyncio.wait_for(producer.partitions_for(SENSORS_READINGS), timeout_s)
+        except BaseException:
+            await _stop_quietly(producer)
+            raise
+        return producer
+
+
+async def _send_all(producer: AIOKafkaProducer, readings: Sequence[ReadingAccepted]) -> None:
+    futures = []
+    for payload in readings:
+        event = new_event(
+            payload, source=SOURCE, subject=payload.sensor_id, event_id=str(payload.reading_id)
+        )
+        futures.append(
+            await producer.send(
+                SENSORS_READINGS,
+                value=encode_event(event),
+                key=payload.sensor_id.encode(),
+                headers=HEADERS,
+            )
+        )
+    await asyncio.gather(*futures)
+
+
+async def _stop_quietly(producer: AIOKafkaProducer, timeout_s: float = 5.0) -> None:
+    try:
+        await asyncio.wait_for(producer.stop(), timeout_s)
+    except BaseException as exc:
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        log.debug("stopping a producer failed", exc_info=True)
