@@ -19,7 +19,9 @@ messaging = messaging_tables(metadata)
 def load_models() -> None:
     """Import every domain module's models so the metadata is complete (for Alembic)."""
     from services.inventory.accounting import models as _accounting  # noqa: F401
+    from services.inventory.budget import models as _budget  # noqa: F401
     from services.inventory.cities import models as _cities  # noqa: F401
     from services.inventory.factors import models as _factors  # noqa: F401
+    from services.inventory.targets import models as _targets  # noqa: F401
     from services.inventory.imports import models as _imports  # noqa: F401
     from services.inventory.inventories import models as _inventories  # noqa: F401

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.events.payloads import (
+    BudgetStatusChanged,
     CityRegistered,
     EmissionsAccounted,
+    EmissionsRecalculated,
     EventPayload,
     FactorRevised,
     InventoryPublished,
@@ -79,6 +81,14 @@ TOPICS: tuple[Topic, ...] = (
         events=(
             _spec(CityRegistered, "A city joined the platform."),
             _spec(EmissionsAccounted, "A batch of readings was accounted for a city."),
+            _spec(
+                EmissionsRecalculated,
+                "Accounted emissions of a city changed after a factor was revised or added.",
+            ),
+            _spec(
+                BudgetStatusChanged,
+                "A sector's live pace against the year's climate budget changed status.",
+            ),
             _spec(
                 InventoryPublished,
                 "A version of a city's yearly GPC inventory was published (key: city slug).",

@@ -208,6 +208,63 @@ class EmissionsAccounted(EventPayload):
     period_end: AwareDatetime
 
 
+class RecalculatedCell(BaseModel):
+    """The change one recalculation made to one GPC cell (summed over the hours it touched)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpc_reference: str
+    scope: Scope
+    readings: int = Field(ge=0, description="Readings recomputed in this cell")
+    co2e_mg_delta: int = Field(description="New minus old amount, in milligrams CO2e")
+
+
+class EmissionsRecalculated(EventPayload):
+    """Accounted emissions changed after the fact, for one city: a factor was revised (its
+    readings were recomputed with the new version), or a factor was added that readings recorded
+    without one now take. Add ``co2e_mg_delta`` to what ``emissions.accounted`` summed."""
+
+    event_type: ClassVar[str] = "no.klimaby.emissions.recalculated"
+
+    city: str
+    reason: Literal["factor_revised", "factor_added"]
+    factor_id: str
+    factor_version: int = Field(ge=1, description="The version now applied")
+    previous_version: int | None = Field(
+        None, ge=1, description="The version replaced; none when the readings had no factor"
+    )
+    readings_recalculated: int = Field(ge=0)
+    co2e_mg_delta: int = Field(description="Sum of the cells' differences, in milligrams CO2e")
+    tco2e_delta: float = Field(description="The same difference in tonnes CO2e")
+    cells: list[RecalculatedCell]
+    period_start: AwareDatetime = Field(description="Start of the earliest hour touched")
+    period_end: AwareDatetime = Field(description="End of the latest hour touched")
+
+
+PaceStatus = Literal["on_track", "at_risk", "off_track"]
+
+
+class BudgetStatusChanged(EventPayload):
+    """A sector's live pace against this year's climate budget changed status."""
+
+    event_type: ClassVar[str] = "no.klimaby.budget.status_changed"
+
+    city: str
+    year: int
+    sector: str = Field(description="GPC sector: I, II, III, IV or V")
+    previous_status: PaceStatus | None = Field(
+        None, description="None the first time the sector's pace is evaluated this year"
+    )
+    status: PaceStatus
+    ytd_co2e_mg: int = Field(description="Live emissions of the sector this year so far")
+    ceiling_co2e_mg: int = Field(description="The sector's emission ceiling for the year")
+    prorated_ceiling_co2e_mg: int = Field(
+        description="The share of the ceiling expected by now (seasonal profile or flat)"
+    )
+    profile: Literal["seasonal", "flat"]
+    evaluated_at: AwareDatetime
+
+
 # --- contracts.events.v1 ------------------------------------------------------------------
 
 
