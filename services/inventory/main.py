@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.inventory.accounting.consumers import readings_handler
 from services.inventory.accounting.endpoints import router as accounting_router
+from services.inventory.budget.endpoints import router as budget_router
 from services.inventory.cities.endpoints import router as cities_router
 from services.inventory.db import load_models, messaging, metadata
 from services.inventory.factors.endpoints import router as factors_router
@@ -15,6 +16,7 @@ from services.inventory.gpc.endpoints import router as gpc_router
 from services.inventory.imports.endpoints import router as imports_router
 from services.inventory.inventories.endpoints import router as inventories_router
 from services.inventory.settings import Settings
+from services.inventory.targets.endpoints import router as targets_router
 from shared.events.catalogue import SENSORS_READINGS
 from shared.service import ConsumerSpec, ServiceSpec, create_service_app
 
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 inventories_router,
                 imports_router,
                 accounting_router,
+                targets_router,
+                budget_router,
             ],
             consumers=[
                 # Readings are keyed by their reading id in accounted_readings, so the inbox

@@ -16,6 +16,7 @@ from services.hub.progress.repository import CityProgressRepository
 from shared.events.payloads import (
     CityRegistered,
     EmissionsAccounted,
+    EmissionsRecalculated,
     MouDrafted,
     MouSigned,
     PartnerRegistered,
@@ -47,6 +48,10 @@ def aggregate(events: Sequence[ConsumedEvent]) -> list[CityDelta]:
                 )
             case EmissionsAccounted():
                 delta(payload.city).account(payload, at)
+            case EmissionsRecalculated():
+                # A revised (or newly added) factor changed amounts already accounted: add the
+                # exact difference, so the total stays the sum of the inventory's buckets.
+                delta(payload.city).co2e_mg += payload.co2e_mg_delta
             case PartnerRegistered():
                 delta(payload.city).partners += 1
             case MouDrafted():

@@ -6,13 +6,22 @@ Amounts are computed in Decimal and rounded once, per reading, to whole milligra
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 from services.inventory.factors.models import EmissionFactor
-from services.inventory.factors.service import FactorBook
+from services.inventory.factors.units import UnitError, convert
+from services.inventory.gpc.catalogue import scope_of as gpc_scope_of
+from services.inventory.gpc.gases import ALREADY_CO2E, gwp
 from shared.events.payloads import ReadingAccepted
+
+if TYPE_CHECKING:
+    # Only a type here: the factor library imports the recalculation, which imports this.
+    from services.inventory.factors.service import FactorBook
 
 MG_PER = {"g": Decimal(1_000), "kg": Decimal(1_000_000), "t": Decimal(1_000_000_000)}
 CARRIER_ACTIVITY = {
@@ -43,6 +52,7 @@ class Accounted:
     activity: Activity | None
     factor: EmissionFactor | None
     co2e_mg: int | None
+    bidding_zone: str | None = None
 
     @property
     def status(self) -> str:
@@ -54,12 +64,43 @@ class Accounted:
 
 
 def scope_of(gpc_reference: str) -> int:
+    known = gpc_scope_of(gpc_reference)
+    if known is not None:
+        return known
     last = gpc_reference.rsplit(".", 1)[-1]
     return SCOPE_OF_LAST.get(last, 1)
 
 
 def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def month_of(hour: datetime) -> datetime:
+    """The UTC month a bucket's hour rolls up into (year-to-date and seasonal profiles)."""
+    return hour.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def sector_of(gpc_reference: str) -> str:
+    """The GPC sector (I … V) of a cell reference such as ``II.1.1``."""
+    return gpc_reference.split(".", 1)[0]
+
+
+def touched_sectors(
+    buckets: Iterable[tuple[str, str, int, datetime]], year: int | None = None
+) -> dict[str, set[str]]:
+    """The GPC sectors per city among bucket keys (city, reference, scope, hour), optionally
+    only those whose hour falls in ``year``."""
+    touched: dict[str, set[str]] = defaultdict(set)
+    for city, ref, _scope, hour in buckets:
+        if year is None or hour.year == year:
+            touched[city].add(sector_of(ref))
+    return dict(touched)
+
+
+def factor_regions(city: str, bidding_zone: str | None) -> list[str]:
+    """Where a reading's factor is looked for, most specific first: a factor of the city
+    itself (a district-heating plant serving it), its bidding zone, then Norway."""
+    return [r for r in (city, bidding_zone, "NO") if r]
 
 
 def activity_of(reading: ReadingAccepted) -> Activity | None:
@@ -79,24 +120,45 @@ def activity_of(reading: ReadingAccepted) -> Activity | None:
 
 
 def emissions_mg(activity: Activity, factor: EmissionFactor) -> int:
-    amount = activity.value * Decimal(factor.value) * MG_PER[factor.mass_unit]
+    """CO2e of ``activity`` under ``factor``, in whole milligrams (one half-even rounding).
+
+    The activity is converted to the factor's unit first (a factor may be per MWh while meters
+    count kWh); UnitError when the two measure different things. A factor of a single gas other
+    than CO2 is weighted by the GWP-100 of its set (AR5 when it names none); methane counts as
+    fossil, since live readings measure fuel and energy use.
+    """
+    value = convert(activity.value, activity.unit, factor.activity_unit)
+    amount = value * Decimal(factor.value) * MG_PER[factor.mass_unit]
+    if factor.gas not in ALREADY_CO2E and factor.gas != "CO2":
+        amount *= gwp("AR6" if factor.gwp_set == "AR6" else "AR5", factor.gas, ch4_fossil=True)
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def account(reading: ReadingAccepted, factors: FactorBook) -> Accounted:
+def account(
+    reading: ReadingAccepted, factors: FactorBook, city_bidding_zone: str | None = None
+) -> Accounted:
+    """Account one reading. Electricity takes the location-based factor of the sensor's bidding
+    zone (the city's when the sensor names none) and of the reading's year; the year is the UTC
+    year of the reading's hour, so a reading, its bucket and the year-to-date agree."""
     activity = activity_of(reading)
+    hour = hour_of(reading.time)
+    zone = reading.accounting.bidding_zone or city_bidding_zone
     factor = None
     mg = None
     if activity is not None:
-        regions = [reading.city, reading.accounting.bidding_zone or "", "NO"]
-        factor = factors.find(activity.name, [r for r in regions if r], reading.time.year)
+        factor = factors.find(activity.name, factor_regions(reading.city, zone), hour.year)
         if factor is not None:
-            mg = emissions_mg(activity, factor)
+            try:
+                mg = emissions_mg(activity, factor)
+            except UnitError:
+                # A factor per tonne cannot weigh kWh: recorded as waiting for a usable factor.
+                factor = None
     return Accounted(
         reading=reading,
-        hour=hour_of(reading.time),
+        hour=hour,
         scope=scope_of(reading.gpc_reference),
         activity=activity,
         factor=factor,
         co2e_mg=mg,
+        bidding_zone=zone,
     )

@@ -1,24 +1,39 @@
+"""REST: a city's live emissions from its sensors (public, read-only)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.inventory.accounting import views
 from services.inventory.accounting.calculation import hour_of
 from services.inventory.accounting.repository import AccountingRepository
 from services.inventory.accounting.schemas import (
+    BucketFactor,
     CellTotal,
     HourlyBucket,
+    LiveGpcView,
+    LiveTerritorialView,
     LiveTotals,
     ReadingLineage,
+    YearToDate,
 )
-from shared.db import get_session
+from shared.db import DbSession
+from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["live accounting"], responses=PROBLEM_RESPONSES)
+
+CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+YearQuery = Annotated[
+    int | None,
+    Query(ge=1990, le=2100, description="UTC calendar year; default: the current one"),
+]
+GpcReferenceQuery = Annotated[str, Query(min_length=1, max_length=16, description="e.g. I.1.2")]
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -32,10 +47,10 @@ def _utc(moment: datetime | None) -> datetime | None:
     summary="A city's live emissions from sensor readings, by GPC cell and scope",
 )
 async def live_totals(
-    city: str,
+    city: CityPath,
+    session: DbSession,
     start: AwareDatetime | None = Query(None, description="Inclusive, RFC 3339 with offset"),
     end: AwareDatetime | None = Query(None, description="Exclusive, RFC 3339 with offset"),
-    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> LiveTotals:
     rows = await AccountingRepository(session).cell_totals(city, _utc(start), _utc(end))
     cells = [
@@ -61,17 +76,46 @@ async def live_totals(
 
 
 @router.get(
+    "/cities/{city}/live/year-to-date",
+    summary="Live emissions per GPC cell from 1 January (UTC) of the year up to now",
+)
+async def year_to_date(city: CityPath, session: DbSession, year: YearQuery = None) -> YearToDate:
+    now = datetime.now(UTC)
+    return await views.year_to_date(session, city, year or now.year, now)
+
+
+@router.get(
+    "/cities/{city}/live/views/gpc",
+    summary="The live year-to-date in the GPC frame: BASIC, BASIC+, by sector, subsector, scope",
+)
+async def live_gpc_view(city: CityPath, session: DbSession, year: YearQuery = None) -> LiveGpcView:
+    now = datetime.now(UTC)
+    return views.gpc_view(await views.year_to_date(session, city, year or now.year, now))
+
+
+@router.get(
+    "/cities/{city}/live/views/territorial",
+    summary="The live year-to-date as the Environment Agency counts it (scope 2 counts zero)",
+)
+async def live_territorial_view(
+    city: CityPath, session: DbSession, year: YearQuery = None
+) -> LiveTerritorialView:
+    now = datetime.now(UTC)
+    return views.territorial_view(await views.year_to_date(session, city, year or now.year, now))
+
+
+@router.get(
     "/cities/{city}/live/hourly",
     response_model=list[HourlyBucket],
     summary="Hourly buckets, newest first",
 )
 async def hourly(
-    city: str,
+    city: CityPath,
+    session: DbSession,
     start: AwareDatetime | None = None,
     end: AwareDatetime | None = None,
-    gpc_reference: str | None = None,
+    gpc_reference: str | None = Query(None, max_length=16),
     limit: int = Query(500, ge=1, le=10_000),
-    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> list[HourlyBucket]:
     buckets = await AccountingRepository(session).buckets(
         city, _utc(start), _utc(end), gpc_reference, limit
@@ -95,12 +139,12 @@ async def hourly(
     summary="The readings and factor versions behind one hourly bucket",
 )
 async def lineage(
-    city: str,
-    gpc_reference: str,
+    city: CityPath,
+    gpc_reference: GpcReferenceQuery,
     hour: AwareDatetime,
+    session: DbSession,
     limit: int = Query(1000, ge=1, le=10_000),
     offset: Offset = 0,
-    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> list[ReadingLineage]:
     rows = await AccountingRepository(session).lineage(
         city, gpc_reference, hour_of(hour), limit, offset
@@ -109,10 +153,34 @@ async def lineage(
 
 
 @router.get(
+    "/cities/{city}/live/lineage/factors",
+    summary="The factor versions behind one hourly bucket, with their readings and CO2e",
+)
+async def lineage_factors(
+    city: CityPath, gpc_reference: GpcReferenceQuery, hour: AwareDatetime, session: DbSession
+) -> list[BucketFactor]:
+    rows = await AccountingRepository(session).lineage_factors(city, gpc_reference, hour_of(hour))
+    return [
+        BucketFactor(
+            factor_id=r.factor_id,
+            factor_version=r.factor_version,
+            factor_year=r.factor_year,
+            factor_source=r.factor_source,
+            gwp_set=r.gwp_set,
+            gas=r.gas,
+            status=r.status,
+            readings=int(r.readings),
+            co2e_mg=int(r.co2e_mg),
+        )
+        for r in rows
+    ]
+
+
+@router.get(
     "/readings/{reading_id}", response_model=ReadingLineage, summary="How one reading was accounted"
 )
 async def reading_lineage(
-    reading_id: str, session: AsyncSession = Depends(get_session, scope="function")
+    reading_id: Annotated[str, Path(max_length=36)], session: DbSession
 ) -> ReadingLineage:
     row = await AccountingRepository(session).reading(reading_id)
     if row is None:

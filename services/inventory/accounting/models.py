@@ -1,4 +1,5 @@
-"""Live accounting: one row per reading (the accounting key) and hourly buckets per GPC cell."""
+"""Live accounting: one row per reading (the accounting key), hourly buckets per GPC cell and
+their monthly roll-up."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ class AccountedReading(Base, table=True):
     the database refuses a second row for it, so no replay or retry can count a reading twice."""
 
     __tablename__ = "accounted_readings"
-    __table_args__ = (Index("ix_accounted_bucket", "city", "gpc_reference", "scope", "hour"),)
+    __table_args__ = (
+        Index("ix_accounted_bucket", "city", "gpc_reference", "scope", "hour"),
+        # A factor revision finds the readings of the superseded version through this.
+        Index("ix_accounted_factor_version", "factor_id", "factor_version"),
+        # A new factor finds the readings that were waiting for one (status no_factor).
+        Index("ix_accounted_status_activity", "status", "activity"),
+    )
 
     reading_id: str = Field(primary_key=True, max_length=36)
     sensor_id: str = Field(max_length=100, index=True)
@@ -38,6 +45,10 @@ class AccountedReading(Base, table=True):
     co2e_mg: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     status: str = Field(max_length=16, description="accounted, or no_factor / no_activity")
     accounted_at: datetime = Field(sa_type=UTCDateTime)
+    # The zone the factor was looked up for (the sensor's, else its city's); NULL before 0002.
+    bidding_zone: str | None = Field(default=None, max_length=3)
+    # Set when a factor revision (or a factor added later) changed this reading's amount.
+    recalculated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EmissionBucket(Base, table=True):
@@ -49,6 +60,24 @@ class EmissionBucket(Base, table=True):
     gpc_reference: str = Field(primary_key=True, max_length=16)
     scope: int = Field(primary_key=True)
     hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    readings: int = 0
+    co2e_mg: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EmissionMonth(Base, table=True):
+    """The hourly buckets rolled up per UTC month, kept in the same transactions as the buckets.
+
+    Year-to-date figures and last year's seasonal profile read at most twelve rows per cell,
+    so the budget's pace can be evaluated after every accounted batch.
+    """
+
+    __tablename__ = "emission_months"
+
+    city: str = Field(primary_key=True, max_length=64)
+    gpc_reference: str = Field(primary_key=True, max_length=16)
+    scope: int = Field(primary_key=True)
+    month: datetime = Field(primary_key=True, sa_type=UTCDateTime, description="First instant")
     readings: int = 0
     co2e_mg: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -56,3 +56,94 @@ class ReadingLineage(BaseModel):
     gas: str | None
     co2e_mg: int | None
     status: str
+    bidding_zone: str | None = Field(description="The zone its factor was looked up for")
+    recalculated_at: datetime | None = Field(
+        description="When a factor revision (or a factor added later) changed its amount"
+    )
+
+
+class BucketFactor(BaseModel):
+    """One factor version behind an hourly bucket: how many of its readings, how much CO2e."""
+
+    factor_id: str | None
+    factor_version: int | None
+    factor_year: int | None
+    factor_source: str | None
+    gwp_set: str | None
+    gas: str | None
+    status: str = Field(description="accounted, or no_factor / no_activity (not in the bucket)")
+    readings: int
+    co2e_mg: int
+
+
+class YearCell(CellTotal):
+    """A GPC cell's live year-to-date."""
+
+    sector: str
+    level: str | None = Field(description="BASIC, BASIC+ or territorial (the cell's GPC flag)")
+    territorial_sector: str | None = Field(
+        description="The Environment Agency sector it counts in; none when it counts zero"
+    )
+
+
+class YearToDate(BaseModel):
+    """A city's live emissions from 1 January (UTC) of ``year`` up to now, per GPC cell."""
+
+    city: str
+    year: int
+    as_of: datetime
+    readings: int
+    co2e_mg: int = Field(description="Exact sum, in milligrams CO2e")
+    tco2e: float
+    by_scope: dict[str, float] = Field(description="tCO2e per scope")
+    cells: list[YearCell]
+
+
+class Amount(BaseModel):
+    co2e_mg: int = Field(description="Milligrams CO2e (exact)")
+    tco2e: float
+
+
+class GroupTotal(Amount):
+    key: str = Field(description="Sector (I … V), subsector (I.1 …) or scope (1 … 3)")
+    name: str | None = None
+
+
+class LiveGpcView(BaseModel):
+    """The live year-to-date in the GPC frame. Territorial-only cells (I.4.4, III.x.3) are
+    reported apart and never in a GPC total; BASIC+ adds the scope-3 cells of I and II."""
+
+    city: str
+    year: int
+    as_of: datetime
+    readings: int
+    basic: Amount
+    basic_plus: Amount
+    territorial_only: Amount
+    by_sector: list[GroupTotal]
+    by_subsector: list[GroupTotal]
+    by_scope: list[GroupTotal]
+
+
+class TerritorialSectorTotal(Amount):
+    sector: str = Field(description="Agency sector slug, e.g. road_traffic")
+    name: str
+    name_no: str = Field(description="The agency's Norwegian name")
+    cells: list[str]
+
+
+class CountedZero(Amount):
+    gpc_reference: str
+    reason: str
+
+
+class LiveTerritorialView(BaseModel):
+    """The live year-to-date as the Norwegian Environment Agency counts it: inside the
+    municipality only; grid electricity and district heating (scope 2) count zero."""
+
+    city: str
+    year: int
+    as_of: datetime
+    total: Amount
+    sectors: list[TerritorialSectorTotal]
+    counted_zero: list[CountedZero] = Field(description="Cells with emissions that count zero")

@@ -10,16 +10,20 @@ from datetime import UTC, datetime
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.inventory.accounting.calculation import Accounted, account
-from services.inventory.accounting.models import AccountedReading, EmissionBucket
+from services.inventory.accounting.calculation import Accounted, account, touched_sectors
+from services.inventory.accounting.models import AccountedReading
+from services.inventory.accounting.repository import (
+    AccountingRepository,
+    BucketChanges,
+    lock_factor_book,
+)
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.service import FactorBook
-from shared.db import insert_ignoring_conflicts, upsert_adding
+from shared.db import insert_ignoring_conflicts
 from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
 from shared.messaging.outbox import Outbox
 
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
-BUCKETS: Table = EmissionBucket.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -28,6 +32,11 @@ class BatchResult:
     duplicates: int = 0
     unaccounted: int = 0
     per_city_mg: dict[str, int] = field(default_factory=dict)
+    changes: BucketChanges = field(default_factory=dict)
+
+    def touched_sectors(self, year: int | None = None) -> dict[str, set[str]]:
+        """The GPC sectors per city whose figures this batch changed (in ``year``, if given)."""
+        return touched_sectors(self.changes, year)
 
 
 async def account_readings(
@@ -37,11 +46,16 @@ async def account_readings(
     result = BatchResult()
     if not readings:
         return result
+    # Shared with other batches, exclusive against a factor revision: a batch never commits
+    # readings at a version that a concurrent revision has already finished recomputing.
+    await lock_factor_book(session, exclusive=False)
     book = FactorBook.of(await FactorRepository(session).current())
+    repo = AccountingRepository(session)
+    zones = await repo.city_bidding_zones({r.city for r in readings})
     now = datetime.now(UTC)
     by_id: dict[str, Accounted] = {}
     for reading in readings:
-        by_id.setdefault(str(reading.reading_id), account(reading, book))
+        by_id.setdefault(str(reading.reading_id), account(reading, book, zones.get(reading.city)))
     inserted = await insert_ignoring_conflicts(
         session, READINGS, [_row(a, now) for a in by_id.values()], returning=("reading_id",)
     )
@@ -49,7 +63,7 @@ async def account_readings(
     result.new = len(new)
     result.duplicates = len(readings) - len(new)
 
-    buckets: dict[tuple[str, str, int, datetime], list[int]] = {}
+    buckets: BucketChanges = {}
     for a in new:
         if a.co2e_mg is None:
             result.unaccounted += 1
@@ -59,27 +73,10 @@ async def account_readings(
         )
         cell[0] += 1
         cell[1] += a.co2e_mg
-    await upsert_adding(
-        session,
-        BUCKETS,
-        [
-            {
-                "city": city,
-                "gpc_reference": ref,
-                "scope": scope,
-                "hour": hour,
-                "readings": n,
-                "co2e_mg": mg,
-                "updated_at": now,
-            }
-            for (city, ref, scope, hour), (n, mg) in buckets.items()
-        ],
-        key=("city", "gpc_reference", "scope", "hour"),
-        add=("readings", "co2e_mg"),
-        replace=("updated_at",),
-    )
+    await repo.add_to_buckets(buckets, now)
     await _emit_per_city(session, outbox, new, buckets)
     result.per_city_mg = _per_city(buckets)
+    result.changes = buckets
     return result
 
 
@@ -105,10 +102,12 @@ def _row(a: Accounted, now: datetime) -> dict[str, object]:
         "co2e_mg": a.co2e_mg,
         "status": a.status,
         "accounted_at": now,
+        "bidding_zone": a.bidding_zone,
+        "recalculated_at": None,
     }
 
 
-def _per_city(buckets: dict[tuple[str, str, int, datetime], list[int]]) -> dict[str, int]:
+def _per_city(buckets: BucketChanges) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for (city, _ref, _scope, _hour), (_n, mg) in buckets.items():
         totals[city] += mg
@@ -119,7 +118,7 @@ async def _emit_per_city(
     session: AsyncSession,
     outbox: Outbox,
     new: Sequence[Accounted],
-    buckets: dict[tuple[str, str, int, datetime], list[int]],
+    buckets: BucketChanges,
 ) -> None:
     cities: dict[str, list[Accounted]] = defaultdict(list)
     for a in new:

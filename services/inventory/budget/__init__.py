@@ -1,0 +1,1 @@
+"""The climate budget (klimabudsjett): yearly ceilings per sector, measures, gap, live pace."""

@@ -1,0 +1,1 @@
+"""Climate targets: a baseline, a target year and reduction, sector exemptions, trajectories."""
