@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from services.inventory.imports.commands import app as import_app
 from services.registry import SERVICE_NAMES, SERVICES
 from shared.db import Database
 from shared.migrations import revision as make_revision
@@ -243,6 +244,9 @@ def run(
         if broker_proc:
             broker_proc.stop()
         typer.echo("stopped.")
+
+
+app.add_typer(import_app, name="import", help="Import CSV files (inventories, agency statistics).")
 
 
 def main() -> None:

@@ -175,7 +175,8 @@ async def test_a_basic_inventory_is_complete_exact_frozen_when_published_and_ver
 ) -> None:
     admin = {"Authorization": f"Bearer {admin_token}"}
     oslo = {"Authorization": f"Bearer {city_token(CITY)}"}
-    async with service_client("inventory") as (app, client):
+    # No readings here: the service runs without its Kafka consumer (starts and stops fast).
+    async with service_client("inventory", consumers_enabled=False) as (app, client):
         await add_test_factors(client, admin)
         r = await client.post(
             BASE, json={"year": YEAR, "level": "BASIC", "gwp_set": "AR5"}, headers=oslo

@@ -44,14 +44,22 @@ def _parse(unit: str) -> pint.Unit:
         raise UnitError(f"'{unit}' is not a unit pint knows") from exc
 
 
-def dimension_of(unit: str) -> str:
-    """The kind of activity ``unit`` measures (energy, volume, mass, vehicle distance)."""
-    dimensionality = str(_parse(unit).dimensionality)
+def _kind(parsed: pint.Unit) -> str:
+    dimensionality = str(parsed.dimensionality)
     for name, dims in DIMENSIONS.items():
         if dimensionality == dims:
             return name
+    return dimensionality
+
+
+def dimension_of(unit: str) -> str:
+    """The kind of activity ``unit`` measures (energy, volume, mass, vehicle distance)."""
+    parsed = _parse(unit)
+    kind = _kind(parsed)
+    if kind in DIMENSIONS:
+        return kind
     raise UnitError(
-        f"'{unit}' measures {dimensionality}; activity units measure energy (kWh, MWh, GJ, TJ), "
+        f"'{unit}' measures {kind}; activity units measure energy (kWh, MWh, GJ, TJ), "
         "volume (L, m³), mass (kg, t) or vehicle distance (vehicle-km)"
     )
 
@@ -69,8 +77,7 @@ def convert(value: Decimal, unit: str, to_unit: str) -> Decimal:
         return value
     if source.dimensionality != target.dimensionality:
         raise UnitError(
-            f"'{unit}' ({dimension_of(unit)}) cannot be converted to '{to_unit}' "
-            f"({dimension_of(to_unit)})"
+            f"'{unit}' ({_kind(source)}) cannot be converted to '{to_unit}' ({_kind(target)})"
         )
     magnitude = registry().Quantity(value, source).to(target).magnitude
     return Decimal(magnitude)
