@@ -27,6 +27,10 @@ from tests.helpers import eventually
 
 # --- helpers the other live-accounting, recalculation and budget tests share ----------------
 
+# The service without its readings consumer, for tests that account batches themselves (the
+# outbox relay still publishes): a consumer's group takes seconds to leave at shutdown.
+API_ONLY: dict[str, Any] = {"consumers_enabled": False}
+
 
 def mg(value: str | float, factor_g: str | int, per: str = "g") -> int:
     """An expected amount computed apart from the code under test: half-even whole mg."""
@@ -159,7 +163,7 @@ async def test_a_late_reading_lands_in_the_hour_it_belongs_to(
 async def test_year_to_date_per_cell_with_its_gpc_and_territorial_views(
     service_client: ServiceClientFactory, admin_token: str
 ) -> None:
-    async with service_client("inventory") as (app, client):
+    async with service_client("inventory", **API_ONLY) as (app, client):
         city = await register_city(client, admin_token)
         now = datetime.now(UTC)
         this_year = datetime(now.year, 1, 1, 6, tzinfo=UTC)
@@ -226,7 +230,7 @@ async def test_year_to_date_per_cell_with_its_gpc_and_territorial_views(
 async def test_a_city_with_only_electricity_meters_is_zero_in_the_territorial_view(
     service_client: ServiceClientFactory, admin_token: str
 ) -> None:
-    async with service_client("inventory") as (app, client):
+    async with service_client("inventory", **API_ONLY) as (app, client):
         city = await register_city(client, admin_token, zone="NO2")
         now = datetime.now(UTC)
         await account(app, [reading(city, now, 250.0), reading(city, now, 12.5, sensor="m2")])
@@ -243,7 +247,7 @@ async def test_a_city_with_only_electricity_meters_is_zero_in_the_territorial_vi
 async def test_district_heating_waits_for_its_plant_factor_then_counts_in_its_hours(
     service_client: ServiceClientFactory, admin_token: str
 ) -> None:
-    async with service_client("inventory") as (app, client):
+    async with service_client("inventory", **API_ONLY) as (app, client):
         city = await register_city(client, admin_token)
         other = await register_city(client, admin_token)
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
@@ -330,7 +334,7 @@ async def test_district_heating_waits_for_its_plant_factor_then_counts_in_its_ho
 async def test_bad_live_queries_are_problems_naming_the_field(
     service_client: ServiceClientFactory,
 ) -> None:
-    async with service_client("inventory") as (_app, client):
+    async with service_client("inventory", **API_ONLY) as (_app, client):
         r = await client.get("/v1/cities/Not A City/live/year-to-date")
         assert r.status_code == 422 and problem_field(r) == "/path/city"
         r = await client.get("/v1/cities/oslo/live/year-to-date", params={"year": 1066})
