@@ -55,7 +55,7 @@ async def _csv_text(request: Request) -> str:
             field="/header/content-type",
         )
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
         raise _too_large()
     body = bytearray()
     async for chunk in request.stream():

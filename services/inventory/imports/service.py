@@ -346,7 +346,8 @@ async def import_agency(
 
 def _agency_line(table: CsvTable, row: Row, only_year: int | None) -> dict[str, Any]:
     text = row.get("year")
-    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+    # isdigit() alone would accept "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not 1990 <= int(text) <= 2100:
         raise RowRejected("year", f"'{text}' is not a year between 1990 and 2100")
     year = int(text)
     if only_year is not None and year != only_year:
