@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import (
@@ -11,7 +10,6 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
-    model_validator,
 )
 
 from shared.problems import InvalidParam
@@ -24,7 +22,10 @@ SENML_JSON = "application/senml+json"
 
 
 class ReadingIn(BaseModel):
-    """One reading in our JSON format: an observation (``time``) or an interval (``from``/``to``)."""
+    """One reading in our JSON format: an observation (``time``) or an interval (``from``/``to``).
+
+    Which of the two is given (and that ``to`` is after ``from``) is checked where the item is
+    read (formats.py), so that the problem names the exact field."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -64,24 +65,6 @@ class ReadingIn(BaseModel):
         if v is not None and not isinstance(v, str):
             raise ValueError("must be an RFC 3339 timestamp string")
         return v
-
-    @model_validator(mode="after")
-    def _time_or_interval(self) -> ReadingIn:
-        if self.time is not None:
-            if self.start is not None or self.end is not None:
-                raise ValueError("give either time, or from and to, not both")
-        elif self.start is None or self.end is None:
-            raise ValueError("give time, or both from and to")
-        elif self.end <= self.start:
-            raise ValueError("to must be after from")
-        return self
-
-    @property
-    def observed_at(self) -> datetime:
-        """The time the reading stands for: its observation, or the end of its interval."""
-        moment = self.time or self.end
-        assert moment is not None
-        return moment
 
 
 class ReadingBatch(BaseModel):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -67,21 +68,23 @@ class SensorFields(BaseModel):
                 raise ValueError(
                     "gpc_reference: an energy meter belongs to a stationary energy cell (I.x.y)"
                 )
-            if self.road_segment_km is not None or self.vehicle_class is not None:
-                raise ValueError("road_segment_km/vehicle_class are for traffic counters")
+            if self.road_segment_km is not None:
+                raise ValueError("road_segment_km: only traffic counters have a road segment")
+            if self.vehicle_class is not None:
+                raise ValueError("vehicle_class: only traffic counters count vehicles")
         else:
             if self.gpc_reference != "II.1.1":
                 raise ValueError("gpc_reference: a traffic counter belongs to II.1.1 (on-road)")
             if self.road_segment_km is None:
                 raise ValueError("road_segment_km: a traffic counter needs its segment length")
             if self.energy_carrier is not None:
-                raise ValueError("energy_carrier is for energy meters")
+                raise ValueError("energy_carrier: only energy meters have an energy carrier")
         if (
             self.plausible_min is not None
             and self.plausible_max is not None
             and self.plausible_min > self.plausible_max
         ):
-            raise ValueError("plausible_min is above plausible_max")
+            raise ValueError("plausible_min: above plausible_max")
         return self
 
     @property
@@ -91,6 +94,14 @@ class SensorFields(BaseModel):
     @property
     def unit(self) -> str:
         return unit_of(self.quantity)
+
+
+def error_field(error: Mapping[str, Any]) -> str:
+    """The field a validation error is about; the kind rules above name it before a colon."""
+    if error.get("loc"):
+        return str(error["loc"][0])
+    found = re.match(r"^(?:Value error, )?([a-z_]+): ", str(error.get("msg", "")))
+    return found.group(1) if found else ""
 
 
 class SensorCreate(SensorFields):

@@ -20,6 +20,7 @@ from services.sensors.registry.schemas import (
     SensorCreate,
     SensorFields,
     SensorUpdate,
+    error_field,
 )
 from shared.auth import Principal, ensure_can_write
 from shared.problems import InvalidParam, ProblemError, pointer
@@ -93,12 +94,13 @@ async def update_sensor(
         merged = SensorFields.model_validate({**current, **changes})
     except ValidationError as exc:
         err = exc.errors()[0]
+        name = error_field(err)
         raise ProblemError(
             422,
             "Request validation failed",
             err["msg"],
             kind="validation",
-            field=pointer(("body", *err["loc"])) if err["loc"] else "/body",
+            field=pointer(("body", name)) if name else "/body",
         ) from exc
     if merged.quantity != sensor.quantity:
         raise ProblemError(
@@ -164,8 +166,7 @@ async def bulk_register(
             data = SensorCreate.model_validate(fields)
         except ValidationError as exc:
             err = exc.errors()[0]
-            column = str(err["loc"][0]) if err["loc"] else ""
-            results[n - 1] = _bulk_rejected(n, column, err["msg"])
+            results[n - 1] = _bulk_rejected(n, error_field(err), err["msg"])
             continue
         sensor = _new_sensor(gateway, data, now)
         if sensor.id in candidates:
