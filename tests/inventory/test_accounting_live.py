@@ -347,3 +347,18 @@ async def test_bad_live_queries_are_problems_naming_the_field(
         assert r.status_code == 422 and problem_field(r) == "/query/hour"
         r = await client.get(f"/v1/readings/{uuid.uuid4()}")
         assert r.status_code == 404 and problem_field(r) == "/path/reading_id"
+        # What a database cannot take is refused before it gets there (a 5xx otherwise).
+        r = await client.get("/v1/readings/ab%00c")
+        assert r.status_code == 422 and problem_field(r) == "/path/reading_id"
+        r = await client.get(
+            "/v1/cities/oslo/live/lineage",
+            params={"gpc_reference": "I.1\x00", "hour": "2026-01-01T00:00:00Z"},
+        )
+        assert r.status_code == 422 and problem_field(r) == "/query/gpc_reference"
+        r = await client.get(
+            "/v1/cities/oslo/live/lineage",
+            params={"gpc_reference": "I.1.2", "hour": "0001-01-01T00:00:00+01:00"},
+        )
+        assert r.status_code == 422 and problem_field(r) == "/query/hour"
+        r = await client.get("/v1/cities/oslo/live", params={"start": "9999-12-31T23:00:00-05:00"})
+        assert r.status_code == 422 and problem_field(r) == "/query/start"

@@ -150,6 +150,14 @@ async def test_budget_errors_are_problems_naming_the_field(
                 "/body/expected_reduction_tco2e",
             ),
             ("POST", f"{url}/measures", {**measure, "name": ""}, 422, "/body/name"),
+            ("POST", f"{url}/measures", {**measure, "name": "a\x00b"}, 422, "/body/name"),
+            (
+                "POST",
+                f"{url}/measures",
+                {**measure, "description": "x" * 2001},
+                422,
+                "/body/description",
+            ),
             (
                 "POST",
                 f"/v1/cities/{city}/budget/2018/measures",

@@ -6,9 +6,17 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from services.inventory.accounting.calculation import account, hour_of, scope_of
+from services.inventory.accounting.calculation import (
+    Activity,
+    account,
+    emissions_mg,
+    hour_of,
+    scope_of,
+)
+from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.service import FactorBook
 from services.inventory.seed import reference_factors
+from services.inventory.targets.trajectory import SectorPlan
 from shared.events.payloads import AccountingParameters, ReadingAccepted
 
 BOOK = FactorBook.of(reference_factors())
@@ -89,3 +97,77 @@ def test_hours_are_utc_and_scope_follows_the_gpc_reference() -> None:
     local = datetime(2023, 5, 1, 0, 30, tzinfo=timezone(timedelta(hours=2)))
     assert hour_of(local) == datetime(2023, 4, 30, 22, 0, tzinfo=UTC)
     assert [scope_of(r) for r in ("I.1.1", "I.2.2", "II.1.3", "I.4.4")] == [1, 2, 3, 1]
+
+
+def _factor(**overrides: object) -> EmissionFactor:
+    base: dict[str, object] = dict(
+        id="f",
+        version=1,
+        name="test factor",
+        activity="electricity_grid",
+        gpc_references=["I.1.2"],
+        activity_unit="kWh",
+        gas="CO2e",
+        value=Decimal("15"),
+        mass_unit="g",
+        gwp_set="AR5",
+        region="NO",
+        valid_from_year=2019,
+        source="test",
+        is_current=True,
+        created_at=datetime.now(UTC),
+    )
+    base.update(overrides)
+    return EmissionFactor(**base)
+
+
+def test_a_sensor_without_a_zone_takes_its_citys_zone_factor() -> None:
+    zone = _factor(id="no1-grid", region="NO1", value=Decimal("12"))
+    book = FactorBook.of([*reference_factors(), zone])
+    no_zone = reading(accounting=AccountingParameters(energy_carrier="electricity"))
+    result = account(no_zone, book, city_bidding_zone="NO1")
+    assert result.factor is not None and result.factor.id == "no1-grid"
+    assert result.bidding_zone == "NO1"
+    assert account(no_zone, book, city_bidding_zone="NO2").factor.id == "no-grid-location-2023"  # type: ignore[union-attr]
+
+
+def test_the_factor_year_is_the_utc_year_of_the_readings_hour() -> None:
+    # 00:30 on New Year's Day in Oslo is still 2022 in UTC: the 2022 factor (19 g/kWh).
+    oslo_new_year = datetime(2023, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    result = account(reading(time=oslo_new_year), BOOK)
+    assert result.factor is not None and result.factor.valid_from_year == 2022
+    assert result.hour == datetime(2022, 12, 31, 23, tzinfo=UTC)
+
+
+def test_activity_is_converted_to_the_factors_unit_and_gases_weighed_by_gwp() -> None:
+    kwh = Activity("electricity_grid", Decimal("2500"), "kWh")
+    per_mwh = _factor(activity_unit="MWh", value=Decimal("15000"))
+    assert emissions_mg(kwh, per_mwh) == emissions_mg(kwh, _factor()) == 2500 * 15 * 1000
+    methane = _factor(gas="CH4", value=Decimal("0.01"), gwp_set="AR6")
+    assert emissions_mg(kwh, methane) == int(
+        Decimal("2500") * Decimal("0.01") * 1000 * Decimal("29.8")
+    )
+    nitrous = _factor(gas="N2O", value=Decimal("0.002"), gwp_set=None)  # AR5 when none is named
+    assert emissions_mg(kwh, nitrous) == 2500 * 2 * 265
+
+
+def test_a_factor_that_cannot_weigh_the_activity_leaves_the_reading_waiting() -> None:
+    per_tonne = _factor(id="odd", activity_unit="t", region="oslo")
+    result = account(reading(), FactorBook.of([per_tonne]))
+    assert result.status == "no_factor" and result.co2e_mg is None
+
+
+def test_amounts_round_half_even_to_whole_milligrams() -> None:
+    half = Activity("electricity_grid", Decimal("0.0005"), "kWh")  # 0.5 mg at 1 g/kWh
+    one_and_half = Activity("electricity_grid", Decimal("0.0015"), "kWh")
+    assert emissions_mg(half, _factor(value=Decimal(1))) == 0
+    assert emissions_mg(one_and_half, _factor(value=Decimal(1))) == 2
+
+
+def test_a_sectors_trajectory_is_linear_rounded_once_and_flat_after_its_year() -> None:
+    plan = SectorPlan("II", 1_000_000_001, 2020, 2030, Decimal("95"))
+    assert plan.at(2019) is None
+    assert plan.at(2020) == 1_000_000_001
+    # Half way between 1_000_000_001 and 50_000_000.05 is 525_000_000.525: one rounding.
+    assert plan.at(2025) == 525_000_001
+    assert plan.at(2030) == plan.at(2045) == plan.final_mg == 50_000_000

@@ -214,6 +214,8 @@ async def test_target_errors_are_problems_naming_the_field(
                 "/body/exemptions/0/reason",
             ),
             ({"colour": "green"}, 422, "/body/colour"),
+            ({"description": "net zero\x00"}, 422, "/body/description"),
+            ({"description": "x" * 2001}, 422, "/body/description"),
         ]
         for change, status, field in cases:
             r = await post(change)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime
 
 from services.inventory.accounting import views
 from services.inventory.accounting.calculation import hour_of
@@ -18,6 +17,7 @@ from services.inventory.accounting.schemas import (
     LiveGpcView,
     LiveTerritorialView,
     LiveTotals,
+    Moment,
     ReadingLineage,
     YearToDate,
 )
@@ -33,7 +33,10 @@ YearQuery = Annotated[
     int | None,
     Query(ge=1990, le=2100, description="UTC calendar year; default: the current one"),
 ]
-GpcReferenceQuery = Annotated[str, Query(min_length=1, max_length=16, description="e.g. I.1.2")]
+GpcReferenceQuery = Annotated[
+    str, Query(pattern=r"^[A-Za-z0-9.]{1,16}$", description="A GPC cell, e.g. I.1.2")
+]
+ReadingIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,36}$", description="A reading id")]
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -49,8 +52,8 @@ def _utc(moment: datetime | None) -> datetime | None:
 async def live_totals(
     city: CityPath,
     session: DbSession,
-    start: AwareDatetime | None = Query(None, description="Inclusive, RFC 3339 with offset"),
-    end: AwareDatetime | None = Query(None, description="Exclusive, RFC 3339 with offset"),
+    start: Moment | None = Query(None, description="Inclusive, RFC 3339 with offset"),
+    end: Moment | None = Query(None, description="Exclusive, RFC 3339 with offset"),
 ) -> LiveTotals:
     rows = await AccountingRepository(session).cell_totals(city, _utc(start), _utc(end))
     cells = [
@@ -112,9 +115,9 @@ async def live_territorial_view(
 async def hourly(
     city: CityPath,
     session: DbSession,
-    start: AwareDatetime | None = None,
-    end: AwareDatetime | None = None,
-    gpc_reference: str | None = Query(None, max_length=16),
+    start: Moment | None = None,
+    end: Moment | None = None,
+    gpc_reference: str | None = Query(None, pattern=r"^[A-Za-z0-9.]{1,16}$"),
     limit: int = Query(500, ge=1, le=10_000),
 ) -> list[HourlyBucket]:
     buckets = await AccountingRepository(session).buckets(
@@ -141,7 +144,7 @@ async def hourly(
 async def lineage(
     city: CityPath,
     gpc_reference: GpcReferenceQuery,
-    hour: AwareDatetime,
+    hour: Moment,
     session: DbSession,
     limit: int = Query(1000, ge=1, le=10_000),
     offset: Offset = 0,
@@ -157,7 +160,7 @@ async def lineage(
     summary="The factor versions behind one hourly bucket, with their readings and CO2e",
 )
 async def lineage_factors(
-    city: CityPath, gpc_reference: GpcReferenceQuery, hour: AwareDatetime, session: DbSession
+    city: CityPath, gpc_reference: GpcReferenceQuery, hour: Moment, session: DbSession
 ) -> list[BucketFactor]:
     rows = await AccountingRepository(session).lineage_factors(city, gpc_reference, hour_of(hour))
     return [
@@ -179,9 +182,7 @@ async def lineage_factors(
 @router.get(
     "/readings/{reading_id}", response_model=ReadingLineage, summary="How one reading was accounted"
 )
-async def reading_lineage(
-    reading_id: Annotated[str, Path(max_length=36)], session: DbSession
-) -> ReadingLineage:
+async def reading_lineage(reading_id: ReadingIdPath, session: DbSession) -> ReadingLineage:
     row = await AccountingRepository(session).reading(reading_id)
     if row is None:
         raise ProblemError(

@@ -1,9 +1,35 @@
+"""Live accounting on the wire, and the input types the inventory's live, target and budget
+endpoints share."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refused here as a 422 instead of failing in the database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+"""Add to any free-text field that is stored."""
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Far-off instants overflow when moved to UTC (year 1 at +01:00); no reading is from then.
+    if not 1900 <= moment.year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+"""A time in a query: RFC 3339 with an offset, between 1900 and 2200."""
 
 
 class CellTotal(BaseModel):

@@ -65,7 +65,7 @@ async def list_measures(city: CityPath, year: YearPath, session: DbSession) -> l
 async def delete_measure(
     city: CityPath,
     year: YearPath,
-    measure_id: Annotated[str, Path(max_length=36)],
+    measure_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,36}$")],
     session: DbSession,
     principal: Writer,
 ) -> Response:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.inventory.accounting.schemas import NoNul
 from services.inventory.targets.schemas import GpcSector, Tonnes
 from shared.events.payloads import PaceStatus
+
+Text = Annotated[str, NoNul]
 
 
 class ProjectionWrite(BaseModel):
@@ -17,7 +20,7 @@ class ProjectionWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sectors: dict[GpcSector, Tonnes] = Field(min_length=1, description="tCO2e per GPC sector")
-    source: str | None = Field(None, max_length=500, description="e.g. the projection's report")
+    source: Text | None = Field(None, max_length=500, description="e.g. the projection's report")
 
 
 class MeasureCreate(BaseModel):
@@ -25,17 +28,17 @@ class MeasureCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     sector: GpcSector
     expected_reduction_tco2e: Tonnes
-    contract_action_id: str | None = Field(
+    contract_action_id: Text | None = Field(
         None,
         min_length=1,
         max_length=100,
         description="The id of the action in the city's Climate City Contract (free text)",
     )
-    responsible: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=2000)
+    responsible: Text | None = Field(None, max_length=200)
+    description: Text | None = Field(None, max_length=2000)
 
 
 class MeasurePublic(BaseModel):

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.inventory.accounting.schemas import NoNul
+
 GpcSector = Literal["I", "II", "III", "IV", "V"]
 """A GPC sector: I stationary energy, II transportation, III waste, IV IPPU, V AFOLU."""
 
@@ -67,7 +69,7 @@ class ExemptionIn(BaseModel):
     reduction_percent: Percent | None = Field(
         None, description="The sector's cut by its own year; none means the city's"
     )
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, NoNul] = Field(min_length=1, max_length=500)
 
 
 class TargetCreate(BaseModel):
@@ -87,7 +89,7 @@ class TargetCreate(BaseModel):
         Decimal(0), description="Removals planned for the target year (e.g. carbon capture)"
     )
     exemptions: list[ExemptionIn] = Field(default_factory=list, max_length=5)
-    description: str | None = Field(None, max_length=2000)
+    description: Annotated[str, NoNul] | None = Field(None, max_length=2000)
 
 
 class SectorTargetPublic(BaseModel):
