@@ -16,9 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.inventory.accounting.consumers import account_batch
-from services.inventory.accounting.recalculation import account_waiting_readings
 from services.inventory.accounting.service import BatchResult
-from services.inventory.factors.models import EmissionFactor
 from shared.events.catalogue import SENSORS_READINGS
 from shared.events.envelope import decode_event, encode_event, new_event
 from shared.events.payloads import AccountingParameters, EmissionsRecalculated, ReadingAccepted
@@ -269,29 +267,26 @@ async def test_district_heating_waits_for_its_plant_factor_then_counts_in_its_ho
         ytd = (await client.get(f"/v1/cities/{city}/live/year-to-date")).json()
         assert ytd["co2e_mg"] == mg(50, 15)
 
-        # The city's plant factor arrives (as the factor library adds one, in its transaction).
-        async with app.state.db.transaction() as session:
-            plant = EmissionFactor(
-                id=f"{city}-district-heating",
-                version=1,
-                name="District heating, the city's plant mix (NS 3720)",
-                activity="district_heating",
-                gpc_references=["I.1.2", "I.2.2"],
-                activity_unit="MWh",  # per MWh, while meters count kWh
-                gas="CO2e",
-                value=Decimal("41.5"),
-                mass_unit="kg",
-                gwp_set="AR5",
-                region=city,
-                valid_from_year=2019,
-                source="Plant operator, NS 3720:2018",
-                is_current=True,
-                created_at=datetime.now(UTC),
-            )
-            session.add(plant)
-            await session.flush()
-            done = await account_waiting_readings(session, app.state.outbox, plant)
-        assert done.readings == 2  # the other city's reading keeps waiting
+        # The city's plant factor arrives through the factor library.
+        r = await client.post(
+            "/v1/factors",
+            json={
+                "id": f"{city}-district-heating",
+                "name": "District heating, the city's plant mix (NS 3720)",
+                "activity": "district_heating",
+                "gpc_references": ["I.1.2", "I.2.2"],
+                "activity_unit": "MWh",  # per MWh, while meters count kWh
+                "gas": "CO2e",
+                "value": "41.5",
+                "mass_unit": "kg",
+                "gwp_set": "AR5",
+                "region": city,
+                "valid_from_year": 2019,
+                "source": "Plant operator, NS 3720:2018",
+            },
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+        assert r.status_code == 201, r.text
 
         # 41.5 kg/MWh = 41.5 g/kWh
         first, second = mg(80, "41.5"), mg(20, "41.5")
