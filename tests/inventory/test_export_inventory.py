@@ -12,6 +12,10 @@ from services.inventory.gpc.catalogue import CELLS
 from services.inventory.imports.export import COLUMNS
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 TABLE = """gpc_reference,notation_key,included_in,justification,CO2,CH4,N2O,ch4_fossil,method,data_source,data_quality
 I.1.1,,,,310.25,0.5,0.01,true,fuel sales,SSB,reported
 I.2.1,IE,I.1.1,,,,,,,,
@@ -26,7 +30,7 @@ async def test_a_version_exports_as_csv_and_json_and_imports_again_to_the_same_t
     auth = {"Authorization": f"Bearer {city_token('stavanger')}"}
     csv_body = {**auth, "content-type": "text/csv"}
     base = "/v1/cities/stavanger/inventories"
-    async with service_client("inventory", consumers_enabled=False) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         r = await client.post(f"{base}/2022/import", content=TABLE, headers=csv_body)
         assert r.status_code == 200 and r.json()["imported"] == 4, r.text
         electricity = {

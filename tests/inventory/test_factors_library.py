@@ -16,6 +16,10 @@ from services.inventory.factors.units import UnitError, convert, dimension_of
 from services.inventory.seed import reference_factors
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 PLANT = {
     "id": "oslo-fjernvarme-2023",
     "name": "District heating, Oslo plant mix 2023",
@@ -72,7 +76,7 @@ async def test_factors_are_created_by_admins_validated_and_revised_into_new_vers
     service_client: ServiceClientFactory, admin_token: str, city_token: Callable[[str], str]
 ) -> None:
     admin = {"Authorization": f"Bearer {admin_token}"}
-    async with service_client("inventory", consumers_enabled=False) as (app, client):
+    async with service_client("inventory", **OFFLINE) as (app, client):
         assert (await client.post("/v1/factors", json=PLANT)).status_code == 401
         r = await client.post(
             "/v1/factors", json=PLANT, headers={"Authorization": f"Bearer {city_token('oslo')}"}

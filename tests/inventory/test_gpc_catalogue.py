@@ -6,6 +6,10 @@ from services.inventory.gpc.catalogue import CELLS, CELLS_BY_REFERENCE, required
 from services.inventory.gpc.territorial import AGENCY_SECTORS, territorial_sector
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 TERRITORIAL_ONLY = {"I.4.4", "III.1.3", "III.2.3", "III.3.3", "III.4.3"}
 
 
@@ -45,7 +49,7 @@ def test_scope_2_and_3_count_zero_territorially_and_every_agency_sector_is_reach
 
 
 async def test_the_catalogue_is_served_and_filtered(service_client: ServiceClientFactory) -> None:
-    async with service_client("inventory", consumers_enabled=False) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         sectors = (await client.get("/v1/gpc/sectors")).json()
         assert [s["reference"] for s in sectors] == ["I", "II", "III", "IV", "V"]
         assert sum(len(s["subsectors"]) for s in sectors) == 22

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from tests.conftest import ServiceClientFactory
 
-# Imports need no Kafka consumer; without one the service starts and stops in a blink.
-NO_CONSUMERS = {"consumers_enabled": False}
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
 
 AGENCY_SECTORS = [
     "Industri, olje og gass",
@@ -81,7 +82,7 @@ async def test_a_10000_row_agency_file_imports_the_good_rows_and_names_each_bad_
 ) -> None:
     text, bad, expected_2020 = agency_csv(10_000)
     oslo = {"Authorization": f"Bearer {city_token('oslo')}"}
-    async with service_client("inventory", **NO_CONSUMERS) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         r = await client.post(
             "/v1/cities/oslo/agency-statistics",
             content=text.encode(),
@@ -162,7 +163,7 @@ async def test_a_gpc_table_csv_imports_good_rows_and_reports_bad_ones(
 ) -> None:
     headers = {"Authorization": f"Bearer {city_token('trondheim')}", "content-type": "text/csv"}
     url = "/v1/cities/trondheim/inventories/2022/import"
-    async with service_client("inventory", **NO_CONSUMERS) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         r = await client.post(url, params={"gwp_set": "AR6"}, content=GPC_TABLE, headers=headers)
         assert r.status_code == 207, r.text
         report = r.json()

@@ -10,6 +10,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 HEADERS = [
     "gpc_reference,scope,notation_key,included_in,justification,CO2,CH4,N2O,ch4_fossil",
     "År;Sektor;Kilde;Utslipp (tonn CO2-ekvivalenter)",
@@ -53,7 +57,7 @@ async def test_no_csv_file_gives_a_server_error(
     headers = {"Authorization": f"Bearer {city_token('oslo')}", "content-type": "text/csv"}
     urls = ["/v1/cities/oslo/inventories/2023/import", "/v1/cities/oslo/agency-statistics"]
     count = int(os.environ.get("KLIMABY_PROPERTY_EXAMPLES", "60"))
-    async with service_client("inventory", consumers_enabled=False) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         for n, text in enumerate(generate(count)):
             r = await client.post(urls[n % 2], content=text.encode(), headers=headers)
             assert r.status_code < 500, (urls[n % 2], text, r.text)

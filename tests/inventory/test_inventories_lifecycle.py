@@ -13,6 +13,10 @@ from sqlalchemy import text
 
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 CITY, YEAR = "oslo", 2023
 BASE = f"/v1/cities/{CITY}/inventories"
 V1 = f"{BASE}/{YEAR}/versions/1"
@@ -176,7 +180,7 @@ async def test_a_basic_inventory_is_complete_exact_frozen_when_published_and_ver
     admin = {"Authorization": f"Bearer {admin_token}"}
     oslo = {"Authorization": f"Bearer {city_token(CITY)}"}
     # No readings here: the service runs without its Kafka consumer (starts and stops fast).
-    async with service_client("inventory", consumers_enabled=False) as (app, client):
+    async with service_client("inventory", **OFFLINE) as (app, client):
         await add_test_factors(client, admin)
         r = await client.post(
             BASE, json={"year": YEAR, "level": "BASIC", "gwp_set": "AR5"}, headers=oslo

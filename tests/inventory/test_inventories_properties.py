@@ -14,6 +14,10 @@ from hypothesis import strategies as st
 from services.inventory.gpc.catalogue import CELLS
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 REFERENCES = [c.reference for c in CELLS]
 FACTORS = ["no-diesel", "no-grid-location-2023", "no-heating-oil", "no-road-bus", "nope"]
 UNITS = ["kWh", "MWh", "GJ", "TJ", "L", "m**3", "t", "kg", "vehicle-km", "km", "kWh/L", "°C"]
@@ -143,7 +147,7 @@ async def test_no_entry_body_gives_a_server_error(
     service_client: ServiceClientFactory, city_token: Callable[[str], str]
 ) -> None:
     auth = {"Authorization": f"Bearer {city_token('oslo')}"}
-    async with service_client("inventory", consumers_enabled=False) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         r = await client.post("/v1/cities/oslo/inventories", json={"year": 2023}, headers=auth)
         assert r.status_code == 201
         statuses: dict[int, int] = {}

@@ -12,6 +12,10 @@ import httpx
 
 from tests.conftest import ServiceClientFactory
 
+# These tests read the outbox table, never Kafka: without consumer and relay the service starts
+# and stops at once, and the session's shared topics stay small.
+OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
+
 BASE = "/v1/cities/tromso/inventories"
 V1 = f"{BASE}/2024/versions/1"
 
@@ -44,7 +48,7 @@ async def test_access_entry_rules_pinned_factors_and_the_territorial_view_of_ele
     tromso = {"Authorization": f"Bearer {city_token('tromso')}"}
     oslo = {"Authorization": f"Bearer {city_token('oslo')}"}
     admin = {"Authorization": f"Bearer {admin_token}"}
-    async with service_client("inventory", consumers_enabled=False) as (_app, client):
+    async with service_client("inventory", **OFFLINE) as (_app, client):
         # Writing needs a credential of the city (or admin).
         assert (await client.post(BASE, json={"year": 2024})).status_code == 401
         r = await client.post(BASE, json={"year": 2024}, headers=oslo)
