@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
+from services.sensors.fields import GatewayIdPath, KeyIdPath, text_query
 from services.sensors.gateways import service
 from services.sensors.gateways.repository import GatewayRepository
 from services.sensors.gateways.schemas import (
@@ -44,9 +45,9 @@ async def register_gateway(
 @router.get("", response_model=list[GatewayPublic], summary="Gateways: by city, status or text")
 async def list_gateways(
     session: DbSession,
-    city: str | None = Query(None, max_length=64),
+    city: str | None = text_query(64),
     status: GatewayStatus | None = None,
-    q: str | None = Query(None, max_length=200, description="Part of the id or name"),
+    q: str | None = text_query(200, "Part of the id or name"),
     limit: int = Query(500, ge=1, le=5000),
     offset: Offset = 0,
 ) -> list[GatewayPublic]:
@@ -55,13 +56,13 @@ async def list_gateways(
 
 
 @router.get("/{gateway_id}", response_model=GatewayPublic, summary="One gateway")
-async def get_gateway(gateway_id: str, session: DbSession) -> GatewayPublic:
+async def get_gateway(gateway_id: GatewayIdPath, session: DbSession) -> GatewayPublic:
     return _public(await service.get_gateway(session, gateway_id))
 
 
 @router.patch("/{gateway_id}", response_model=GatewayPublic, summary="Rename, disable or enable")
 async def update_gateway(
-    gateway_id: str,
+    gateway_id: GatewayIdPath,
     data: GatewayUpdate,
     session: DbSession,
     principal: Principal = Depends(require_principal),
@@ -75,7 +76,7 @@ async def update_gateway(
     summary="Disable a gateway: all its keys are refused (its history is kept)",
 )
 async def disable_gateway(
-    gateway_id: str,
+    gateway_id: GatewayIdPath,
     session: DbSession,
     principal: Principal = Depends(require_principal),
 ) -> GatewayPublic:
@@ -85,7 +86,7 @@ async def disable_gateway(
 
 @router.get("/{gateway_id}/keys", response_model=list[KeyPublic], summary="A gateway's API keys")
 async def list_keys(
-    gateway_id: str,
+    gateway_id: GatewayIdPath,
     session: DbSession,
     principal: Principal = Depends(require_principal),
 ) -> list[KeyPublic]:
@@ -99,7 +100,7 @@ async def list_keys(
     summary="Rotate: a new key, the current ones valid for a grace period",
 )
 async def rotate_key(
-    gateway_id: str,
+    gateway_id: GatewayIdPath,
     session: DbSession,
     data: KeyRotation | None = None,
     principal: Principal = Depends(require_principal),
@@ -113,8 +114,8 @@ async def rotate_key(
     summary="Revoke a key: refused (401) from now on",
 )
 async def revoke_key(
-    gateway_id: str,
-    key_id: str,
+    gateway_id: GatewayIdPath,
+    key_id: KeyIdPath,
     session: DbSession,
     principal: Principal = Depends(require_principal),
 ) -> KeyPublic:

@@ -31,7 +31,8 @@ def split(api_key: str) -> tuple[str, str] | None:
     if not api_key.startswith(PREFIX) or "." not in api_key:
         return None
     key_id, _, secret = api_key[len(PREFIX) :].partition(".")
-    if not key_id or not secret:
+    # Ids are hex (new_key): anything else cannot be a key and is not looked up.
+    if not secret or len(key_id) != 16 or any(c not in "0123456789abcdef" for c in key_id):
         return None
     return key_id, secret
 

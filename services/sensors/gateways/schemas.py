@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from services.sensors.fields import Text
 from shared.events.payloads import CitySlug
 
 GatewayStatus = Literal["active", "disabled"]
@@ -14,13 +15,13 @@ MAX_GRACE_PERIOD_S = 30 * 86400
 
 class GatewayCreate(BaseModel):
     city: CitySlug
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
 
 
 class GatewayUpdate(BaseModel):
     """Fields to change; a disabled gateway's keys are all refused until it is active again."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Text | None = Field(None, min_length=1, max_length=200)
     status: GatewayStatus | None = None
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import col, select
 
+from services.sensors.fields import GatewayIdPath, SensorIdPath
 from services.sensors.gateways.service import get_gateway
 from services.sensors.operations.models import SensorActivity
 from services.sensors.operations.schemas import SensorActivityPublic
@@ -34,7 +35,7 @@ def _public(sensor: Sensor, activity: SensorActivity | None) -> SensorActivityPu
     response_model=SensorActivityPublic,
     summary="A sensor's last contact, counts, lag and staleness",
 )
-async def sensor_activity(sensor_id: str, session: DbSession) -> SensorActivityPublic:
+async def sensor_activity(sensor_id: SensorIdPath, session: DbSession) -> SensorActivityPublic:
     sensor = await get_sensor(session, sensor_id)
     return _public(sensor, await session.get(SensorActivity, sensor_id))
 
@@ -44,7 +45,9 @@ async def sensor_activity(sensor_id: str, session: DbSession) -> SensorActivityP
     response_model=list[SensorActivityPublic],
     summary="The activity of every sensor of a gateway",
 )
-async def gateway_activity(gateway_id: str, session: DbSession) -> list[SensorActivityPublic]:
+async def gateway_activity(
+    gateway_id: GatewayIdPath, session: DbSession
+) -> list[SensorActivityPublic]:
     await get_gateway(session, gateway_id)
     rows = (
         await session.execute(

@@ -173,8 +173,8 @@ def _senml_types(index: int, record: dict[str, Any]) -> Rejection | None:
             or not math.isfinite(value)
         ):
             return _bad(index, record, pointer((index, key)), "must be a finite number")
-        if key in SENML_TEXTS and not isinstance(value, str):
-            return _bad(index, record, pointer((index, key)), "must be a string")
+        if key in SENML_TEXTS and (not isinstance(value, str) or "\x00" in value):
+            return _bad(index, record, pointer((index, key)), "must be a string without NUL")
     if any(key in record for key in ("vs", "vb", "vd")):
         key = next(k for k in ("vs", "vb", "vd") if k in record)
         return _bad(index, record, pointer((index, key)), "only numeric values (v) are readings")

@@ -12,6 +12,7 @@ from pydantic import (
     field_validator,
 )
 
+from services.sensors.fields import Text
 from shared.problems import InvalidParam
 
 MAX_BATCH = 5000
@@ -29,7 +30,7 @@ class ReadingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    sensor_id: str = Field(min_length=1, max_length=100)
+    sensor_id: Text = Field(min_length=1, max_length=200)
     time: AwareDatetime | None = Field(
         None,
         description="Observation time (or, for a cumulative register, when it was read): "
@@ -47,10 +48,10 @@ class ReadingIn(BaseModel):
         strict=True,
         description="Interval amount, or the register value of a cumulative sensor",
     )
-    unit: str = Field(
+    unit: Text = Field(
         min_length=1, max_length=16, description="UCUM code or alias: kWh, kW.h, Wh, MWh, L, …"
     )
-    reading_id: str | None = Field(
+    reading_id: Text | None = Field(
         None,
         min_length=1,
         max_length=128,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from services.sensors.fields import GatewayIdPath, SensorIdPath, text_query
 from services.sensors.registry import service
 from services.sensors.registry.repository import SensorFilter, SensorRepository
 from services.sensors.registry.schemas import (
@@ -35,7 +36,7 @@ def _public(sensor: object) -> SensorPublic:
     summary="Register a sensor on a gateway",
 )
 async def register_sensor(
-    gateway_id: str,
+    gateway_id: GatewayIdPath,
     data: SensorCreate,
     session: DbSession,
     principal: Principal = Depends(require_principal),
@@ -65,7 +66,7 @@ async def register_sensor(
     responses={207: {"model": BulkResult, "description": "Some rows rejected"}},
 )
 async def bulk_register(
-    gateway_id: str,
+    gateway_id: GatewayIdPath,
     request: Request,
     session: DbSession,
     principal: Principal = Depends(require_principal),
@@ -102,14 +103,14 @@ async def bulk_register(
 )
 async def list_sensors(
     session: DbSession,
-    city: str | None = Query(None, max_length=64),
-    gateway_id: str | None = Query(None, max_length=40),
+    city: str | None = text_query(64),
+    gateway_id: str | None = text_query(40),
     kind: SensorKind | None = None,
     status: SensorStatus | None = None,
     value_type: ValueType | None = None,
-    gpc_reference: str | None = Query(None, max_length=16),
+    gpc_reference: str | None = text_query(16),
     stale: bool | None = Query(None, description="Only stale (true) or only not stale (false)"),
-    q: str | None = Query(None, max_length=200, description="Part of the id or external id"),
+    q: str | None = text_query(200, "Part of the id or external id"),
     limit: int = Query(500, ge=1, le=5000),
     offset: Offset = 0,
 ) -> list[SensorPublic]:
@@ -118,13 +119,13 @@ async def list_sensors(
 
 
 @router.get("/sensors/{sensor_id}", response_model=SensorPublic, summary="One sensor")
-async def get_sensor(sensor_id: str, session: DbSession) -> SensorPublic:
+async def get_sensor(sensor_id: SensorIdPath, session: DbSession) -> SensorPublic:
     return _public(await service.get_sensor(session, sensor_id))
 
 
 @router.patch("/sensors/{sensor_id}", response_model=SensorPublic, summary="Change a sensor")
 async def update_sensor(
-    sensor_id: str,
+    sensor_id: SensorIdPath,
     data: SensorUpdate,
     session: DbSession,
     principal: Principal = Depends(require_principal),
@@ -138,7 +139,7 @@ async def update_sensor(
     summary="Deactivate a sensor: its readings are refused (its history is kept)",
 )
 async def deactivate_sensor(
-    sensor_id: str,
+    sensor_id: SensorIdPath,
     session: DbSession,
     principal: Principal = Depends(require_principal),
 ) -> SensorPublic:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from services.sensors.fields import Text
 from shared.events.payloads import BiddingZone, EnergyCarrier, SensorKind, VehicleClass
 
 # Energy cells I.x.1-3 (I.4.4 too) and transport cells II.x.1-3: what a meter or counter measures.
@@ -33,7 +34,7 @@ class SensorFields(BaseModel):
     """What an administrator may set on a sensor, and the rules that tie it to its kind."""
 
     kind: SensorKind
-    gpc_reference: str = Field(
+    gpc_reference: Text = Field(
         max_length=16, description="GPC cell, e.g. I.1.2 (residential, grid energy)"
     )
     energy_carrier: EnergyCarrier | None = Field(
@@ -105,7 +106,7 @@ def error_field(error: Mapping[str, Any]) -> str:
 
 
 class SensorCreate(SensorFields):
-    external_id: str = Field(
+    external_id: Text = Field(
         min_length=1, max_length=200, description="The gateway's own name for the sensor"
     )
     value_type: ValueType = Field(
@@ -120,7 +121,7 @@ class SensorUpdate(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    gpc_reference: str | None = Field(None, max_length=16)
+    gpc_reference: Text | None = Field(None, max_length=16)
     energy_carrier: EnergyCarrier | None = None
     bidding_zone: BiddingZone | None = None
     road_segment_km: float | None = Field(None, gt=0, le=1000)
