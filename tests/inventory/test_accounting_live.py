@@ -25,9 +25,10 @@ from tests.helpers import eventually
 
 # --- helpers the other live-accounting, recalculation and budget tests share ----------------
 
-# The service without its readings consumer, for tests that account batches themselves (the
-# outbox relay still publishes): a consumer's group takes seconds to leave at shutdown.
-API_ONLY: dict[str, Any] = {"consumers_enabled": False}
+# The service without its readings consumer and outbox relay, for tests that account batches
+# themselves and read the outbox table, never Kafka: a consumer's group takes seconds to leave
+# at shutdown, and the session's shared topics stay small.
+API_ONLY: dict[str, Any] = {"consumers_enabled": False, "outbox_relay_enabled": False}
 
 
 def mg(value: str | float, factor_g: str | int, per: str = "g") -> int:
@@ -119,7 +120,7 @@ async def test_a_late_reading_lands_in_the_hour_it_belongs_to(
 ) -> None:
     """Through the broker and the real consumer: newer readings first, then one of three days
     ago; it lands in its own hour's bucket, not in the newest."""
-    async with service_client("inventory") as (_app, client):
+    async with service_client("inventory", outbox_relay_enabled=False) as (_app, client):
         city = await register_city(client, admin_token)
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         newer = [reading(city, now - timedelta(minutes=50 - 10 * i), 10.0) for i in range(3)]

@@ -87,7 +87,7 @@ async def test_revising_a_zones_grid_factor_recomputes_exactly_that_year_and_zon
     service_client: ServiceClientFactory, broker: str, admin_token: str
 ) -> None:
     admin = {"Authorization": f"Bearer {admin_token}"}
-    async with service_client("inventory", **API_ONLY) as (app, client):
+    async with service_client("inventory", consumers_enabled=False) as (app, client):
         north, south, revised, untouched = await setup(app, client, admin_token)
         north_before = await buckets_by_key(client, north)
         south_before = await buckets_by_key(client, south)
