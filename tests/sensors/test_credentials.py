@@ -114,6 +114,7 @@ async def test_keys_are_managed_only_by_their_city(
         ).status_code == 403
         assert (await sensors.get(f"/v1/gateways/{gateway}/keys")).status_code == 401
         r = await sensors.delete(
-            f"/v1/gateways/{gateway}/keys/nope", headers={"Authorization": f"Bearer {admin_token}"}
+            f"/v1/gateways/{gateway}/keys/0123456789abcdef",
+            headers={"Authorization": f"Bearer {admin_token}"},
         )
         assert r.status_code == 404
