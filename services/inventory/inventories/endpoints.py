@@ -195,6 +195,7 @@ async def get_entry(
     "/{year}/versions/{version}/entries/{gpc_reference}",
     summary="Set one cell of a draft: activity data with factors (emissions computed), reported "
     "emissions with their method, or a notation key with its explanation (201 new, 200 replaced)",
+    responses={201: {"model": EntryPublic, "description": "The cell had no entry before"}},
 )
 async def put_entry(
     city: CityPath,
