@@ -10,8 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from services.inventory.gpc.catalogue import Level
-from services.inventory.gpc.gases import GwpSet
 from services.inventory.imports.repository import AgencyRepository
 from services.inventory.inventories import service, views
 from services.inventory.inventories.access import may_see_drafts, optional_principal
@@ -240,7 +238,7 @@ async def completeness(
 ) -> Completeness:
     ref = await service.find_version(session, principal, city, year, version)
     levels, warnings = views.completeness(await service.entries_of(session, ref))
-    level: Level = ref.version.level  # type: ignore[assignment]
+    level = views.as_level(ref.version.level)
     return Completeness(
         city=city,
         year=year,
@@ -260,8 +258,8 @@ async def gpc_view(
 ) -> GpcView:
     ref = await service.find_version(session, principal, city, year, version)
     entries = await service.entries_of(session, ref)
-    level: Level = ref.version.level  # type: ignore[assignment]
-    gwp_set: GwpSet = ref.version.gwp_set  # type: ignore[assignment]
+    level = views.as_level(ref.version.level)
+    gwp_set = views.as_gwp_set(ref.version.gwp_set)
     basic = views.level_total(entries, "BASIC")
     basic_plus = views.level_total(entries, "BASIC+")
     return GpcView(

@@ -21,8 +21,7 @@ from services.inventory.cities.service import get_city
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.units import UnitError, convert
-from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Cell, Level
-from services.inventory.gpc.gases import GwpSet
+from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Cell
 from services.inventory.inventories import views
 from services.inventory.inventories.access import ensure_can_read, may_see_drafts
 from services.inventory.inventories.calculation import (
@@ -189,7 +188,7 @@ async def new_version(
             field="/path/year",
         )
     now = datetime.now(UTC)
-    gwp_set: GwpSet = data.gwp_set or last.gwp_set  # type: ignore[assignment]
+    gwp_set = data.gwp_set or views.as_gwp_set(last.gwp_set)
     version = InventoryVersion(
         inventory_id=inventory.id,
         version=last.version + 1,
@@ -328,7 +327,7 @@ async def publish(
 ) -> VersionRef:
     """Freeze a complete draft and announce it (inventory.published)."""
     ref = await writable_version(session, principal, city, year, number)
-    level: Level = ref.version.level  # type: ignore[assignment]
+    level = views.as_level(ref.version.level)
     entries = await entries_of(session, ref)
     levels, _warnings = views.completeness(entries)
     own = next(c for c in levels if c.level == level)
@@ -437,7 +436,7 @@ async def compute_entry(
                 "more than a billion tonnes in one cell",
             )
     errors.raise_if_any()
-    total = co2e_mg(gas_mg, gwp_set, data.ch4_fossil)  # type: ignore[arg-type]
+    total = co2e_mg(gas_mg, views.as_gwp_set(gwp_set), data.ch4_fossil)
     if abs(total) > MAX_ENTRY_MG:
         errors.add(
             ("emissions",) if data.kind == "reported" else ("activities",),

@@ -198,8 +198,13 @@ def sort_key(reference: str) -> tuple[int, ...]:
     return (roman.get(head, 9), *(int(p) for p in rest if p.isdigit()))
 
 
+# Level and GWP set are stored as plain strings (the schemas admit only valid ones).
 def as_level(value: str) -> Level:
     return cast(Level, value)
+
+
+def as_gwp_set(value: str) -> GwpSet:
+    return cast(GwpSet, value)
 
 
 def entry_public(entry: InventoryEntry) -> EntryPublic:
