@@ -277,7 +277,7 @@ async def test_a_basic_inventory_is_complete_exact_frozen_when_published_and_ver
         ):
             r = await attempt
             assert r.status_code == 409, r.text
-            assert r.json()["invalid-params"][0]["name"] == "/path/version"
+            assert r.json()["invalid-params"][0]["name"] in ("/path/version", "/query/new_version")
         published = await _outbox_events(app, "no.klimaby.inventory.published")
         assert len(published) == 1
         assert published[0]["data"]["basic_co2e_mg"] == gpc["basic"]["co2e_mg"]
@@ -326,6 +326,20 @@ async def test_a_basic_inventory_is_complete_exact_frozen_when_published_and_ver
         ] == [1, 2]
         assert (await client.get(f"{BASE}/{YEAR}")).json()["version"] == 1
         assert (await client.get(f"{BASE}/{YEAR}", headers=oslo)).json()["version"] == 2
+
+        # A CSV import after publication opens the next version only when asked to.
+        assert (await client.post(f"{v2}/publish", headers=oslo)).status_code == 200
+        r = await client.post(
+            f"{BASE}/{YEAR}/import",
+            params={"new_version": "true"},
+            content=b"gpc_reference,CO2,method,data_source\nI.4.1,12,plant report,operator\n",
+            headers={**oslo, "content-type": "text/csv"},
+        )
+        assert r.status_code == 200 and r.json()["version"] == 3, r.text
+        v3 = (await client.get(f"{BASE}/{YEAR}/versions/3", headers=oslo)).json()
+        assert v3["gwp_set"] == "AR6" and v3["status"] == "draft"
+        entry = next(e for e in v3["entries"] if e["gpc_reference"] == "I.4.1")
+        assert entry["kind"] == "reported" and Decimal(entry["tco2e"]) == 12
 
 
 async def _outbox_events(app: FastAPI, event_type: str) -> list[dict[str, Any]]:

@@ -201,7 +201,16 @@ async def _draft_for_import(
     latest = await InventoryRepository(session).latest_version(inventory.id)
     assert latest is not None
     number = latest.version
-    if latest.status == "published" and new_version:
+    if latest.status == "published":
+        if not new_version:
+            raise ProblemError(
+                409,
+                "Conflict",
+                f"version {number} is published and cannot change; import with "
+                f"new_version=true (klimaby import --new-version) to open version {number + 1}",
+                kind="published",
+                field="/query/new_version",
+            )
         created = await inventories.new_version(
             session, principal, city, year, VersionCreate(note="opened for a CSV import")
         )
