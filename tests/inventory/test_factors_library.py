@@ -92,6 +92,7 @@ async def test_factors_are_created_by_admins_validated_and_revised_into_new_vers
             ({"region": "NO7"}, "/body/region"),
             ({"valid_to_year": 2020}, "/body/valid_to_year"),
             ({"value": "-1"}, "/body/value"),
+            ({"source": "NVE\x00"}, "/body/source"),  # PostgreSQL text cannot hold NUL
         ]
         for change, field in invalid:
             r = await client.post("/v1/factors", json=PLANT | change, headers=admin)
@@ -156,3 +157,5 @@ async def test_factors_are_created_by_admins_validated_and_revised_into_new_vers
         assert r.status_code == 404 and names(r) == ["/path/factor_id"]
         r = await client.get(f"{grid}/versions/3")
         assert r.status_code == 404 and names(r) == ["/path/version"]
+        r = await client.get("/v1/factors/no%00grid")
+        assert r.status_code == 422 and names(r) == ["/path/factor_id"]

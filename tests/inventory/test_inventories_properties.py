@@ -29,11 +29,14 @@ numbers = st.one_of(
     st.sampled_from(["NaN", "Infinity", "1e400", "-0", "", "12,5"]),
     st.text(max_size=8),
 )
-anything = st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=30))
+# NUL included on purpose: PostgreSQL text refuses it, so it must be a 422 before the database.
+anything = st.one_of(
+    st.none(), st.booleans(), numbers, st.text(max_size=30), st.just("plant \x00 report")
+)
 amounts = st.decimals(min_value=-100, max_value=10**7, places=3).map(str)
 gases = st.sampled_from(["CO2", "CH4", "N2O", "SF6", "NF3", "HFC", "PFC", "CO2e"])
 provenance = {
-    "data_source": st.sampled_from(["SSB", "operator"]),
+    "data_source": st.sampled_from(["SSB", "operator", "NUL\x00"]),
     "data_quality": st.sampled_from(["reported", "measured", "estimated"]),
     "ch4_fossil": st.booleans(),
 }

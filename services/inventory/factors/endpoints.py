@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from services.inventory.factors import service
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.schemas import (
+    ACTIVITY_PATTERN,
+    FACTOR_ID_PATTERN,
     REGION_PATTERN,
     FactorCreate,
     FactorPublic,
@@ -21,7 +23,8 @@ from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/factors", tags=["emission factors"], responses=PROBLEM_RESPONSES)
 
-FactorId = Annotated[str, Path(max_length=100, description="e.g. no-grid-location-2023")]
+# The id's own pattern: an id that cannot exist is refused before it reaches a query.
+FactorId = Annotated[str, Path(pattern=FACTOR_ID_PATTERN, description="e.g. no-grid-location-2023")]
 VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 
 
@@ -32,7 +35,7 @@ VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 )
 async def list_factors(
     session: DbSession,
-    activity: Annotated[str | None, Query(max_length=64)] = None,
+    activity: Annotated[str | None, Query(pattern=ACTIVITY_PATTERN)] = None,
     region: Annotated[str | None, Query(pattern=REGION_PATTERN)] = None,
     year: Annotated[Year | None, Query(description="Factors valid in this year")] = None,
     gpc_reference: Annotated[str | None, Query(max_length=16)] = None,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from services.inventory.accounting.schemas import NoNul
 from services.inventory.factors.units import UnitError, validate_unit
 from services.inventory.gpc.catalogue import is_cell
 from services.inventory.gpc.gases import Gas, GwpSet
@@ -48,6 +49,9 @@ ActivityUnit = Annotated[
     AfterValidator(_activity_unit),
 ]
 Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+Text = Annotated[str, NoNul]
+"""Free text that is stored (PostgreSQL refuses NUL in text)."""
+ACTIVITY_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
 
 
 class FactorSpec(BaseModel):
@@ -56,9 +60,9 @@ class FactorSpec(BaseModel):
     # validate_default: the cross-field rules below run even when the field is omitted.
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
-    name: str = Field(min_length=1, max_length=300)
+    name: Text = Field(min_length=1, max_length=300)
     activity: str = Field(
-        pattern=r"^[a-z][a-z0-9_]{1,63}$",
+        pattern=ACTIVITY_PATTERN,
         description="What the factor measures, e.g. electricity_grid, diesel, road_bus",
     )
     gpc_references: list[GpcReference] = Field(
@@ -79,8 +83,8 @@ class FactorSpec(BaseModel):
     )
     valid_from_year: Year
     valid_to_year: Year | None = Field(None, description="Inclusive; none means open-ended")
-    source: str = Field(min_length=1, max_length=300, description="Publisher and publication")
-    source_reference: str | None = Field(None, max_length=500, description="URL or citation")
+    source: Text = Field(min_length=1, max_length=300, description="Publisher and publication")
+    source_reference: Text | None = Field(None, max_length=500, description="URL or citation")
 
     @field_validator("gwp_set")
     @classmethod
@@ -109,9 +113,9 @@ class FactorRevise(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500, description="Why the factor was revised")
-    name: str | None = Field(None, min_length=1, max_length=300)
-    activity: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    reason: Text = Field(min_length=1, max_length=500, description="Why the factor was revised")
+    name: Text | None = Field(None, min_length=1, max_length=300)
+    activity: str | None = Field(None, pattern=ACTIVITY_PATTERN)
     gpc_references: list[GpcReference] | None = Field(None, min_length=1, max_length=60)
     activity_unit: ActivityUnit | None = None
     gas: Gas | None = None
@@ -121,8 +125,8 @@ class FactorRevise(BaseModel):
     region: str | None = Field(None, pattern=REGION_PATTERN)
     valid_from_year: Year | None = None
     valid_to_year: Year | None = None
-    source: str | None = Field(None, min_length=1, max_length=300)
-    source_reference: str | None = Field(None, max_length=500)
+    source: Text | None = Field(None, min_length=1, max_length=300)
+    source_reference: Text | None = Field(None, max_length=500)
 
 
 class FactorPublic(BaseModel):

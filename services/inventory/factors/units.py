@@ -36,7 +36,7 @@ def registry() -> pint.UnitRegistry:
 
 def _parse(unit: str) -> pint.Unit:
     text = _ALIASES.get(unit.strip(), unit.strip())
-    if not text or len(text) > 32:
+    if not text or len(text) > 32 or "\x00" in text:
         raise UnitError(f"'{unit}' is not a unit")
     try:
         return registry().parse_units(text)

@@ -366,8 +366,8 @@ def _agency_line(table: CsvTable, row: Row, only_year: int | None) -> dict[str, 
         names = "; ".join(norwegian for _english, norwegian in AGENCY_SECTORS.values())
         raise RowRejected("sector", f"'{row.get('sector')}' is not an agency sector ({names})")
     source = row.get("source")
-    if not source or len(source) > 200:
-        raise RowRejected("source", "give the emission source (up to 200 characters)")
+    if not source or len(source) > 200 or "\x00" in source:
+        raise RowRejected("source", "give the emission source (up to 200 characters, no NUL)")
     try:
         tonnes = table.decimal(row.get("tCO2e"))
     except ValueError as exc:

@@ -18,6 +18,7 @@ from services.inventory.factors.schemas import (
     FACTOR_ID_PATTERN,
     ActivityUnit,
     GpcReference,
+    Text,
     Year,
 )
 from services.inventory.gpc.catalogue import CellLevel, Level
@@ -40,7 +41,7 @@ class InventoryCreate(BaseModel):
     year: Year
     level: Level = Field("BASIC", description="BASIC or BASIC+")
     gwp_set: GwpSet = Field("AR5", description="AR5 (CH4 28, N2O 265) or AR6")
-    note: str | None = Field(None, max_length=500)
+    note: Text | None = Field(None, max_length=500)
 
 
 class VersionCreate(BaseModel):
@@ -50,7 +51,7 @@ class VersionCreate(BaseModel):
 
     level: Level | None = Field(None, description="Default: as the last version")
     gwp_set: GwpSet | None = Field(None, description="Default: as the last version")
-    note: str | None = Field(None, max_length=500, description="Why a new version")
+    note: Text | None = Field(None, max_length=500, description="Why a new version")
 
 
 class FactorRef(BaseModel):
@@ -67,7 +68,7 @@ class ActivityLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: str | None = Field(None, max_length=200, description="e.g. heating oil")
+    description: Text | None = Field(None, max_length=200, description="e.g. heating oil")
     value: Decimal = Field(ge=0, max_digits=24, decimal_places=9)
     unit: ActivityUnit
     factors: list[FactorRef] = Field(min_length=1, max_length=8)
@@ -102,16 +103,16 @@ class EntryWrite(BaseModel):
         description="Tonnes of each gas (HFC, PFC, CO2e in tonnes CO2e)",
         min_length=1,
     )
-    method: str | None = Field(None, max_length=500)
+    method: Text | None = Field(None, max_length=500)
     notation_key: NotationKey | None = None
     included_in: GpcReference | None = Field(None, description="For IE: the cell holding it")
-    justification: str | None = Field(None, max_length=1000, description="For NE: why not")
+    justification: Text | None = Field(None, max_length=1000, description="For NE: why not")
     ch4_fossil: bool | None = Field(None, description="Whether the entry's CH4 is fossil")
-    data_source: str | None = Field(None, max_length=300, description="Where the data comes from")
+    data_source: Text | None = Field(None, max_length=300, description="Where the data comes from")
     data_quality: DataQuality | None = Field(
         None, description="reported, measured (from sensors) or estimated"
     )
-    comment: str | None = Field(None, max_length=1000)
+    comment: Text | None = Field(None, max_length=1000)
 
     @field_validator("activities", "emissions", "method", "notation_key")
     @classmethod
