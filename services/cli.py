@@ -170,6 +170,42 @@ def simulate(
     asyncio.run(run_simulator(sensors_url, [c.strip() for c in cities.split(",")], interval))
 
 
+readings_app = typer.Typer(help="Readings: historical backfill through the ingestion API.")
+app.add_typer(readings_app, name="readings")
+
+
+@readings_app.command("import")
+def import_readings(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV of readings")],
+    api_key: Annotated[str, typer.Option(envvar="KLIMABY_API_KEY", help="The gateway's key")],
+    url: Annotated[str, typer.Option(help="The sensors service")] = "http://127.0.0.1:8003",
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 5000,
+) -> None:
+    """Post a CSV file of historical readings (sensor_id, time or from/to, value, unit,
+    reading_id) through the same pipeline as live ones, in batches, with a progress bar."""
+    from rich.progress import Progress
+
+    from services.sensors.backfill import ImportAborted, count_rows, run_import
+
+    with Progress(transient=False) as progress:
+        task = progress.add_task(f"importing {file.name}", total=count_rows(file))
+        try:
+            summary = asyncio.run(
+                run_import(url, file, api_key, batch_size, lambda n: progress.advance(task, n))
+            )
+        except ImportAborted as exc:
+            typer.echo(f"import stopped: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    for row in summary.rejections[:20]:
+        typer.echo(f"  line {row.line}: {row.field}: {row.reason}")
+    if len(summary.rejections) > 20:
+        typer.echo(f"  … and {len(summary.rejections) - 20} more rejected rows")
+    typer.echo(
+        f"{summary.rows} rows: {summary.accepted} accepted, {summary.duplicates} duplicate, "
+        f"{summary.rejected} rejected"
+    )
+
+
 @app.command()
 def run(
     simulate_gateway: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
@@ -200,6 +236,8 @@ def run(
     asyncio.run(migrate_services(list(SERVICE_NAMES)))
     asyncio.run(seed_services(list(SERVICE_NAMES), demo=True))
     ports = {name: SERVICES[name].settings().effective_port for name in SERVICE_NAMES}
+    # The full system bridges MQTT gateways too (Mosquitto at SENSORS_MQTT_HOST:PORT).
+    os.environ.setdefault("SENSORS_MQTT_ENABLED", "true")
     system = System(env={}, ports=ports, log_dir=log_dir)
     simulator: subprocess.Popen[bytes] | None = None
 

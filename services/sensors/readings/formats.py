@@ -112,6 +112,8 @@ def parse_reading(index: int, raw: Any) -> Parsed:
     if reading.time is not None:
         if reading.start is not None or reading.end is not None:
             return _bad(index, raw, pointers["from"], "give either time, or from and to")
+    elif reading.start is None and reading.end is None:
+        return _bad(index, raw, pointers["time"], "give time, or both from and to")
     elif reading.start is None or reading.end is None:
         missing = "from" if reading.start is None else "to"
         return _bad(index, raw, pointers[missing], "give time, or both from and to")
