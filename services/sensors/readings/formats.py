@@ -34,7 +34,10 @@ class Item:
     start: datetime | None = None
     end: datetime | None = None
     client_id: str | None = None
-    pointers: Mapping[str, str] = field(default_factory=dict)
+    base: tuple[str | int, ...] = ()
+    """Where the item is in the request (``("readings", 3)``); its fields are below it."""
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    """Fields sent under another name (SenML: ``sensor_id`` came as ``n`` or ``bn``…)."""
 
     @property
     def observed_at(self) -> datetime:
@@ -43,8 +46,9 @@ class Item:
         return moment
 
     def at(self, name: str) -> str:
-        """The JSON pointer of one of this item's fields (sensor_id, time, from, to, value…)."""
-        return self.pointers[name]
+        """The JSON pointer of one of this item's fields (sensor_id, time, from, to, value…),
+        worked out only for the few items that are rejected."""
+        return pointer((*self.base, self.renamed.get(name, name)))
 
 
 @dataclass
@@ -105,20 +109,16 @@ def parse_reading(index: int, raw: Any) -> Parsed:
             for err in exc.errors()
         ]
         return Rejection(index, raw, params)
-    pointers = {
-        name: pointer((*base, name))
-        for name in ("sensor_id", "time", "from", "to", "value", "unit", "reading_id")
-    }
     if reading.time is not None:
         if reading.start is not None or reading.end is not None:
-            return _bad(index, raw, pointers["from"], "give either time, or from and to")
+            return _bad(index, raw, pointer((*base, "from")), "give either time, or from and to")
     elif reading.start is None and reading.end is None:
-        return _bad(index, raw, pointers["time"], "give time, or both from and to")
+        return _bad(index, raw, pointer((*base, "time")), "give time, or both from and to")
     elif reading.start is None or reading.end is None:
         missing = "from" if reading.start is None else "to"
-        return _bad(index, raw, pointers[missing], "give time, or both from and to")
+        return _bad(index, raw, pointer((*base, missing)), "give time, or both from and to")
     elif reading.end <= reading.start:
-        return _bad(index, raw, pointers["to"], "must be after from")
+        return _bad(index, raw, pointer((*base, "to")), "must be after from")
     return Item(
         index=index,
         raw=raw,
@@ -129,7 +129,7 @@ def parse_reading(index: int, raw: Any) -> Parsed:
         start=reading.start,
         end=reading.end,
         client_id=reading.reading_id,
-        pointers=pointers,
+        base=base,
     )
 
 
@@ -185,14 +185,15 @@ def _senml_types(index: int, record: dict[str, Any]) -> Rejection | None:
 
 def _senml_item(index: int, record: dict[str, Any], base: dict[str, Any], now: datetime) -> Parsed:
     def where(own: str, inherited: str) -> str:
-        return pointer((index, own if own in record or inherited not in record else inherited))
+        return own if own in record or inherited not in record else inherited
 
-    pointers = {
+    renamed = {
         "sensor_id": where("n", "bn"),
         "time": where("t", "bt"),
         "value": where("v", "bv") if "v" in record else where("s", "bs"),
         "unit": where("u", "bu"),
     }
+    pointers = {name: pointer((index, field)) for name, field in renamed.items()}
     name = f"{base.get('bn', '')}{record.get('n', '')}"
     if not name:
         return _bad(index, record, pointers["sensor_id"], "a record needs a name (bn + n)")
@@ -222,5 +223,6 @@ def _senml_item(index: int, record: dict[str, Any], base: dict[str, Any], now: d
         value=value,
         unit=str(unit),
         time=moment,
-        pointers=pointers,
+        base=(index,),
+        renamed=renamed,
     )

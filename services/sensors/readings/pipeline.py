@@ -25,8 +25,8 @@ from services.sensors.operations.ratelimit import admit
 from services.sensors.readings import idempotency
 from services.sensors.readings.formats import batch_items, parse_items
 from services.sensors.readings.publisher import ReadingPublisher
-from services.sensors.readings.schemas import JSON, SENML_JSON, BatchResult
-from services.sensors.readings.service import IngestLimits, ingest
+from services.sensors.readings.schemas import JSON, SENML_JSON
+from services.sensors.readings.service import BatchAnswer, IngestLimits, ingest
 from services.sensors.settings import Settings
 from shared.db import Database
 from shared.messaging.outbox import Outbox
@@ -82,13 +82,13 @@ def media_type_of(content_type: str | None) -> str:
     return media_type
 
 
-def status_of(result: BatchResult) -> int:
+def status_of(result: BatchAnswer) -> int:
     """202 all accepted; 207 mixed; when every item was refused for one reason, its status."""
     total = len(result.results)
     if result.accepted == total:
         return 202
     if result.rejected == total:
-        statuses = {r.problem["status"] for r in result.results if r.problem}
+        statuses = {r["problem"]["status"] for r in result.results}
         return statuses.pop() if len(statuses) == 1 else 422
     return 207
 
@@ -133,7 +133,7 @@ async def submit(ingestion: Ingestion, submission: Submission) -> Answer:
         result = await ingest(
             session, ingestion.publisher, ingestion.outbox, gateway, parsed, ingestion.limits, now
         )
-        answer = Answer(status_of(result), result.model_dump_json(exclude_none=True))
+        answer = Answer(status_of(result), json.dumps(result.as_json(), separators=(",", ":")))
         if key is not None:
             await idempotency.store(session, gateway.id, key, answer.status, answer.body)
     return answer
