@@ -3,6 +3,7 @@ between batches (it lives in the database, locked by the batch that advances it)
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -166,3 +167,43 @@ async def test_an_interval_is_not_a_register_reading(
         )
         assert r.status_code == 422
         assert r.json()["results"][0]["problem"]["invalid-params"][0]["name"] == "/readings/0/from"
+
+
+async def test_two_replicas_advancing_one_meter_at_once_never_count_an_interval_twice(
+    service_client: ServiceClientFactory, admin_token: str, city: str
+) -> None:
+    async with (
+        service_client("sensors") as (_a, replica_a),
+        service_client("sensors") as (_b, replica_b),
+        service_client("inventory") as (_i, inventory),
+    ):
+        _gw, key, (meter,) = await register_gateway_with_sensors(
+            replica_a, admin_token, city, [CUMULATIVE_METER]
+        )
+        headers = {"X-Api-Key": key}
+        t0 = hour_ago() - timedelta(hours=2)
+        r = await replica_a.post(
+            "/v1/readings", json={"readings": [kwh(meter, t0, 100.0)]}, headers=headers
+        )
+        assert r.status_code == 202
+        deltas = 0
+        for round_ in range(6):
+            # Two consecutive register readings reach two replicas at the same moment.
+            first = kwh(meter, t0 + timedelta(minutes=10 * round_ + 5), 105.0 + 10 * round_)
+            second = kwh(meter, t0 + timedelta(minutes=10 * round_ + 10), 110.0 + 10 * round_)
+            answers = await asyncio.gather(
+                replica_a.post("/v1/readings", json={"readings": [first]}, headers=headers),
+                replica_b.post("/v1/readings", json={"readings": [second]}, headers=headers),
+            )
+            statuses = [a.json()["results"][0]["status"] for a in answers]
+            # The later reading is always accepted; the earlier one only if it came first
+            # (after the later one it is out of order, never a second delta from the same state).
+            assert statuses[1] == "accepted", statuses
+            deltas += statuses.count("accepted")
+
+        # Each round's deltas tile the register's history: all of them together add up to
+        # exactly how far the register moved (100 to 160), whatever the interleaving.
+        totals = await eventually(
+            lambda: live_readings(inventory, city), lambda t: t["readings"] >= deltas
+        )
+        assert (totals["readings"], totals["co2e_mg"]) == (deltas, 60 * 15_000)
