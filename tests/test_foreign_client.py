@@ -28,10 +28,15 @@ def read_event_about(broker: str, slug: str) -> tuple[Message, dict[str, Any]] |
         meta = consumer.list_topics("inventory.events.v1", timeout=10)
         partitions = meta.topics["inventory.events.v1"].partitions
         consumer.assign([TopicPartition("inventory.events.v1", p, 0) for p in partitions])
-        for _ in range(300):
+        # The session's topic holds every test's events: read on until found, or until the
+        # topic has been quiet for a while (bounded by idle polls, not by a message count).
+        idle = 0
+        while idle < 100:
             msg = consumer.poll(0.1)
             if msg is None or msg.error():
+                idle += 1
                 continue
+            idle = 0
             event = json.loads(msg.value())
             if event.get("subject") == slug:
                 return msg, event

@@ -171,3 +171,14 @@ def test_a_sectors_trajectory_is_linear_rounded_once_and_flat_after_its_year() -
     # Half way between 1_000_000_001 and 50_000_000.05 is 525_000_000.525: one rounding.
     assert plan.at(2025) == 525_000_001
     assert plan.at(2030) == plan.at(2045) == plan.final_mg == 50_000_000
+
+
+def test_a_zone_factor_from_a_later_year_does_not_hide_the_national_one() -> None:
+    from services.inventory.seed import reference_factors as ref
+
+    zone_2023 = ref()[3].model_copy(update={"id": "no1-grid-2023", "region": "NO1"})
+    book = FactorBook.of([*reference_factors(), zone_2023])
+    r2022 = account(reading(time=datetime(2022, 6, 1, tzinfo=UTC)), book)
+    assert r2022.factor is not None and r2022.factor.id == "no-grid-location-2022"
+    r2024 = account(reading(time=datetime(2024, 6, 1, tzinfo=UTC)), book)
+    assert r2024.factor is not None and r2024.factor.id == "no1-grid-2023"

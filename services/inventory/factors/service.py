@@ -197,10 +197,12 @@ class FactorBook:
         return cls(index)
 
     def find(self, activity: str, regions: Iterable[str], year: int) -> EmissionFactor | None:
+        # Most specific region first, and within it a factor valid for the year; then the
+        # newest earlier year of that region. Only when no region has a factor from the year or
+        # before does the earliest later factor stand in (a reading older than every factor).
+        regions = list(regions)
         for region in regions:
-            candidates = self.by_activity_region.get((activity, region))
-            if not candidates:
-                continue
+            candidates = self.by_activity_region.get((activity, region), [])
             applicable = [
                 f
                 for f in candidates
@@ -210,5 +212,10 @@ class FactorBook:
             if applicable:
                 return applicable[-1]
             earlier = [f for f in candidates if f.valid_from_year <= year]
-            return earlier[-1] if earlier else candidates[0]
+            if earlier:
+                return earlier[-1]
+        for region in regions:
+            candidates = self.by_activity_region.get((activity, region))
+            if candidates:
+                return candidates[0]
         return None
