@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,7 +91,17 @@ async def test_other_formats_are_refused(
         assert r.status_code == 422 and r.json()["invalid-params"][0]["name"] == "/body"
 
 
-@pytest.mark.skipif(shutil.which("mosquitto_pub") is None, reason="mosquitto_pub not installed")
+def mosquitto_missing() -> str | None:
+    if shutil.which("mosquitto_pub") is None:
+        return "mosquitto_pub is not installed (Debian: mosquitto-clients)"
+    try:
+        socket.create_connection((MQTT_HOST, MQTT_PORT), timeout=2).close()
+    except OSError:
+        return f"no MQTT broker at {MQTT_HOST}:{MQTT_PORT} (Debian: mosquitto)"
+    return None
+
+
+@pytest.mark.skipif(mosquitto_missing() is not None, reason=str(mosquitto_missing()))
 async def test_a_batch_published_with_mosquitto_pub_lands_in_the_inventory(
     service_client: ServiceClientFactory, admin_token: str, city: str
 ) -> None:
