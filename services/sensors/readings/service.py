@@ -200,11 +200,10 @@ async def ingest(
     registers: dict[str, list[tuple[int, datetime, float]]] = defaultdict(list)
     accounting: dict[str, AccountingParameters] = {}
     for item in items:
-        sensor = _check(batch, item, sensors.get(item.sensor_ref), gateway, limits, now)
-        if sensor is None:
+        checked = _check(batch, item, sensors.get(item.sensor_ref), gateway, limits, now)
+        if checked is None:
             continue
-        value = to_canonical(item.value, item.unit, sensor.unit)
-        assert value is not None  # _check refused unknown units
+        sensor, value = checked
         if sensor.value_type == "cumulative":
             assert item.time is not None
             registers[sensor.id].append((item.index, item.time.astimezone(UTC), value))
@@ -240,10 +239,10 @@ async def ingest(
     by_index = {item.index: item for item in items}
     for item in items:
         result = batch.results[item.index]
-        sensor = sensors.get(item.sensor_ref)
-        if result is not None and sensor is not None and sensor.gateway_id == gateway.id:
+        named = sensors.get(item.sensor_ref)
+        if result is not None and named is not None and named.gateway_id == gateway.id:
             observed = item.observed_at if result["status"] != "rejected" else None
-            batch.counts[sensor.id].saw(result["status"], observed)
+            batch.counts[named.id].saw(result["status"], observed)
     await record_batch(session, outbox, batch.counts, {s.id: s for s in sensors.values()}, now)
     await _audit_rejections(session, outbox, gateway, batch, by_index, now)
     await publisher.publish(fresh)
@@ -277,8 +276,9 @@ def _check(
     gateway: Gateway,
     limits: IngestLimits,
     now: datetime,
-) -> Sensor | None:
-    """The item's sensor when everything but the amount's plausibility holds, else None."""
+) -> tuple[Sensor, float] | None:
+    """The item's sensor and its value in the sensor's unit when everything but the amount's
+    plausibility holds; else the item is rejected and None returned."""
     if sensor is None:
         batch.reject(item.index, item.at("sensor_id"), f"unknown sensor '{item.sensor_ref}'")
         return None
@@ -297,7 +297,8 @@ def _check(
             "a cumulative sensor sends register readings at a time: give time, not from/to",
         )
         return None
-    if to_canonical(item.value, item.unit, sensor.unit) is None:
+    value = to_canonical(item.value, item.unit, sensor.unit)
+    if value is None:
         batch.reject(item.index, item.at("unit"), unit_problem(item.unit, sensor.unit))
         return None
     latest = item.time or item.end
@@ -318,7 +319,7 @@ def _check(
             f"older than the history horizon of {limits.history_horizon.days} days",
         )
         return None
-    return sensor
+    return sensor, value
 
 
 def _plausible(batch: Batch, item: Item, sensor: Sensor, value: float) -> bool:

@@ -131,8 +131,19 @@ async def bulk_register(
     """Register the sensors of a CSV file (a header row of SensorCreate fields, then one sensor
     per row). Every row is answered; the valid ones are created, the others name their column."""
     gateway = await writable_gateway(session, principal, gateway_id)
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    # newline="": the csv module itself handles \r\n, \n and \r, also inside quoted cells.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames or []
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ProblemError(
+            422,
+            "Request validation failed",
+            f"not a CSV file: {exc}",
+            kind="validation",
+            field=pointer(("body", reader.line_num)),
+        ) from exc
     unknown = [name for name in header if name not in BULK_COLUMNS]
     if not header or "external_id" not in header or unknown:
         raise ProblemError(
@@ -145,7 +156,6 @@ async def bulk_register(
             kind="validation",
             field="/body/0",
         )
-    rows = list(reader)
     if not rows or len(rows) > MAX_BULK_ROWS:
         raise ProblemError(
             422,
