@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As a server binds: a port whose old connections wait in TIME_WAIT is free to listen on.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -92,6 +95,10 @@ def start_broker(
             url,
             "--storage-engine",
             "memory://tansu/",
+            # A new cluster id per start: consumers can tell this broker's offsets from the
+            # last one's (memory only, it starts again from zero).
+            "--cluster-id",
+            f"klimaby-{uuid.uuid4().hex[:12]}",
         ],
         stdout=out,
         stderr=subprocess.STDOUT,

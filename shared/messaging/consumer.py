@@ -7,6 +7,10 @@ fetch after a rebalance); on PostgreSQL the offset row is locked for the transac
 replicas can never apply the same records. Events re-published by an outbox (same event id,
 new offset) are skipped through the ``processed_events`` inbox unless the handler keys its
 effects itself (the readings consumer keys them by reading id).
+
+Stored offsets carry the broker's cluster id. A broker whose cluster id changed (a memory-only
+broker restarted, a topic store wiped) has new offsets; the stored ones are then ignored and the
+partition is read again from its beginning, which the idempotent effects make harmless.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
@@ -82,6 +88,7 @@ class IdempotentConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self.assigned: set[TopicPartition] = set()
+        self.cluster_id: str | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -161,14 +168,20 @@ class IdempotentConsumer:
         """Apply ``records`` of one partition in one transaction; returns how many were new."""
         offsets = self.tables.consumer_offsets
         async with self.db.transaction() as session:
-            query = select(offsets.c.next_offset).where(
+            query = select(offsets.c.next_offset, offsets.c.cluster_id).where(
                 offsets.c.group_id == self.group_id,
                 offsets.c.topic == tp.topic,
                 offsets.c.partition == tp.partition,
             )
             if self.db.is_postgres:
                 query = query.with_for_update()
-            stored: int | None = await session.scalar(query)
+            row = (await session.execute(query)).first()
+            stored = self._usable_offset(row)
+            if stored is not None and records and records[0].offset < stored:
+                # Records below the stored offset: a stale fetch, or a broker that lost its log.
+                # Only the broker can tell which.
+                await self.refresh_cluster_id()
+                stored = self._usable_offset(row)
             fresh = [r for r in records if stored is None or r.offset >= stored]
             if len(fresh) < len(records):
                 SKIPPED.labels(self.group_id, tp.topic, "below_stored_offset").inc(
@@ -183,7 +196,7 @@ class IdempotentConsumer:
                 await self.handler(session, events)
             next_offset = fresh[-1].offset + 1
             now = datetime.now(UTC)
-            if stored is None:
+            if row is None:
                 # A concurrent first insert fails on the primary key and rolls this batch back.
                 await session.execute(
                     insert(offsets).values(
@@ -191,6 +204,7 @@ class IdempotentConsumer:
                         topic=tp.topic,
                         partition=tp.partition,
                         next_offset=next_offset,
+                        cluster_id=self.cluster_id,
                         updated_at=now,
                     )
                 )
@@ -202,10 +216,41 @@ class IdempotentConsumer:
                         offsets.c.topic == tp.topic,
                         offsets.c.partition == tp.partition,
                     )
-                    .values(next_offset=next_offset, updated_at=now)
+                    .values(next_offset=next_offset, cluster_id=self.cluster_id, updated_at=now)
                 )
         CONSUMED.labels(self.group_id, tp.topic).inc(len(events))
         return len(events)
+
+    def _usable_offset(self, row: Any) -> int | None:
+        """The stored offset, unless it was stored against another broker cluster."""
+        if row is None:
+            return None
+        if row.cluster_id and self.cluster_id and row.cluster_id != self.cluster_id:
+            log.warning(
+                "stored offset belongs to another broker cluster; reading from the beginning",
+                extra={
+                    "group": self.group_id,
+                    "stored_cluster": row.cluster_id,
+                    "cluster": self.cluster_id,
+                },
+            )
+            return None
+        return int(row.next_offset)
+
+    async def refresh_cluster_id(self) -> None:
+        """Ask the broker for its cluster id (Metadata v2+); unchanged when it cannot answer."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        try:
+            client = consumer._client
+            response = await client.send(client.get_random_node(), MetadataRequest(topics=[]))
+        except Exception:
+            log.debug("could not read the cluster id", exc_info=True)
+            return
+        cluster_id = getattr(response, "cluster_id", None)
+        if cluster_id:
+            self.cluster_id = str(cluster_id)
 
     def _decode(self, records: Sequence[ConsumerRecord]) -> list[ConsumedEvent]:
         events: list[ConsumedEvent] = []
@@ -263,13 +308,22 @@ class IdempotentConsumer:
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
-                    select(offsets.c.topic, offsets.c.partition, offsets.c.next_offset).where(
+                    select(
+                        offsets.c.topic,
+                        offsets.c.partition,
+                        offsets.c.next_offset,
+                        offsets.c.cluster_id,
+                    ).where(
                         offsets.c.group_id == self.group_id,
                         offsets.c.topic.in_({tp.topic for tp in partitions}),
                     )
                 )
             ).all()
-        stored = {TopicPartition(r.topic, r.partition): r.next_offset for r in rows}
+        stored = {
+            TopicPartition(r.topic, r.partition): offset
+            for r in rows
+            if (offset := self._usable_offset(r)) is not None
+        }
         return {tp: stored[tp] for tp in partitions if tp in stored}
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
@@ -297,6 +351,7 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         consumer = self.owner._consumer
         assert consumer is not None
+        await self.owner.refresh_cluster_id()
         stored = await self.owner.stored_offsets(list(assigned))
         for tp in assigned:
             if tp in stored:

@@ -58,6 +58,10 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("topic", String(200), primary_key=True),
         Column("partition", Integer, primary_key=True, autoincrement=False),
         Column("next_offset", BigInteger, nullable=False),
+        # The broker cluster the offset belongs to: a broker that lost its log (a restarted
+        # memory-only Tansu) numbers offsets from zero again, and a stored offset from before
+        # would skip its records.
+        Column("cluster_id", String(200), nullable=True),
         Column("updated_at", UTCDateTime(), nullable=False),
         comment="Next offset to apply per partition, committed with the effects it covers.",
     )

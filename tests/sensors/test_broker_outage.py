@@ -2,50 +2,23 @@
 broker is back on the same address and the gateway retries, every reading is counted once.
 
 The test runs its own Tansu (memory only: the restarted broker has no topics and its offsets
-start again from zero, the hardest case for the services)."""
+start again from zero, the hardest case for the services: the inventory's consumer sees the new
+cluster id and reads the new log from its beginning instead of trusting its stored offsets)."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer
 
-from shared.broker import EmbeddedBroker, broker_binary, start_broker, wait_for_port
+from shared.broker import start_broker
 from shared.events.catalogue import SENSORS_READINGS
 from shared.events.envelope import decode_event
 from tests.helpers import ELECTRICITY_METER, eventually, register_gateway_with_sensors
 from tests.sensors.conftest import hour_ago, kwh, live_readings
-
-
-def restart_broker_on(port: int, host: str = "127.0.0.1") -> EmbeddedBroker:
-    """A new Tansu on the port the stopped one used.
-
-    ``start_broker`` checks the port by binding it without SO_REUSEADDR, which fails while the
-    old broker's connections sit in TIME_WAIT (a minute); Tansu itself binds such a port fine,
-    so it is started here with the same arguments."""
-    url = f"tcp://{host}:{port}"
-    process = subprocess.Popen(
-        [
-            broker_binary(),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_for_port(host, port)
-    return EmbeddedBroker(host, port, process)
 
 
 async def post_until_accepted(
@@ -124,7 +97,7 @@ async def test_posts_answer_503_while_the_broker_is_down_and_the_retry_counts_on
             activity = (await sensors.get(f"/v1/sensors/{meter}/activity")).json()
             assert activity["accepted"] == 100  # the refused batches left no trace
 
-            broker = restart_broker_on(port)
+            broker = start_broker(port)  # a new incarnation: no topics, offsets from zero
             r, attempts = await post_until_accepted(sensors, during, headers)
             assert r.status_code == 202, r.text
             assert r.json()["accepted"] == 60
@@ -153,13 +126,6 @@ async def test_posts_answer_503_while_the_broker_is_down_and_the_retry_counts_on
                 attempts=150,
             )
             totals = await live_readings(inventory, city)
-            if totals["readings"] < 161:
-                pytest.xfail(
-                    "known defect outside the sensors service: the restarted memory-only broker "
-                    "numbers offsets from 0 again and the inventory's consumer skips records "
-                    "below the offset stored in its database (shared/messaging/consumer.py); "
-                    f"counted {totals['readings']} of 161"
-                )
             assert (totals["readings"], totals["co2e_mg"]) == (161, (100 + 120 + 5) * 15_000)
     finally:
         broker.stop()

@@ -205,3 +205,41 @@ async def test_concurrent_appliers_of_one_partition_apply_each_record_once(
     applied_counts = [r for r in results if isinstance(r, int)]
     assert sum(applied_counts) == 2 or any(isinstance(r, Exception) for r in results)
     assert sorted(applied) == sorted(e.id for e in events)
+
+
+async def test_offsets_of_another_broker_cluster_are_not_trusted(
+    messaging_db: tuple[Database, MessagingTables], broker: str
+) -> None:
+    """A memory-only broker that restarted numbers offsets from zero: records below the stored
+    offset are new there, and are applied; on the old cluster they would be skipped."""
+    db, tables = messaging_db
+    applied: list[str] = []
+
+    async def handler(_session: AsyncSession, events: Sequence[ConsumedEvent]) -> None:
+        applied.extend(e.envelope.id for e in events)
+
+    consumer = IdempotentConsumer(
+        db=db,
+        tables=tables,
+        bootstrap_servers=broker,
+        group_id=f"g-{uuid.uuid4().hex[:6]}",
+        topics=[CONTRACTS_EVENTS],
+        handler=handler,
+    )
+    tp = TopicPartition(CONTRACTS_EVENTS, 2)
+    first, second, third = (new_event(partner("z"), source="/test") for _ in range(3))
+
+    def record(offset: int, event: object) -> ConsumerRecord:
+        value = encode_event(event)  # type: ignore[arg-type]
+        return ConsumerRecord(
+            CONTRACTS_EVENTS, 2, offset, 0, 0, None, value, None, 0, len(value), []
+        )
+
+    consumer.cluster_id = "before-restart"
+    assert await consumer.apply(tp, [record(40, first)]) == 1
+    assert await consumer.apply(tp, [record(3, second)]) == 0  # same cluster: a stale fetch
+    consumer.cluster_id = "after-restart"
+    assert await consumer.apply(tp, [record(3, second)]) == 1
+    assert await consumer.apply(tp, [record(4, third)]) == 1
+    assert applied == [first.id, second.id, third.id]
+    assert await consumer.stored_offsets([tp]) == {tp: 5}
