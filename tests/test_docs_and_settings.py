@@ -61,3 +61,18 @@ def test_readme_documents_every_setting() -> None:
             assert str(env) in readme or generic in readme, (
                 f"README's configuration table lacks {env} ({name})"
             )
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_readme_lists_every_endpoint(name: str) -> None:
+    import importlib
+
+    readme = (ROOT / "README.md").read_text()
+    app = importlib.import_module(f"{SERVICES[name].module}.main").create_app()
+    for path, operations in app.openapi()["paths"].items():
+        if path in ("/healthz", "/readyz"):
+            continue
+        for method in operations:
+            assert f"| {method.upper()} | `{path}` |" in readme, (
+                f"README's API overview lacks {method.upper()} {path} ({name})"
+            )

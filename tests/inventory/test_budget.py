@@ -262,7 +262,7 @@ async def test_a_surge_of_readings_in_one_sector_turns_its_pace_off_track_and_ka
         await publish(broker, [traffic(1000, minutes) for minutes in range(1, 21)])
         surge_total = mg(1, 613) + 20 * mg(1000, 613)
 
-        def transport(p: dict[str, Any]) -> dict[str, Any]:
+        def transport_of(p: dict[str, Any]) -> dict[str, Any]:
             return next(s for s in p["sectors"] if s["sector"] == "II")
 
         # The status may turn before the last readings of the surge are consumed: wait for both.
