@@ -269,7 +269,7 @@ async def test_a_surge_of_readings_in_one_sector_turns_its_pace_off_track_and_ka
         seen = await eventually(
             pace,
             lambda p: (
-                stored(p).get("II") == "off_track" and transport(p)["ytd_co2e_mg"] >= surge_total
+                stored(p).get("II") == "off_track" and transport_of(p)["ytd_co2e_mg"] >= surge_total
             ),
         )
         sectors = {s["sector"]: s for s in seen["sectors"]}

@@ -215,7 +215,7 @@ class FactorBook:
             if earlier:
                 return earlier[-1]
         for region in regions:
-            candidates = self.by_activity_region.get((activity, region))
-            if candidates:
-                return candidates[0]
+            later = self.by_activity_region.get((activity, region))
+            if later:
+                return later[0]
         return None
