@@ -55,3 +55,27 @@ ELECTRICITY_METER = {
     "gpc_reference": "I.1.2",
     "energy_carrier": "electricity",
 }
+
+
+def prepare_services(names: list[str], env: dict[str, str | None], demo: bool) -> None:
+    """Migrate and seed ``names`` as ``klimaby run`` does, with ``env`` set for the duration
+    (a ``None`` value removes the variable), leaving the test process's environment as it was."""
+    import os
+
+    from services.cli import migrate_services, seed_services
+
+    saved = {k: os.environ.get(k) for k in env}
+    for key, value in env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        asyncio.run(migrate_services(names))
+        asyncio.run(seed_services(names, demo=demo))
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

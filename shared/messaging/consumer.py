@@ -35,6 +35,7 @@ from shared.events.catalogue import UnknownEventType
 from shared.events.envelope import CloudEvent, decode_event
 from shared.events.payloads import EventPayload
 from shared.messaging.tables import MessagingTables
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class ConsumedEvent:
 Handler = Callable[[AsyncSession, Sequence[ConsumedEvent]], Awaitable[None]]
 
 
-class IdempotentConsumer:
+class IdempotentConsumer(BackgroundTask):
     def __init__(
         self,
         *,
@@ -86,22 +87,13 @@ class IdempotentConsumer:
         self.max_records = max_records
         self.session_timeout_ms = session_timeout_ms
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
         self.assigned: set[TopicPartition] = set()
         self.cluster_id: str | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group_id}")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        self._start(self._run(), name=f"consumer-{self.group_id}")
 
     async def _run(self) -> None:
         while True:

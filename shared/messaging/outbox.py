@@ -22,6 +22,7 @@ from shared.events.catalogue import topic_for
 from shared.events.envelope import CONTENT_TYPE, encode_event, new_event
 from shared.events.payloads import EventPayload
 from shared.messaging.tables import MessagingTables
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Outbox:
         self.committed.set()
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundTask):
     """Background task that publishes committed outbox rows in order and marks them sent."""
 
     def __init__(
@@ -93,19 +94,10 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         self.retention = retention
         self._lock_key = zlib.crc32(f"klimaby-outbox-{outbox.service}".encode())
-        self._task: asyncio.Task[None] | None = None
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.outbox.service}")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        self._start(self.run(), name=f"outbox-relay-{self.outbox.service}")
 
     async def run(self) -> None:
         backoff = 0.5

@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from services.cli import migrate_services, seed_services
 from services.registry import SERVICE_NAMES
 from services.supervisor import System
 from shared.broker import free_port
+from tests.helpers import prepare_services
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +28,7 @@ def system(
     for name in SERVICE_NAMES:
         env[f"{name.upper()}_DATABASE_SCHEMA"] = f"e2e_{run}_{name}"
         env[f"{name.upper()}_CONSUMER_GROUP"] = f"e2e-{run}-{name}"
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        asyncio.run(migrate_services(list(SERVICE_NAMES)))
-        asyncio.run(seed_services(list(SERVICE_NAMES), demo=False))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    prepare_services(list(SERVICE_NAMES), dict(env), demo=False)
     log_dir: Path = tmp_path_factory.mktemp("logs")
     sys_ = System(env=env, ports={n: free_port() for n in SERVICE_NAMES}, log_dir=log_dir)
     try:

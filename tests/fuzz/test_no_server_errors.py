@@ -6,7 +6,6 @@ are called over HTTP with an admin token so that writes reach the code behind th
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +14,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from services.cli import migrate_services, seed_services
 from services.supervisor import ServiceProcess
 from shared.auth import issue_token
 from shared.broker import free_port
+from tests.helpers import prepare_services
 
 FUZZED = ("inventory", "contracts", "hub")
 MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "25"))
@@ -33,18 +32,7 @@ def running(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
         "KLIMABY_DATABASE_URL": "",
     }
     env.update({f"{n.upper()}_CONSUMER_GROUP": f"fuzz-{data_dir.name}-{n}" for n in FUZZED})
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    os.environ.pop("KLIMABY_DATABASE_URL")
-    try:
-        asyncio.run(migrate_services(list(FUZZED)))
-        asyncio.run(seed_services(list(FUZZED), demo=True))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    prepare_services(list(FUZZED), {**env, "KLIMABY_DATABASE_URL": None}, demo=True)
     child_env = {k: v for k, v in os.environ.items() if k != "KLIMABY_DATABASE_URL"}
     child_env.update({k: v for k, v in env.items() if v})
     procs = {

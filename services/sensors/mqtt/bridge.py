@@ -25,7 +25,6 @@ again (its readings keep their ids, so nothing is counted twice).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -36,31 +35,25 @@ import aiomqtt
 from services.sensors.readings.pipeline import Answer, Ingestion, Submission, submit
 from services.sensors.readings.schemas import JSON, SENML_JSON
 from shared.problems import Problem, ProblemError
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
 
-class MqttBridge:
+class MqttBridge(BackgroundTask):
     def __init__(self, ingestion: Ingestion, group: str) -> None:
         self.ingestion = ingestion
         self.settings = ingestion.settings
         self.group = group
         self.prefix = self.settings.mqtt_topic_prefix.rstrip("/")
         self.subscribed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def subscription(self) -> str:
         return f"$share/{self.group}/{self.prefix}/+/+/readings"
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="sensors-mqtt-bridge")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._start(self._run(), name="sensors-mqtt-bridge")
 
     async def _run(self) -> None:
         backoff = 0.5

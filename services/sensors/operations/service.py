@@ -8,7 +8,6 @@ conditional UPDATE, so with several replicas exactly one of them emits each even
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from services.sensors.registry.models import Sensor
 from shared.db import Database, insert_ignoring_conflicts
 from shared.events.payloads import SensorRecovered, SensorStale
 from shared.messaging.outbox import Outbox
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 ACTIVITY: Table = SensorActivity.__table__  # type: ignore[attr-defined]
@@ -204,24 +204,17 @@ async def mark_stale(session: AsyncSession, outbox: Outbox, now: datetime) -> li
     return flagged
 
 
-class ActivityMonitor:
+class ActivityMonitor(BackgroundTask):
     """Background task of each replica: finds stale sensors and purges expired records."""
 
     def __init__(self, db: Database, outbox: Outbox, interval_s: float) -> None:
         self.db = db
         self.outbox = outbox
         self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="sensors-activity-monitor")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._start(self._run(), name="sensors-activity-monitor")
 
     async def _run(self) -> None:
         while True:
