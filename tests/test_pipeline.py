@@ -66,3 +66,23 @@ async def test_readings_are_accounted_once_with_lineage(
         assert lineage and all(row["factor_id"] == "no-grid-location-2023" for row in lineage)
         assert all(row["factor_version"] == 1 and row["gwp_set"] == "AR5" for row in lineage)
         assert (await live())["co2e_mg"] == expected
+
+        # The live year-to-date exports in the GPC table layout, like an inventory version.
+        year = datetime.now(UTC).year
+        if start.year == year:  # the readings lie in this year (not so in the first hours of one)
+            exported = (
+                await inventory.get(
+                    f"/v1/cities/{city}/live/year-to-date/export", params={"format": "json"}
+                )
+            ).json()
+            row = next(r for r in exported["rows"] if r["gpc_reference"] == "I.1.2")
+            assert Decimal(row["tCO2e"]) == Decimal(expected) / 10**9
+            assert row["kind"] == "measured"
+            assert len(exported["rows"]) == 52  # every GPC cell, in GPC order
+            csv_text = (await inventory.get(f"/v1/cities/{city}/live/year-to-date/export")).text
+            header, *lines = csv_text.splitlines()
+            assert header.startswith("gpc_reference,sector,subsector,scope")
+            assert any(
+                line.startswith("I.1.2,") and str(Decimal(expected) / 10**9) in line
+                for line in lines
+            )

@@ -3,11 +3,14 @@ as CSV or JSON in the GPC table layout."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from services.inventory.accounting import views as live_views
+from services.inventory.accounting.endpoints import YearQuery
 from services.inventory.gpc.catalogue import Level
 from services.inventory.gpc.gases import GwpSet
 from services.inventory.imports import export
@@ -131,6 +134,27 @@ async def export_version(
     if format == "json":
         return JSONResponse(export.as_json(ref.inventory, ref.version, entries), headers=headers)
     return PlainTextResponse(export.as_csv(entries), media_type="text/csv", headers=headers)
+
+
+@router.get(
+    "/live/year-to-date/export",
+    tags=["live accounting", "import and export"],
+    summary="Export the live year-to-date in the GPC table layout (measured tCO2e per cell) as "
+    "CSV or JSON",
+)
+async def export_live_year_to_date(
+    city: CityPath,
+    session: DbSession,
+    year: YearQuery = None,
+    format: Annotated[Literal["csv", "json"], Query()] = "csv",
+) -> Response:
+    now = datetime.now(UTC)
+    ytd = await live_views.year_to_date(session, city, year or now.year, now)
+    headers = {"Content-Disposition": f'attachment; filename="{city}-{ytd.year}-live.{format}"'}
+    if format == "json":
+        return JSONResponse(export.live_as_json(ytd), headers=headers)
+    rows = export.live_rows(ytd)
+    return PlainTextResponse(export.rows_as_csv(rows), media_type="text/csv", headers=headers)
 
 
 @router.post(

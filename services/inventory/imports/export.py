@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from services.inventory.accounting.schemas import YearToDate
 from services.inventory.gpc.catalogue import CELLS
 from services.inventory.gpc.gases import GASES
 from services.inventory.inventories.calculation import mg_to_tonnes
@@ -41,11 +42,10 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def table_rows(entries: Sequence[InventoryEntry]) -> list[dict[str, Any]]:
-    by_reference = {e.gpc_reference: e for e in entries}
+def _blank_rows() -> list[dict[str, Any]]:
+    """Every GPC cell in GPC order, with the columns that describe the cell filled in."""
     rows = []
     for cell in CELLS:
-        entry = by_reference.get(cell.reference)
         row: dict[str, Any] = dict.fromkeys(COLUMNS)
         row |= {
             "gpc_reference": cell.reference,
@@ -54,6 +54,15 @@ def table_rows(entries: Sequence[InventoryEntry]) -> list[dict[str, Any]]:
             "scope": cell.scope,
             "cell_level": cell.level,
         }
+        rows.append(row)
+    return rows
+
+
+def table_rows(entries: Sequence[InventoryEntry]) -> list[dict[str, Any]]:
+    by_reference = {e.gpc_reference: e for e in entries}
+    rows = _blank_rows()
+    for row in rows:
+        entry = by_reference.get(row["gpc_reference"])
         if entry is not None:
             row |= {
                 "notation_key": entry.notation_key,
@@ -70,8 +79,55 @@ def table_rows(entries: Sequence[InventoryEntry]) -> list[dict[str, Any]]:
                 row[gas] = _plain(mg_to_tonnes(mg))
             if entry.kind != "notation":
                 row["tCO2e"] = _plain(mg_to_tonnes(entry.co2e_mg))
-        rows.append(row)
     return rows
+
+
+def live_rows(ytd: YearToDate) -> list[dict[str, Any]]:
+    """The live year-to-date in the same layout: measured CO2e per cell (the live side keeps
+    CO2e, not gases), cells without readings left empty rather than given a notation key."""
+    by_reference = {c.gpc_reference: c for c in ytd.cells}
+    rows = _blank_rows()
+    for row in rows:
+        cell = by_reference.get(row["gpc_reference"])
+        if cell is None:
+            continue
+        tonnes = _plain(mg_to_tonnes(cell.co2e_mg))
+        row |= {
+            "CO2e": tonnes,
+            "tCO2e": tonnes,
+            "kind": "measured",
+            "method": f"{cell.readings} sensor readings x emission factors (see live lineage)",
+            "data_source": f"Klimaby live accounting, {ytd.year} up to {ytd.as_of.isoformat()}",
+            "data_quality": "measured",
+        }
+    return rows
+
+
+def rows_as_csv(rows: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                k: ("true" if v is True else "false" if v is False else "" if v is None else v)
+                for k, v in row.items()
+            }
+        )
+    return out.getvalue()
+
+
+def live_as_json(ytd: YearToDate) -> dict[str, Any]:
+    return {
+        "city": ytd.city,
+        "year": ytd.year,
+        "as_of": ytd.as_of.isoformat(),
+        "status": "live",
+        "readings": ytd.readings,
+        "units": {"CO2e": "tonnes CO2e", "tCO2e": "tonnes CO2e"},
+        "columns": list(COLUMNS),
+        "rows": live_rows(ytd),
+    }
 
 
 def _method_of(entry: InventoryEntry) -> str | None:
@@ -84,17 +140,7 @@ def _method_of(entry: InventoryEntry) -> str | None:
 
 
 def as_csv(entries: Sequence[InventoryEntry]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in table_rows(entries):
-        writer.writerow(
-            {
-                k: ("true" if v is True else "false" if v is False else "" if v is None else v)
-                for k, v in row.items()
-            }
-        )
-    return out.getvalue()
+    return rows_as_csv(table_rows(entries))
 
 
 def as_json(
