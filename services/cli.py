@@ -19,6 +19,7 @@ from services.registry import SERVICE_NAMES, SERVICES
 from shared.db import Database
 from shared.migrations import revision as make_revision
 from shared.migrations import upgrade
+from shared.process import die_with_parent
 
 app = typer.Typer(
     help="Klimaby: live GHG accounting for climate-neutral cities.", no_args_is_help=True
@@ -260,6 +261,7 @@ def run(
                 stdout=open(log_dir / "simulator.log", "ab"),  # noqa: SIM115
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         typer.echo(f"\nKlimaby is up in {time.monotonic() - started:.1f}s (logs in {log_dir}/)")
         for name in SERVICE_NAMES:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from services.registry import SERVICES
+from shared.process import die_with_parent
 
 
 @dataclass
@@ -54,6 +55,7 @@ class ServiceProcess:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:

@@ -76,3 +76,32 @@ def test_readme_lists_every_endpoint(name: str) -> None:
             assert f"| {method.upper()} | `{path}` |" in readme, (
                 f"README's API overview lacks {method.upper()} {path} ({name})"
             )
+
+
+def test_an_embedded_broker_does_not_outlive_a_killed_parent() -> None:
+    """``klimaby run`` or a test session killed with SIGKILL leaves no broker behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "from shared.broker import start_broker; b = start_broker(); print(b.pid, flush=True); "
+        "import time; time.sleep(60)"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert parent.stdout is not None
+    broker_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):
+        try:
+            os.kill(broker_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(broker_pid, signal.SIGKILL)
+    raise AssertionError("the broker outlived its killed parent")
