@@ -213,6 +213,11 @@ async def test_year_to_date_per_cell_with_its_gpc_and_territorial_views(
         assert {g["key"]: g["co2e_mg"] for g in gpc["by_scope"]} == {"1": road, "2": electricity}
         assert {g["key"]: g["co2e_mg"] for g in gpc["by_sector"]} == {"I": electricity, "II": road}
         assert [g["key"] for g in gpc["by_subsector"]] == ["I.1", "I.2", "II.1"]
+        # By the factor's gas: the grid and road factors are CO2e, diesel is CO2.
+        assert {g["key"]: g["co2e_mg"] for g in gpc["by_gas"]} == {
+            "CO2e": electricity + mg(10 * 2, 112),
+            "CO2": mg(3, "2.66", per="kg"),
+        }
 
         territorial = (await client.get(f"/v1/cities/{city}/live/views/territorial")).json()
         sectors = {s["sector"]: s for s in territorial["sectors"]}

@@ -89,11 +89,13 @@ async def year_to_date(city: CityPath, session: DbSession, year: YearQuery = Non
 
 @router.get(
     "/cities/{city}/live/views/gpc",
-    summary="The live year-to-date in the GPC frame: BASIC, BASIC+, by sector, subsector, scope",
+    summary="The live year-to-date in the GPC frame: BASIC, BASIC+, by sector, subsector, scope "
+    "and gas",
 )
 async def live_gpc_view(city: CityPath, session: DbSession, year: YearQuery = None) -> LiveGpcView:
     now = datetime.now(UTC)
-    return views.gpc_view(await views.year_to_date(session, city, year or now.year, now))
+    ytd = await views.year_to_date(session, city, year or now.year, now)
+    return views.gpc_view(ytd, await views.by_gas(session, city, ytd.year))
 
 
 @router.get(

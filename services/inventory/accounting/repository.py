@@ -217,6 +217,21 @@ class AccountingRepository:
         query = query.order_by(col(b.hour).desc(), col(b.gpc_reference)).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
+    async def gas_totals(self, city: str, start: datetime, end: datetime) -> dict[str, int]:
+        r = AccountedReading
+        query = (
+            select(col(r.gas), func.sum(col(r.co2e_mg)))
+            .where(
+                col(r.city) == city,
+                col(r.hour) >= start,
+                col(r.hour) < end,
+                col(r.co2e_mg).is_not(None),
+            )
+            .group_by(col(r.gas))
+        )
+        rows = (await self.session.execute(query)).all()
+        return {str(gas or "CO2e"): int(mg or 0) for gas, mg in rows}
+
     async def lineage(
         self, city: str, gpc_reference: str, hour: datetime, limit: int, offset: int
     ) -> Sequence[AccountedReading]:

@@ -149,6 +149,11 @@ class LiveGpcView(BaseModel):
     by_sector: list[GroupTotal]
     by_subsector: list[GroupTotal]
     by_scope: list[GroupTotal]
+    by_gas: list[GroupTotal] = Field(
+        default_factory=list,
+        description="CO2e by the gas of the factor that produced it; 'CO2e' where the factor "
+        "is given as CO2e (e.g. the grid mix), not split by gas",
+    )
 
 
 class TerritorialSectorTotal(Amount):

@@ -89,7 +89,13 @@ def _order(key: str) -> tuple[int, tuple[int, ...], str]:
     return roman.get(head, 0), tuple(int(part) for part in rest if part.isdigit()), key
 
 
-def gpc_view(ytd: YearToDate) -> LiveGpcView:
+async def by_gas(session: AsyncSession, city: str, year: int) -> dict[str, int]:
+    """CO2e of the year per gas of the accounting factor (read from the per-reading lineage)."""
+    start, end = _year_bounds(year)
+    return await AccountingRepository(session).gas_totals(city, start, end)
+
+
+def gpc_view(ytd: YearToDate, gases: dict[str, int] | None = None) -> LiveGpcView:
     """GPC totals. A cell outside the catalogue (none today: sensors are registered on known
     cells) counts in no level and shows only in the breakdowns."""
     basic = basic_plus = territorial_only = 0
@@ -119,6 +125,10 @@ def gpc_view(ytd: YearToDate) -> LiveGpcView:
         by_sector=_groups(sectors, {k: s.name for k, s in SECTORS_BY_REFERENCE.items()}),
         by_subsector=_groups(subsectors, {k: s.name for k, s in SUBSECTORS_BY_REFERENCE.items()}),
         by_scope=_groups(scopes, {"1": "Scope 1", "2": "Scope 2", "3": "Scope 3"}),
+        by_gas=[
+            GroupTotal(key=gas, name=gas, co2e_mg=mg, tco2e=mg / 1e9)
+            for gas, mg in sorted((gases or {}).items())
+        ],
     )
 
 
