@@ -47,6 +47,9 @@ SKIPPED = Counter(
     "Records skipped: already applied, or not a valid event",
     ["group", "topic", "reason"],
 )
+# How often a consumer asks the broker for its cluster id (one small Metadata request).
+CLUSTER_CHECK_S = 2.0
+
 LAG = Gauge("klimaby_consumer_lag", "Records behind the partition's end", ["group", "topic"])
 
 
@@ -126,7 +129,12 @@ class IdempotentConsumer(BackgroundTask):
                     log.debug("consumer stop failed", exc_info=True)
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        loop = asyncio.get_running_loop()
+        next_cluster_check = loop.time() + CLUSTER_CHECK_S
         while True:
+            if loop.time() >= next_cluster_check:
+                await self._check_cluster(consumer)
+                next_cluster_check = loop.time() + CLUSTER_CHECK_S
             batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
             for tp, records in batches.items():
                 await self._apply_with_retry(consumer, tp, records)
@@ -168,11 +176,14 @@ class IdempotentConsumer(BackgroundTask):
             if self.db.is_postgres:
                 query = query.with_for_update()
             row = (await session.execute(query)).first()
+            await self._ensure_cluster_id()
             stored = self._usable_offset(row)
             if stored is not None and records and records[0].offset < stored:
                 # Records below the stored offset: a stale fetch, or a broker that lost its log.
-                # Only the broker can tell which.
-                await self.refresh_cluster_id()
+                # Only the broker can tell which; without its answer nothing is skipped (the
+                # batch rolls back and is tried again).
+                if not await self.refresh_cluster_id() and self._consumer is not None:
+                    raise RuntimeError("cannot read the broker's cluster id; retrying the batch")
                 stored = self._usable_offset(row)
             fresh = [r for r in records if stored is None or r.offset >= stored]
             if len(fresh) < len(records):
@@ -214,10 +225,11 @@ class IdempotentConsumer(BackgroundTask):
         return len(events)
 
     def _usable_offset(self, row: Any) -> int | None:
-        """The stored offset, unless it was stored against another broker cluster."""
+        """The stored offset, unless it was stored against another (or an unknown) broker
+        cluster: then the partition is read again, which the idempotent effects absorb."""
         if row is None:
             return None
-        if row.cluster_id and self.cluster_id and row.cluster_id != self.cluster_id:
+        if self.cluster_id and row.cluster_id != self.cluster_id:
             log.warning(
                 "stored offset belongs to another broker cluster; reading from the beginning",
                 extra={
@@ -229,20 +241,55 @@ class IdempotentConsumer(BackgroundTask):
             return None
         return int(row.next_offset)
 
-    async def refresh_cluster_id(self) -> None:
-        """Ask the broker for its cluster id (Metadata v2+); unchanged when it cannot answer."""
+    async def refresh_cluster_id(self) -> bool:
+        """Ask the broker for its cluster id (Metadata v2+); False when no broker answered."""
         consumer = self._consumer
         if consumer is None:
+            return False
+        client = consumer._client
+        nodes = [b.nodeId for b in client.cluster.brokers()] or [client.get_random_node()]
+        for node in nodes:
+            if node is None:
+                continue
+            try:
+                response = await client.send(node, MetadataRequest(topics=[]))
+            except Exception:
+                log.debug("could not read the cluster id from node %s", node, exc_info=True)
+                continue
+            cluster_id = getattr(response, "cluster_id", None)
+            if cluster_id:
+                if cluster_id != self.cluster_id:
+                    log.info(
+                        "broker cluster", extra={"group": self.group_id, "cluster": str(cluster_id)}
+                    )
+                self.cluster_id = str(cluster_id)
+                return True
+        return False
+
+    async def _check_cluster(self, consumer: AIOKafkaConsumer) -> None:
+        """A broker that came back as a new cluster (a restarted memory-only broker) may hand
+        out offsets that look like the old ones without a rebalance: read every assigned
+        partition again from its beginning; the stored offsets of the old cluster no longer
+        count, and the idempotent effects absorb what was applied before."""
+        previous = self.cluster_id
+        if not await self.refresh_cluster_id() or previous in (None, self.cluster_id):
             return
-        try:
-            client = consumer._client
-            response = await client.send(client.get_random_node(), MetadataRequest(topics=[]))
-        except Exception:
-            log.debug("could not read the cluster id", exc_info=True)
-            return
-        cluster_id = getattr(response, "cluster_id", None)
-        if cluster_id:
-            self.cluster_id = str(cluster_id)
+        log.warning(
+            "the broker is a new cluster; reading assigned partitions from their beginning",
+            extra={"group": self.group_id, "previous": previous, "cluster": self.cluster_id},
+        )
+        partitions = list(consumer.assignment())
+        if partitions:
+            await consumer.seek_to_beginning(*partitions)
+
+    async def _ensure_cluster_id(self) -> None:
+        # Every stored offset must say which cluster it counts in (see _usable_offset).
+        if (
+            self._consumer is not None
+            and self.cluster_id is None
+            and not await self.refresh_cluster_id()
+        ):
+            raise RuntimeError("cannot read the broker's cluster id; retrying the batch")
 
     def _decode(self, records: Sequence[ConsumerRecord]) -> list[ConsumedEvent]:
         events: list[ConsumedEvent] = []
