@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.contracts.mous.models import MouStatus
+from shared.text import StoredText
 
 
 class MouCreate(BaseModel):
@@ -16,7 +17,7 @@ class MouCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     partner_id: uuid.UUID
-    title: str = Field(min_length=1, max_length=300)
+    title: StoredText = Field(min_length=1, max_length=300)
 
 
 class MouSign(BaseModel):
@@ -24,7 +25,7 @@ class MouSign(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    signatory: str = Field(min_length=1, max_length=200)
+    signatory: StoredText = Field(min_length=1, max_length=200)
     signed_on: date
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.contracts.partners import organisation_number
 from shared.events.payloads import CitySlug, HelixType
+from shared.text import StoredText
 
 OrganisationNumber = Annotated[
     str,
@@ -26,7 +27,7 @@ class PartnerBase(BaseModel):
     """Fields shared by the request and the response."""
 
     city: CitySlug
-    name: str = Field(min_length=1, max_length=200)
+    name: StoredText = Field(min_length=1, max_length=200)
     organisation_number: OrganisationNumber | None = None
     helix: HelixType = Field(description="Which strand of the quadruple helix the partner is")
 

@@ -23,6 +23,7 @@ from shared.events.payloads import (
 )
 from shared.messaging.consumer import ConsumedEvent
 from shared.problems import ProblemError
+from shared.text import without_nul
 
 
 def aggregate(events: Sequence[ConsumedEvent]) -> list[CityDelta]:
@@ -40,7 +41,8 @@ def aggregate(events: Sequence[ConsumedEvent]) -> list[CityDelta]:
             case CityRegistered():
                 delta(payload.city).register(
                     Registration(
-                        name=payload.name,
+                        # Another service's text: never let it block this projection.
+                        name=without_nul(payload.name),
                         bidding_zone=payload.bidding_zone,
                         mission_city=payload.mission_city,
                         registered_at=at,

@@ -10,17 +10,6 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL: refused here as a 422 instead of failing in the database.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-NoNul = AfterValidator(_no_nul)
-"""Add to any free-text field that is stored."""
-
-
 def _plausible(moment: datetime) -> datetime:
     # Far-off instants overflow when moved to UTC (year 1 at +01:00); no reading is from then.
     if not 1900 <= moment.year <= 2200:

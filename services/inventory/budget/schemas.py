@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.inventory.accounting.schemas import NoNul
 from services.inventory.targets.schemas import GpcSector, Tonnes
 from shared.events.payloads import PaceStatus
+from shared.text import NoNul
 
 Text = Annotated[str, NoNul]
 

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from services.inventory.accounting.schemas import NoNul
 from services.inventory.factors.units import UnitError, validate_unit
 from services.inventory.gpc.catalogue import is_cell
 from services.inventory.gpc.gases import Gas, GwpSet
+from shared.text import NoNul
 
 FACTOR_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,99}$"
 # A country (ISO 3166 alpha-2), a Norwegian bidding zone, or a city slug.

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.inventory.accounting.schemas import NoNul
+from shared.text import NoNul
 
 GpcSector = Literal["I", "II", "III", "IV", "V"]
 """A GPC sector: I stationary energy, II transportation, III waste, IV IPPU, V AFOLU."""
