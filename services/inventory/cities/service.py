@@ -42,3 +42,16 @@ async def get_city(session: AsyncSession, slug: str) -> City:
             404, "Not Found", f"no city '{slug}'", kind="not-found", field="/path/city"
         )
     return city
+
+
+async def time_zone_of(session: AsyncSession, slug: str) -> str:
+    """The IANA time zone whose calendar a city's years and months follow.
+
+    Every year or month the inventory books or shows (year-to-date, monthly roll-up, seasonal
+    profile, budget year, factor year) is taken in this zone; see ``shared.localtime``.
+    """
+    # Until cities store their own zone every city keeps Norway's calendar.
+    from shared.localtime import DEFAULT_TIME_ZONE
+
+    await get_city(session, slug)
+    return DEFAULT_TIME_ZONE

@@ -1,0 +1,62 @@
+"""A city's calendar: years and months in the city's own time zone, instants stored in UTC.
+
+A Norwegian municipality's accounting year is its local calendar year (Europe/Oslo): a reading
+at 00:30 on 1 January, local time, belongs to the new year even though it is still 31 December
+in UTC. Hourly buckets stay UTC hours (unambiguous, also across daylight-saving changes); every
+year and month a person reads is computed here, from the city's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+DEFAULT_TIME_ZONE = "Europe/Oslo"
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone by name (cached: ZoneInfo construction reads tzdata)."""
+    return ZoneInfo(name)
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is a known IANA time zone (for validating a city's zone)."""
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return name in _known_zones()
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def local_year(instant: datetime, tz: str) -> int:
+    """The city's calendar year of an aware instant."""
+    return instant.astimezone(zone(tz)).year
+
+
+def local_month(instant: datetime, tz: str) -> tuple[int, int]:
+    """The city's calendar (year, month) of an aware instant."""
+    local = instant.astimezone(zone(tz))
+    return local.year, local.month
+
+
+def month_start(year: int, month: int, tz: str) -> datetime:
+    """The first instant (in UTC) of a local calendar month; ``month`` may run past 12."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return datetime(year, month, 1, tzinfo=zone(tz)).astimezone(UTC)
+
+
+def year_start(year: int, tz: str) -> datetime:
+    """The first instant (in UTC) of a local calendar year."""
+    return month_start(year, 1, tz)
+
+
+def month_start_of(instant: datetime, tz: str) -> datetime:
+    """The first instant (in UTC) of the local month that holds ``instant``."""
+    return month_start(*local_month(instant, tz), tz)
