@@ -48,6 +48,7 @@ class ServiceProcess:
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                "--no-server-header",
                 "--timeout-graceful-shutdown",
                 "5",
             ],

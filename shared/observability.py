@@ -1,15 +1,25 @@
-"""Structured JSON logs and Prometheus metrics, the same in every service."""
+"""One log format for every line of every process, request ids, and Prometheus metrics.
+
+Every line is one JSON object with an ISO 8601 time that carries its zone (UTC), the service,
+the level, the logger, the message and, inside a request, the request's id. uvicorn's own
+loggers are routed through the same handler, so nothing is printed in another format.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
+
+from shared.requestcontext import request_id_var
 
 HTTP_REQUESTS = Counter(
     "klimaby_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
@@ -18,24 +28,93 @@ HTTP_LATENCY = Histogram(
     "klimaby_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
 )
 
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is kept only when it is a plain token: it goes into logs and events verbatim.
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
+access_log = logging.getLogger("klimaby.access")
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class _ZonedJsonFormatter(JsonFormatter):
+    """JSON with ``time`` as ISO 8601 in UTC with its offset, e.g. 2026-12-02T19:35:59.123+00:00."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
+class _ZonedTextFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
+def log_handler(service: str, json_logs: bool = True) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     if json_logs:
         handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s",
-                rename_fields={"levelname": "level", "asctime": "time"},
+            _ZonedJsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"levelname": "level", "asctime": "time", "name": "logger"},
                 static_fields={"service": service},
             )
         )
     else:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(message)s"))
+        handler.setFormatter(
+            _ZonedTextFormatter(f"%(asctime)s {service} %(levelname)s %(name)s %(message)s")
+        )
+    handler.addFilter(_RequestIdFilter())
+    return handler
+
+
+def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [log_handler(service, json_logs)]
     root.setLevel(level.upper())
+    # uvicorn installs handlers of its own (plain text); route its lines through ours.
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
     # aiokafka logs every rebalance step at INFO; keep those for DEBUG runs.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+
+
+def install_request_ids(app: FastAPI, *, access_log_enabled: bool = False) -> None:
+    """Each request gets an id (the caller's ``X-Request-ID`` when it is a plain token, else a
+    new one), returned in the answer, put on every log line and into the events it causes."""
+
+    @app.middleware("http")
+    async def _request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.headers.get(REQUEST_ID_HEADER)
+        rid = given if given and _REQUEST_ID_PATTERN.match(given) else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+            response.headers[REQUEST_ID_HEADER] = rid
+            if access_log_enabled:
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": request.method,
+                        "path": request.url.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": request.client.host if request.client else None,
+                    },
+                )
+            return response
+        finally:
+            request_id_var.reset(token)
 
 
 def install_metrics(app: FastAPI, service: str) -> None:

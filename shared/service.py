@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData
 
 from shared.db import Database
@@ -21,7 +22,7 @@ from shared.messaging.consumer import Handler, IdempotentConsumer
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables
-from shared.observability import configure_logging, install_metrics
+from shared.observability import configure_logging, install_metrics, install_request_ids
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import ServiceSettings
 
@@ -123,16 +124,22 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             await producer.stop()
             await db.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets packaged with fastapi-offline: municipal networks
+    # are often closed, and a CDN-hosted /docs is a blank page there.
+    app = FastAPIOffline(
         title=spec.title,
         description=spec.description,
         version="0.1.0",
         lifespan=lifespan,
         openapi_tags=spec.openapi_tags,
+        static_url="/docs/assets",
     )
     install_problem_handlers(app)
     install_metrics(app, settings.service_name)
+    install_security_headers(app)
+    install_request_ids(app, access_log_enabled=settings.access_log)
     app.include_router(health_router())
+    app.include_router(developer_docs_router())
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -166,5 +173,63 @@ def health_router() -> APIRouter:
             extra={"checks": checks},
             headers={"Retry-After": "5"},
         )
+
+    return router
+
+
+def install_security_headers(app: FastAPI) -> None:
+    """Headers every answer carries; ``no-store`` on answers to writes, which may carry a
+    secret shown once (a new API key, an invitation code); HSTS only when served over TLS."""
+
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            headers.setdefault("Cache-Control", "no-store")
+        forwarded = request.headers.get("x-forwarded-proto", "")
+        if request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+DOC_PORTS = {"inventory": 8001, "contracts": 8002, "sensors": 8003, "hub": 8004}
+
+
+def developer_docs_router() -> APIRouter:
+    """``/developers``: one landing page linking every service's API docs and the AsyncAPI
+    document of the topics, all served from this installation (nothing from the Internet)."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/developers", response_class=HTMLResponse)
+    async def developers(request: Request) -> HTMLResponse:
+        host = request.url.hostname or "127.0.0.1"
+        scheme = request.url.scheme
+        rows = "".join(
+            f'<li><strong>{name}</strong>: <a href="{scheme}://{host}:{port}/docs">Swagger UI</a>'
+            f' · <a href="{scheme}://{host}:{port}/redoc">ReDoc</a>'
+            f' · <a href="{scheme}://{host}:{port}/openapi.json">OpenAPI (JSON)</a></li>'
+            for name, port in DOC_PORTS.items()
+        )
+        html = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Klimaby API documentation</title></head><body><main>"
+            "<h1>Klimaby API documentation</h1>"
+            "<p>Each service documents its REST API (OpenAPI 3.1); the Kafka topics are "
+            'documented in <a href="/asyncapi.yaml">AsyncAPI</a>. Default ports; behind a '
+            "proxy the same paths apply on each service's own address.</p>"
+            f"<ul>{rows}</ul></main></body></html>"
+        )
+        return HTMLResponse(html)
+
+    @router.get("/asyncapi.yaml", response_class=PlainTextResponse)
+    async def asyncapi() -> PlainTextResponse:
+        from shared.events.asyncapi import asyncapi_yaml
+
+        return PlainTextResponse(asyncapi_yaml(), media_type="application/yaml")
 
     return router

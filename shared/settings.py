@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Known only to development: any other environment must set its own secret.
 DEVELOPMENT_AUTH_SECRET = "klimaby-development-secret-change-me"
 
+# 32 characters: 128 bits as hex, the least an HMAC secret should carry.
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
 Environment = Literal["development", "test", "production"]
 
 
@@ -47,6 +50,8 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Field(Path("var"), validation_alias=AliasChoices("KLIMABY_DATA_DIR"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("KLIMABY_LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=AliasChoices("KLIMABY_LOG_JSON"))
+    access_log: bool = Field(False, validation_alias=AliasChoices("KLIMABY_ACCESS_LOG"))
+    """One JSON line per request (method, path, status, duration, request id)."""
 
     # Prefixed per service (e.g. INVENTORY_DATABASE_URL).
     database_url: str | None = None
@@ -66,6 +71,15 @@ class ServiceSettings(BaseSettings):
         ):
             raise ValueError(
                 "KLIMABY_AUTH_SECRET must be set to a secret of your own outside development"
+            )
+        if (
+            self.environment == "production"
+            and len(self.auth_secret.get_secret_value()) < MIN_PRODUCTION_SECRET_LENGTH
+        ):
+            # HS256 with a short secret can be brute-forced offline from any one token.
+            raise ValueError(
+                f"KLIMABY_AUTH_SECRET must be at least {MIN_PRODUCTION_SECRET_LENGTH} "
+                "characters in production (e.g. `openssl rand -hex 32`)"
             )
         return self
 

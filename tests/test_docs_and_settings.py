@@ -34,7 +34,9 @@ def test_asyncapi_lists_every_topic_and_event_type() -> None:
 def test_production_refuses_the_development_secret(name: str) -> None:
     with pytest.raises(ValidationError, match="KLIMABY_AUTH_SECRET"):
         SERVICES[name].settings(environment="production", auth_secret=DEVELOPMENT_AUTH_SECRET)
-    ok = SERVICES[name].settings(environment="production", auth_secret="a-real-secret-of-ours")
+    ok = SERVICES[name].settings(
+        environment="production", auth_secret="a-real-secret-of-ours-32-characters"
+    )
     assert ok.environment == "production"
 
 

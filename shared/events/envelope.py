@@ -9,8 +9,11 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.payloads import EventPayload
+from shared.requestcontext import current_request_id
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+REQUEST_ID_EXTENSION = "requestid"
+"""CloudEvents extension attribute: the id of the HTTP request that caused the event."""
 
 
 class CloudEvent(BaseModel):
@@ -43,7 +46,13 @@ def new_event(
     subject: str | None = None,
     event_id: str | None = None,
     time: datetime | None = None,
+    request_id: str | None = None,
 ) -> CloudEvent:
+    """A CloudEvent of ``payload``. The request that caused it (``request_id``, by default the
+    one being handled) travels as the CloudEvents extension attribute ``requestid``."""
+    extensions: dict[str, str] = {}
+    if rid := request_id or current_request_id():
+        extensions[REQUEST_ID_EXTENSION] = rid
     return CloudEvent(
         id=event_id or str(uuid.uuid4()),
         source=source,
@@ -51,6 +60,7 @@ def new_event(
         time=time or datetime.now(UTC),
         subject=subject,
         data=payload.model_dump(mode="json"),
+        **extensions,
     )
 
 
