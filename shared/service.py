@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData
 
 from shared.db import Database
+from shared.guards import InputGuard
 from shared.messaging.consumer import Handler, IdempotentConsumer
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
@@ -136,6 +137,12 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     install_problem_handlers(app)
     install_metrics(app, settings.service_name)
+    app.add_middleware(
+        InputGuard,
+        max_body_bytes=settings.max_request_bytes,
+        max_json_depth=settings.max_json_depth,
+        auth_failure_limit=settings.auth_failures_per_minute,
+    )
     install_security_headers(app)
     install_request_ids(app, access_log_enabled=settings.access_log)
     app.include_router(health_router())

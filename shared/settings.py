@@ -61,6 +61,13 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = None
     """Kafka consumer-group prefix; defaults to the service name (replicas share it)."""
     consumers_enabled: bool = True
+    max_request_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    """A larger request body is refused with 413 before it is parsed."""
+    max_json_depth: int = Field(32, ge=4, le=256)
+    """A JSON body nested deeper is refused with 422."""
+    auth_failures_per_minute: int = Field(20, ge=0)
+    """Failed authentications from one address before it gets 429 for the rest of the
+    minute (0: no limit)."""
     outbox_relay_enabled: bool = True
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -14,3 +15,6 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "inventory"
     default_port: ClassVar[int] = 8001
+
+    # Inventory CSV uploads may be 20 MiB; multipart framing adds a little.
+    max_request_bytes: int = Field(21 * 1024 * 1024, ge=1024)
