@@ -7,7 +7,9 @@ Written once here so that no endpoint can forget them:
 - a JSON body nested deeper than ``max_json_depth`` is a 422 (Python's parser would recurse);
 - a lone UTF-16 surrogate (``"\\ud800"``) anywhere in a JSON body is a 422 naming the field:
   neither PostgreSQL nor UTF-8 can store it, and the databases fail with a 500 otherwise;
-- a NUL byte in the path or the query is a 422 (PostgreSQL text cannot hold it);
+- a NUL byte in a query value is a 422 naming the parameter (PostgreSQL text cannot hold it);
+  in a path, each parameter's pattern refuses it, and ``shared.problems`` answers any NUL
+  that reaches the database with a 422 instead of a 500;
 - a client that keeps failing authentication is slowed down with 429 for a while.
 
 The failed-authentication counter is per process: with several replicas each keeps its own,
@@ -22,6 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -129,11 +132,17 @@ class InputGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or ())
-        if "\x00" in scope.get("path", ""):
-            await self._unprocessable(scope, receive, send, "/path", "must not contain NUL")
-            return
-        if b"%00" in (scope.get("query_string") or b""):
-            await self._unprocessable(scope, receive, send, "/query", "must not contain NUL")
+        query = scope.get("query_string") or b""
+        if b"%00" in query:
+            # Path parameters are named by their own patterns; a query value may be free text.
+            names = [name for name, value in parse_qsl(query.decode("latin-1")) if "\x00" in value]
+            await self._unprocessable(
+                scope,
+                receive,
+                send,
+                f"/query/{names[0]}" if names else "/query",
+                "must not contain NUL",
+            )
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         authenticates = b"authorization" in headers or b"x-api-key" in headers

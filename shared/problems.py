@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    @app.exception_handler(StatementError)
+    async def _database(request: Request, exc: StatementError) -> JSONResponse:
+        if not _is_unstorable_text(exc):
+            raise exc
+        # A last net: text the database cannot hold (NUL on PostgreSQL, a lone surrogate)
+        # that no field check caught. The transaction rolled back; nothing was written.
+        log.warning("unstorable text refused", extra={"path": request.url.path})
+        return problem_response(
+            422,
+            "Unprocessable Content",
+            "the request holds text that cannot be stored (NUL or a lone surrogate)",
+            kind="validation",
+            instance=request.url.path,
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
@@ -176,3 +191,19 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": _TITLES[code]}
     for code in (400, 401, 403, 404, 409, 422)
 }
+
+
+def _is_unstorable_text(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if name in ("CharacterNotInRepertoireError", "UntranslatableCharacterError"):
+            return True
+        if isinstance(current, UnicodeEncodeError) and "surrogate" in str(current):
+            return True
+        if isinstance(current, ValueError) and "NUL" in str(current):
+            return True  # asyncpg's "A string literal cannot contain NUL (0x00) characters."
+        current = current.__cause__ or current.__context__ or getattr(current, "orig", None)
+    return False

@@ -12,6 +12,8 @@ from services.inventory.cities.service import register_city
 from services.inventory.db import messaging
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.repository import FactorRepository
+from services.inventory.factors.schemas import FactorCreate
+from services.inventory.factors.service import SPEC_FIELDS
 from shared.db import Database
 from shared.messaging.outbox import Outbox
 
@@ -168,6 +170,7 @@ def reference_factors() -> list[EmissionFactor]:
             "g",
             2019,
             "Derived from SSB 2019",
+            gwp="AR5",
         ),
         _factor(
             "no-road-van",
@@ -180,6 +183,7 @@ def reference_factors() -> list[EmissionFactor]:
             "g",
             2019,
             "Derived from SSB 2019",
+            gwp="AR5",
         ),
         _factor(
             "no-road-bus",
@@ -192,6 +196,7 @@ def reference_factors() -> list[EmissionFactor]:
             "g",
             2019,
             "Derived from SSB 2019",
+            gwp="AR5",
         ),
     ]
 
@@ -208,4 +213,8 @@ async def seed(db: Database, demo: bool = False) -> None:
             # By id, not (id, version): once revised, a reference factor lives on in its newer
             # versions and must not be seeded again as a second current version 1.
             if not await factors.exists(factor.id):
+                # Seeds obey the API's rules: a factor the API would refuse is never seeded.
+                FactorCreate.model_validate(
+                    {name: getattr(factor, name) for name in ("id", *SPEC_FIELDS)}
+                )
                 factors.add(factor)

@@ -83,7 +83,9 @@ async def revise_factor(
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
         ) from None
-    if spec == FactorSpec.model_validate({name: getattr(old, name) for name in SPEC_FIELDS}):
+    # Compared field by field: a stored version that predates a rule (e.g. a CO2e factor
+    # seeded without its GWP set) must still be revisable, so it is never re-validated.
+    if all(getattr(spec, name) == getattr(old, name) for name in SPEC_FIELDS):
         raise ProblemError(
             422,
             "Nothing to revise",
