@@ -3,10 +3,12 @@ as CSV or JSON in the GPC table layout."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from services.inventory.accounting import views as live_views
@@ -27,8 +29,9 @@ from services.inventory.inventories.endpoints import (
     Writer,
     YearPath,
 )
+from shared.auth import Principal, ensure_can_write
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import PROBLEM_RESPONSES, InvalidParam, ProblemError, problem_response
 
 router = APIRouter(prefix="/v1/cities/{city}", responses=PROBLEM_RESPONSES)
 
@@ -65,7 +68,8 @@ async def _csv_text(request: Request) -> str:
         body += chunk
         if len(body) > MAX_UPLOAD_BYTES:
             raise _too_large()
-    return decode(bytes(body))
+    # Decoding (and guessing the encoding of) 20 MiB is CPU work: off the event loop.
+    return await asyncio.to_thread(decode, bytes(body))
 
 
 def _too_large() -> ProblemError:
@@ -74,9 +78,43 @@ def _too_large() -> ProblemError:
     )
 
 
-def _answer(report: ImportReport) -> JSONResponse:
-    imports.ensure_some_imported(report)
-    return JSONResponse(report.model_dump(mode="json"), status_code=207 if report.rejected else 200)
+async def _imported(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    kind: str,
+    run: Callable[[], Awaitable[ImportReport]],
+) -> JSONResponse:
+    """Run an import inside a savepoint, record the run with every problem, and answer with
+    the counts and the first problems. When no row could be imported the savepoint is rolled
+    back (nothing half-written, not even a new draft) and only the run is kept, so that the
+    422's problems stay downloadable."""
+    savepoint = await session.begin_nested()
+    try:
+        report = await run()
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    nothing_imported = bool(report.rows and not report.imported and report.problems)
+    await (savepoint.rollback() if nothing_imported or not report.rows else savepoint.commit())
+    run_id = await imports.record_run(session, principal, kind, report)
+    url = str(request.url_for("import_problems", city=report.city, import_id=run_id).path)
+    answer = imports.abridged(report, run_id, url)
+    try:
+        imports.ensure_some_imported(answer)
+    except ProblemError as exc:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            kind=exc.kind,
+            instance=request.url.path,
+            extra=exc.extra,
+            invalid_params=[InvalidParam(name=exc.field, reason=exc.detail or exc.title)]
+            if exc.field
+            else None,
+        )
+    return JSONResponse(answer.model_dump(mode="json"), status_code=207 if answer.rejected else 200)
 
 
 @router.post(
@@ -99,17 +137,22 @@ async def import_inventory(
     new_version: Annotated[bool, Query(description="Open version n+1 after a published n")] = False,
 ) -> JSONResponse:
     text = await _csv_text(request)
-    report = await imports.import_inventory(
+    return await _imported(
+        request,
         session,
         principal,
-        city,
-        year,
-        text,
-        level=level,
-        gwp_set=gwp_set,
-        new_version=new_version,
+        "inventory",
+        lambda: imports.import_inventory(
+            session,
+            principal,
+            city,
+            year,
+            text,
+            level=level,
+            gwp_set=gwp_set,
+            new_version=new_version,
+        ),
     )
-    return _answer(report)
 
 
 @router.get(
@@ -176,8 +219,13 @@ async def import_agency(
     ] = None,
 ) -> JSONResponse:
     text = await _csv_text(request)
-    report = await imports.import_agency(session, principal, city, text, year=year)
-    return _answer(report)
+    return await _imported(
+        request,
+        session,
+        principal,
+        "agency",
+        lambda: imports.import_agency(session, principal, city, text, year=year),
+    )
 
 
 @router.get(
@@ -200,3 +248,24 @@ async def agency_statistics(
         )
         for line in await AgencyRepository(session).lines(city, year)
     ]
+
+
+@router.get(
+    "/imports/{import_id}/problems",
+    name="import_problems",
+    tags=["import and export"],
+    summary="Every problem of one CSV import run (token of the city), as CSV or JSON",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+async def import_problems(
+    city: CityPath,
+    import_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    session: DbSession,
+    principal: Writer,
+    format: Annotated[Literal["csv", "json"], Query()] = "csv",
+) -> Response:
+    ensure_can_write(principal, city, "/path/city")
+    run = await imports.find_run(session, city, import_id)
+    if format == "json":
+        return JSONResponse(run.problems)
+    return PlainTextResponse(imports.problems_as_csv(run), media_type="text/csv")

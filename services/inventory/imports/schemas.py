@@ -23,7 +23,15 @@ class ImportReport(BaseModel):
     imported: int
     skipped: int = Field(description="Rows of the table with neither amounts nor notation key")
     rejected: int
-    problems: list[RowProblem]
+    problems: list[RowProblem] = Field(
+        description="The first problems in line order (all of them when problems_truncated is "
+        "false); the whole list is at problems_url"
+    )
+    problems_truncated: bool = False
+    import_id: str | None = Field(None, description="The import run, when made through the API")
+    problems_url: str | None = Field(
+        None, description="Every problem of the run, as CSV (or JSON with ?format=json)"
+    )
 
 
 class AgencyLine(BaseModel):

@@ -7,6 +7,10 @@ the command line can draw a progress bar.
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +26,7 @@ from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Level
 from services.inventory.gpc.gases import GASES, GwpSet
 from services.inventory.gpc.territorial import AGENCY_SECTORS, agency_sector_of
 from services.inventory.imports.csvfile import CsvTable, Row
+from services.inventory.imports.models import ImportRun
 from services.inventory.imports.repository import AgencyRepository
 from services.inventory.imports.schemas import ImportReport, RowProblem
 from services.inventory.inventories import service as inventories
@@ -33,7 +38,7 @@ from services.inventory.inventories.schemas import (
     VersionCreate,
 )
 from shared.auth import Principal, ensure_can_write
-from shared.problems import ProblemError
+from shared.problems import ProblemError, pointer
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 250
@@ -126,28 +131,18 @@ def count_rows(text: str) -> int:
 # --- inventory in GPC table layout ----------------------------------------------------------
 
 
-async def import_inventory(
-    session: AsyncSession,
-    principal: Principal,
-    city: str,
-    year: int,
-    text: str,
-    *,
-    level: Level = "BASIC",
-    gwp_set: GwpSet = "AR5",
-    new_version: bool = False,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Rows of the GPC table become entries of the year's draft version: amounts per gas as
-    reported entries, notation keys as notation entries. The inventory is started (version 1)
-    when the city has none for the year; ``new_version`` first opens version n+1 after a
-    published n. tCO2e in the file is ignored: it is always computed from the gases."""
-    ensure_can_write(principal, city, "/path/city")
-    await get_city(session, city)
+@dataclass
+class _ParsedInventory:
+    report: _Report
+    entries: list[tuple[int, str, EntryWrite]]
+
+
+def _parse_inventory(text: str, progress: Progress | None) -> _ParsedInventory:
+    """Read and validate every row (pure CPU: run in a worker thread, off the event loop)."""
     table = CsvTable(text, INVENTORY_COLUMNS, {"gpc_reference"})
-    ref = await _draft_for_import(session, principal, city, year, level, gwp_set, new_version)
     report = _Report()
     ticker = _Ticker(progress)
+    entries: list[tuple[int, str, EntryWrite]] = []
     seen: dict[str, int] = {}
     for row in table.rows():
         report.rows += 1
@@ -166,11 +161,45 @@ async def import_inventory(
                 report.skipped += 1
                 continue
             seen[reference] = row.line
-            await _set_entry(session, principal, ref, reference, entry, row.line)
-            report.imported += 1
+            entries.append((row.line, reference, entry))
         except RowRejected as exc:
             report.reject(row.line, exc.column, exc.reason)
     ticker.flush()
+    return _ParsedInventory(report, entries)
+
+
+async def import_inventory(
+    session: AsyncSession,
+    principal: Principal,
+    city: str,
+    year: int,
+    text: str,
+    *,
+    level: Level = "BASIC",
+    gwp_set: GwpSet = "AR5",
+    new_version: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Rows of the GPC table become entries of the year's draft version: amounts per gas as
+    reported entries, notation keys as notation entries. The inventory is started (version 1)
+    when the city has none for the year; ``new_version`` first opens version n+1 after a
+    published n. tCO2e in the file is ignored: it is always computed from the gases.
+
+    Reading and validating the rows runs in a worker thread, so a 20 MiB file never holds the
+    event loop (health checks and other requests go on); only the distinct cells it sets (at
+    most one entry per GPC cell) are then written in the caller's transaction."""
+    ensure_can_write(principal, city, "/path/city")
+    await get_city(session, city)
+    parsed = await asyncio.to_thread(_parse_inventory, text, progress)
+    report = parsed.report
+    ref = await _draft_for_import(session, principal, city, year, level, gwp_set, new_version)
+    for line, reference, entry in parsed.entries:
+        try:
+            await _set_entry(session, principal, ref, reference, entry, line)
+            report.imported += 1
+        except RowRejected as exc:
+            report.reject(line, exc.column, exc.reason)
+    report.problems.sort(key=lambda p: p.line)
     return ImportReport(
         city=city,
         year=year,
@@ -317,10 +346,33 @@ async def import_agency(
     ``year``, lines of other years are rejected. A line imported again replaces the old one."""
     ensure_can_write(principal, city, "/path/city")
     await get_city(session, city)
+    now = datetime.now(UTC)
+    report, lines = await asyncio.to_thread(_parse_agency, text, year, progress)
+    good = [
+        line | {"city": city, "imported_at": now, "imported_by": principal.subject}
+        for line in lines
+    ]
+    await AgencyRepository(session).upsert(good)
+    report.imported = len(good)
+    return ImportReport(
+        city=city,
+        year=year,
+        version=None,
+        rows=report.rows,
+        imported=report.imported,
+        skipped=0,
+        rejected=len(report.problems),
+        problems=report.problems,
+    )
+
+
+def _parse_agency(
+    text: str, year: int | None, progress: Progress | None
+) -> tuple[_Report, list[dict[str, Any]]]:
+    """Read and validate every line (pure CPU: run in a worker thread, off the event loop)."""
     table = CsvTable(text, AGENCY_COLUMNS, {"year", "sector", "source", "tCO2e"})
     report = _Report()
     ticker = _Ticker(progress)
-    now = datetime.now(UTC)
     good: list[dict[str, Any]] = []
     seen: dict[tuple[int, str, str], int] = {}
     for row in table.rows():
@@ -335,22 +387,11 @@ async def import_agency(
             if key in seen:
                 raise RowRejected("source", f"the same year, sector and source as line {seen[key]}")
             seen[key] = row.line
-            good.append(line | {"city": city, "imported_at": now, "imported_by": principal.subject})
+            good.append(line)
         except RowRejected as exc:
             report.reject(row.line, exc.column, exc.reason)
-    await AgencyRepository(session).upsert(good)
-    report.imported = len(good)
     ticker.flush()
-    return ImportReport(
-        city=city,
-        year=year,
-        version=None,
-        rows=report.rows,
-        imported=report.imported,
-        skipped=0,
-        rejected=len(report.problems),
-        problems=report.problems,
-    )
+    return report, good
 
 
 def _agency_line(table: CsvTable, row: Row, only_year: int | None) -> dict[str, Any]:
@@ -378,19 +419,86 @@ def _agency_line(table: CsvTable, row: Row, only_year: int | None) -> dict[str, 
 
 
 def ensure_some_imported(report: ImportReport) -> None:
-    """A file with rows of which none could be imported is a 422 naming every bad line."""
+    """A file with rows of which none could be imported is a 422 naming the bad lines (the
+    first ones in the answer, every one at ``problems_url`` when the run was recorded)."""
     if report.rows and not report.imported and report.problems:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("body", "lines", p.line, *([p.column] if p.column else [])),
-                    "msg": p.reason,
-                    "type": "value_error",
-                }
-                for p in report.problems
-            ]
+        params = [
+            {
+                "name": pointer(("body", "lines", p.line, *([p.column] if p.column else []))),
+                "reason": p.reason,
+            }
+            for p in report.problems
+        ]
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            f"none of the {report.rows} rows could be imported ({report.rejected} rejected)",
+            kind="validation",
+            extra={
+                "invalid-params": params,
+                "rejected": report.rejected,
+                "problems_truncated": report.problems_truncated,
+                "problems_url": report.problems_url,
+            },
         )
     if not report.rows:
         raise ProblemError(
             422, "Empty CSV", "the file has a header but no rows", kind="validation", field="/body"
         )
+
+
+# --- import runs: small answers, every problem downloadable ---------------------------------
+
+MAX_PROBLEMS_IN_ANSWER = 100
+
+
+async def record_run(
+    session: AsyncSession, principal: Principal, kind: str, report: ImportReport
+) -> str:
+    run = ImportRun(
+        id=str(uuid.uuid4()),
+        city=report.city,
+        kind=kind,
+        year=report.year,
+        version=report.version,
+        rows=report.rows,
+        imported=report.imported,
+        skipped=report.skipped,
+        rejected=report.rejected,
+        problems=[p.model_dump() for p in report.problems],
+        created_at=datetime.now(UTC),
+        created_by=principal.subject,
+    )
+    session.add(run)
+    await session.flush()
+    return run.id
+
+
+def abridged(report: ImportReport, run_id: str, problems_url: str) -> ImportReport:
+    """The answer: counts and the first problems, however large the file was."""
+    return report.model_copy(
+        update={
+            "problems": report.problems[:MAX_PROBLEMS_IN_ANSWER],
+            "problems_truncated": len(report.problems) > MAX_PROBLEMS_IN_ANSWER,
+            "import_id": run_id,
+            "problems_url": problems_url,
+        }
+    )
+
+
+async def find_run(session: AsyncSession, city: str, run_id: str) -> ImportRun:
+    run = await session.get(ImportRun, run_id)
+    if run is None or run.city != city:
+        raise ProblemError(
+            404, "Not Found", f"no import '{run_id}'", kind="not-found", field="/path/import_id"
+        )
+    return run
+
+
+def problems_as_csv(run: ImportRun) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("line", "column", "reason"))
+    for p in run.problems:
+        writer.writerow((p["line"], p.get("column") or "", p["reason"]))
+    return out.getvalue()
