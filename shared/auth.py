@@ -46,7 +46,14 @@ def issue_token(
 
 def verify_token(secret: str, token: str) -> Principal:
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER)
+        # A token without an expiry would be valid forever: every token must carry exp.
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub"]},
+        )
     except jwt.PyJWTError as exc:
         raise ProblemError(
             401,

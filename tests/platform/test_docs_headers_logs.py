@@ -93,3 +93,27 @@ def test_production_refuses_a_short_secret() -> None:
     with pytest.raises(ValueError, match="at least 32"):
         ServiceSettings(environment="production", auth_secret="x")
     ServiceSettings(environment="production", auth_secret="x" * 32)
+
+
+def test_a_token_without_expiry_is_refused() -> None:
+    import time
+
+    import jwt
+
+    from shared.auth import ISSUER, verify_token
+    from shared.problems import ProblemError
+
+    secret = "s" * 32
+    now = int(time.time())
+    forever = jwt.encode(
+        {"iss": ISSUER, "sub": "x", "role": "admin", "iat": now}, secret, algorithm="HS256"
+    )
+    with pytest.raises(ProblemError) as refused:
+        verify_token(secret, forever)
+    assert refused.value.status == 401 and "exp" in str(refused.value.detail)
+    bounded = jwt.encode(
+        {"iss": ISSUER, "sub": "x", "role": "admin", "iat": now, "exp": now + 60},
+        secret,
+        algorithm="HS256",
+    )
+    assert verify_token(secret, bounded).role == "admin"
