@@ -16,10 +16,9 @@ import typer
 
 from services.inventory.imports.commands import app as import_app
 from services.registry import SERVICE_NAMES, SERVICES
-from shared.db import Database
-from shared.migrations import revision as make_revision
-from shared.migrations import upgrade
-from shared.process import die_with_parent
+
+# Heavy modules (SQLAlchemy, Alembic, FastAPI, the services) are imported inside the commands
+# that need them, so that `klimaby --help` and `klimaby token` answer at once.
 
 app = typer.Typer(
     help="Klimaby: live GHG accounting for climate-neutral cities.", no_args_is_help=True
@@ -39,6 +38,9 @@ def _selected(services: list[str] | None) -> list[str]:
 
 
 async def migrate_services(names: list[str]) -> None:
+    from shared.db import Database
+    from shared.migrations import upgrade
+
     for name in names:
         entry = SERVICES[name]
         settings = entry.settings()
@@ -50,6 +52,8 @@ async def migrate_services(names: list[str]) -> None:
 
 
 async def seed_services(names: list[str], demo: bool) -> None:
+    from shared.db import Database
+
     for name in names:
         entry = SERVICES[name]
         try:
@@ -88,6 +92,9 @@ def makemigration(
     service: Annotated[str, typer.Argument()], message: Annotated[str, typer.Option("-m")]
 ) -> None:
     """Autogenerate a migration for a service (developer tool; needs a migrated database)."""
+    from shared.db import Database
+    from shared.migrations import revision as make_revision
+
     entry = SERVICES[_selected([service])[0]]
     settings = entry.settings()
     db = Database(settings.effective_database_url, settings.effective_database_schema)
@@ -205,6 +212,8 @@ def import_readings(
         f"{summary.rows} rows: {summary.accepted} accepted, {summary.duplicates} duplicate, "
         f"{summary.rejected} rejected"
     )
+    if summary.rejected:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -246,6 +255,8 @@ def run(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    from shared.process import die_with_parent
+
     try:
         system.start()
         if simulate_gateway:
@@ -290,7 +301,18 @@ app.add_typer(import_app, name="import", help="Import CSV files (inventories, ag
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:
+        # A setting that does not parse (or a secret refused in production): say which, in one
+        # line, instead of a traceback.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        typer.echo(f"klimaby: configuration error: {problems}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

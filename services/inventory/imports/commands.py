@@ -8,28 +8,33 @@ import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.inventory.gpc.catalogue import Level
-from services.inventory.gpc.gases import GwpSet
-from services.inventory.imports import service
-from services.inventory.imports.csvfile import decode
-from services.inventory.imports.schemas import ImportReport
-from services.inventory.settings import Settings
-from shared.auth import Principal
-from shared.db import Database
-from shared.problems import ProblemError
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from services.inventory.gpc.catalogue import Level
+    from services.inventory.gpc.gases import GwpSet
+    from services.inventory.imports.schemas import ImportReport
+    from shared.auth import Principal
+
+# The service modules (SQLAlchemy, pint, FastAPI) load only when an import runs, so that the
+# `klimaby` command line starts at once for every other command.
 
 app = typer.Typer(
     help="Import an inventory (GPC table CSV) or the agency's statistics (CSV).",
     no_args_is_help=True,
 )
-console = Console()
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
 
 FileArg = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file")
@@ -53,6 +58,9 @@ def import_inventory(
         raise typer.BadParameter("--level is BASIC or BASIC+, --gwp-set AR5 or AR6")
     chosen_level: Level = "BASIC" if level == "BASIC" else "BASIC+"
     chosen_gwp: GwpSet = "AR5" if gwp_set == "AR5" else "AR6"
+    from services.inventory.imports import service
+    from services.inventory.imports.csvfile import decode
+
     text = decode(file.read_bytes())
 
     def run(session: AsyncSession, progress: Callable[[int], None]) -> Awaitable[ImportReport]:
@@ -80,6 +88,9 @@ def import_agency(
     ] = None,
 ) -> None:
     """Import the Norwegian Environment Agency's municipal statistics for a city."""
+    from services.inventory.imports import service
+    from services.inventory.imports.csvfile import decode
+
     text = decode(file.read_bytes())
 
     def run(session: AsyncSession, progress: Callable[[int], None]) -> Awaitable[ImportReport]:
@@ -89,12 +100,28 @@ def import_agency(
 
 
 def _operator() -> Principal:
+    from shared.auth import Principal
+
     return Principal(subject=f"cli:{getpass.getuser()}", role="admin")
 
 
 def _run_import(
     text: str, run: Callable[[AsyncSession, Callable[[int], None]], Awaitable[ImportReport]]
 ) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from services.inventory.imports import service
+    from services.inventory.settings import Settings
+    from shared.db import Database
+    from shared.problems import ProblemError
+
+    console = _console()
     settings = Settings()
 
     async def go() -> ImportReport:
