@@ -326,12 +326,15 @@ def test_depends_on_conditions(
     depends_on = services[name].get("depends_on")
     assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions (mapping form)"
     conditions = {dep: (spec or {}).get("condition") for dep, spec in depends_on.items()}
-    assert conditions == {
+    expected = {
         kafka_name: "service_healthy",
         postgres_name: "service_healthy",
         "kafka-init": "service_completed_successfully",
         f"{name}-migrate": "service_completed_successfully",
     }
+    if name == "sensors":  # its MQTT bridge subscribes at start
+        expected["mosquitto"] = "service_healthy"
+    assert conditions == expected
     assert all(dep in services for dep in depends_on)
 
 
@@ -488,3 +491,34 @@ def test_dockerfile_installs_prestart_and_ignores_local_state() -> None:
     assert patterns[0] == "*", "allow-list the build context"
     assert "!.venv" not in patterns and "!var" not in patterns
     assert "!deploy/prestart.sh" in patterns
+
+
+def test_mosquitto_runs_and_the_sensors_bridge_is_on(services: dict[str, Any]) -> None:
+    mqtt = services["mosquitto"]
+    assert mqtt["image"].startswith("eclipse-mosquitto:2")
+    assert "healthcheck" in mqtt
+    config = next(v.split(":")[0] for v in mqtt["volumes"] if "mosquitto.conf" in v)
+    assert "listener 1883" in (ROOT / config).read_text()
+    env = env_of(services["sensors"])
+    assert env["SENSORS_MQTT_ENABLED"] == "true" and env["SENSORS_MQTT_HOST"] == "mosquitto"
+    settings = settings_class("sensors")(
+        **{
+            k.lower().removeprefix("sensors_"): v
+            for k, v in env.items()
+            if k.startswith("SENSORS_MQTT")
+        }
+    )
+    assert settings.mqtt_enabled is True  # type: ignore[attr-defined]
+
+
+def test_demo_profile_seeds_demo_data_and_runs_the_simulator(services: dict[str, Any]) -> None:
+    seed, simulator = services["demo-seed"], services["simulator"]
+    assert seed["profiles"] == ["demo"] and simulator["profiles"] == ["demo"]
+    assert seed["command"] == ["klimaby", "seed", "--demo"]
+    assert simulator["command"][:2] == ["klimaby", "simulate"]
+    assert "http://sensors:8003" in simulator["command"]
+    assert simulator["depends_on"]["sensors"]["condition"] == "service_healthy"
+    assert all(
+        seed["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"
+        for name in SERVICE_NAMES
+    )
