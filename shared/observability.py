@@ -7,6 +7,7 @@ loggers are routed through the same handler, so nothing is printed in another fo
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import sys
@@ -117,7 +118,10 @@ def install_request_ids(app: FastAPI, *, access_log_enabled: bool = False) -> No
             request_id_var.reset(token)
 
 
-def install_metrics(app: FastAPI, service: str) -> None:
+def install_metrics(app: FastAPI, service: str, token: str | None = None) -> None:
+    """Request counts and latencies per route; ``/metrics`` for Prometheus, restricted to
+    scrapers that present ``token`` when one is configured."""
+
     @app.middleware("http")
     async def _measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -131,5 +135,11 @@ def install_metrics(app: FastAPI, service: str) -> None:
         return response
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if token is not None:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return Response(
+                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'}
+                )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -136,7 +136,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         static_url="/docs/assets",
     )
     install_problem_handlers(app)
-    install_metrics(app, settings.service_name)
+    install_metrics(
+        app,
+        settings.service_name,
+        settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+    )
     app.add_middleware(
         InputGuard,
         max_body_bytes=settings.max_request_bytes,

@@ -51,6 +51,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=AliasChoices("KLIMABY_LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=AliasChoices("KLIMABY_LOG_JSON"))
     access_log: bool = Field(False, validation_alias=AliasChoices("KLIMABY_ACCESS_LOG"))
+    metrics_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("KLIMABY_METRICS_TOKEN")
+    )
+    """When set, ``/metrics`` answers only ``Authorization: Bearer <this token>`` (scrapers)."""
     """One JSON line per request (method, path, status, duration, request id)."""
 
     # Prefixed per service (e.g. INVENTORY_DATABASE_URL).

@@ -117,3 +117,14 @@ def test_a_token_without_expiry_is_refused() -> None:
         algorithm="HS256",
     )
     assert verify_token(secret, bounded).role == "admin"
+
+
+async def test_metrics_can_be_restricted_to_a_scraper_token(service_client) -> None:
+    async with service_client("hub", metrics_token="scrape-me") as (_app, client):
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = await client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert ok.status_code == 200 and "klimaby_http_requests_total" in ok.text
+    async with service_client("hub") as (_app, client):
+        assert (await client.get("/metrics")).status_code == 200
