@@ -86,7 +86,6 @@ def start_broker(
     if not port_is_free(host, port):
         raise OSError(f"{host}:{port} is already in use")
     url = f"tcp://{host}:{port}"
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         [
             broker_binary(),
@@ -102,12 +101,16 @@ def start_broker(
             "--cluster-id",
             f"klimaby-{uuid.uuid4().hex[:12]}",
         ],
-        stdout=out,
+        stdout=subprocess.PIPE if log_file else subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         start_new_session=True,
         preexec_fn=die_with_parent,
     )
+    if log_file and process.stdout is not None:
+        from shared.observability import pump_as_json_lines
+
+        pump_as_json_lines(process.stdout, log_file, "broker", "tansu")
     try:
         wait_for_port(host, port)
     except TimeoutError:

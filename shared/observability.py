@@ -8,13 +8,17 @@ loggers are routed through the same handler, so nothing is printed in another fo
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -72,6 +76,36 @@ def log_handler(service: str, json_logs: bool = True) -> logging.Handler:
         )
     handler.addFilter(_RequestIdFilter())
     return handler
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LEVEL_WORDS = (("ERROR", "ERROR"), ("WARN", "WARNING"), ("INFO", "INFO"), ("DEBUG", "DEBUG"))
+
+
+def pump_as_json_lines(source: IO[bytes], target: Path, service: str, logger: str) -> None:
+    """Copy the plain-text log of a child process that is not ours (the Tansu broker) into
+    ``target`` as our JSON lines, in a daemon thread, so that every log line of a run has the
+    same format. The level is read from the line when it names one."""
+
+    def pump() -> None:
+        with target.open("a", encoding="utf-8") as out:
+            for raw in iter(source.readline, b""):
+                text = _ANSI.sub("", raw.decode("utf-8", "replace")).rstrip()
+                if not text:
+                    continue
+                head = text[:40].upper()
+                level = next((lvl for word, lvl in _LEVEL_WORDS if word in head), "INFO")
+                line = {
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "level": level,
+                    "logger": logger,
+                    "message": text,
+                    "service": service,
+                }
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                out.flush()
+
+    threading.Thread(target=pump, name=f"log-pump-{service}", daemon=True).start()
 
 
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:

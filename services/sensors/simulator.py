@@ -16,6 +16,7 @@ import httpx
 
 from services.sensors.settings import Settings
 from shared.auth import issue_token
+from shared.observability import configure_logging
 
 log = logging.getLogger("klimaby.simulator")
 OSLO_TIME = ZoneInfo("Europe/Oslo")
@@ -150,8 +151,8 @@ def readings_for(
 async def run_simulator(
     sensors_url: str, cities: list[str], interval_s: float, iterations: int | None = None
 ) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s simulator %(message)s")
     settings = Settings()
+    configure_logging("simulator", settings.log_level, settings.log_json)
     token = issue_token(
         settings.auth_secret.get_secret_value(), "simulated-gateway-installer", "admin"
     )

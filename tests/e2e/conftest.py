@@ -24,6 +24,7 @@ def system(
         "KAFKA_BOOTSTRAP_SERVERS": broker,
         "KLIMABY_DATABASE_URL": pg_database,
         "KLIMABY_LOG_JSON": "true",
+        "KLIMABY_ACCESS_LOG": "true",
     }
     for name in SERVICE_NAMES:
         env[f"{name.upper()}_DATABASE_SCHEMA"] = f"e2e_{run}_{name}"
