@@ -1,12 +1,15 @@
 """Schemathesis over each service's OpenAPI document: no generated input may give a 5xx.
 
-The services run as real processes (SQLite, the session's broker), are migrated and seeded, and
-are called over HTTP with an admin token so that writes reach the code behind the checks.
+The four services run as real processes on the session's broker, once on SQLite and once on
+PostgreSQL (the fuzzing run had found 5xx that only one database gives), are migrated and seeded
+with demo data, and are called over HTTP with an admin token so that writes reach the code
+behind the checks. ``KLIMABY_FUZZ_EXAMPLES`` sets the examples per operation.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,20 +22,28 @@ from shared.auth import issue_token
 from shared.broker import free_port
 from tests.helpers import prepare_services
 
-FUZZED = ("inventory", "contracts", "hub")
+FUZZED = ("inventory", "contracts", "sensors", "hub")
 MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "25"))
 
 
-@pytest.fixture(scope="module")
-def running(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def running(
+    request: pytest.FixtureRequest, broker: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
-    env = {
+    run = uuid.uuid4().hex[:8]
+    env: dict[str, str | None] = {
         "KAFKA_BOOTSTRAP_SERVERS": broker,
         "KLIMABY_DATA_DIR": str(data_dir),
-        "KLIMABY_DATABASE_URL": "",
+        "KLIMABY_DATABASE_URL": None,
     }
-    env.update({f"{n.upper()}_CONSUMER_GROUP": f"fuzz-{data_dir.name}-{n}" for n in FUZZED})
-    prepare_services(list(FUZZED), {**env, "KLIMABY_DATABASE_URL": None}, demo=True)
+    if request.param == "postgres":
+        env["KLIMABY_DATABASE_URL"] = request.getfixturevalue("pg_database")
+        env.update({f"{n.upper()}_DATABASE_SCHEMA": f"fuzz_{run}_{n}" for n in FUZZED})
+    env.update({f"{n.upper()}_CONSUMER_GROUP": f"fuzz-{run}-{n}" for n in FUZZED})
+    prepare_services(list(FUZZED), env, demo=True)
     child_env = {k: v for k, v in os.environ.items() if k != "KLIMABY_DATABASE_URL"}
     child_env.update({k: v for k, v in env.items() if v})
     procs = {
