@@ -117,11 +117,15 @@ TOPICS: tuple[Topic, ...] = (
             _spec(PartnerInvited, "A city invited a partner to take its own credentials."),
             _spec(PartnerInvitationAccepted, "A partner accepted its invitation."),
             _spec(MouDrafted, "An MoU with a partner was proposed (drafted)."),
-            _spec(CommitmentChanged, "A commitment of a proposed MoU was added, changed or removed."),
+            _spec(
+                CommitmentChanged, "A commitment of a proposed MoU was added, changed or removed."
+            ),
             _spec(MouSignatureAdded, "One side (city or partner) signed an MoU."),
             _spec(MouSigned, "An MoU is signed by both sides."),
             _spec(MouStatusChanged, "An MoU became active, reported, renewed or ended."),
-            _spec(ClimateAccountReported, "A partner reported (or replaced) a yearly climate account."),
+            _spec(
+                ClimateAccountReported, "A partner reported (or replaced) a yearly climate account."
+            ),
         ),
     ),
 )

@@ -107,9 +107,7 @@ async def test_old_mous_migrate_to_the_lifecycle_with_their_signature(
         # And back: the one signature returns to the MoU's own columns.
         await downgrade(db, BEFORE)
         async with db.transaction() as session:
-            back = (
-                await session.execute(text("SELECT title, status, signatory FROM mous"))
-            ).all()
+            back = (await session.execute(text("SELECT title, status, signatory FROM mous"))).all()
         assert sorted(back) == [("Signert", "signed", "Kari Nordmann"), ("Utkast", "drafted", None)]
     finally:
         await db.dispose()

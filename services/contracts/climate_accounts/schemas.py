@@ -37,7 +37,7 @@ SCOPE3_CATEGORIES: dict[int, str] = {
 class Scope3In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: int = Field(ge=1, le=15, description="GHG Protocol scope 3 category, 1–15")
+    category: int = Field(ge=1, le=15, description="GHG Protocol scope 3 category, 1-15")
     tco2e: TonnesIn
 
 

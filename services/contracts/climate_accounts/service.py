@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,10 +88,10 @@ def public(account: ClimateAccount) -> ClimateAccountPublic:
         total_market_tco2e=(
             tco2e_from_mg(account.scope1_mg + market + scope3) if market is not None else None
         ),
-        gases=account.gases,  # type: ignore[arg-type]
+        gases=account.gases,
         method=account.method,
         tool=account.tool,
-        verification=account.verification,  # type: ignore[arg-type]
+        verification=account.verification,
         verifier=account.verifier,
         published=account.published,
         published_url=account.published_url,
@@ -155,7 +156,7 @@ async def report(
             kind="validation",
             field="/body/verifier",
         )
-    values = {
+    values: dict[str, Any] = {
         "scope1_mg": _mg(data.scope1_tco2e, "/body/scope1_tco2e"),
         "scope2_location_mg": _mg(data.scope2_location_tco2e, "/body/scope2_location_tco2e"),
         "scope2_market_mg": None

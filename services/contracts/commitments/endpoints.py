@@ -15,7 +15,9 @@ from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/mous/{mou_id}/commitments", tags=["mous"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/mous/{mou_id}/commitments", tags=["mous"], responses=PROBLEM_RESPONSES
+)
 
 
 @router.post("", status_code=201, summary="Add a commitment to a proposed, unsigned MoU")
@@ -38,9 +40,7 @@ async def list_commitments(mou_id: uuid.UUID, session: DbSession) -> list[Commit
     return [CommitmentPublic.of(c) for c in await CommitmentRepository(session).of_mous([mou.id])]
 
 
-@router.put(
-    "/{commitment_id}", summary="Replace a commitment of a proposed, unsigned MoU"
-)
+@router.put("/{commitment_id}", summary="Replace a commitment of a proposed, unsigned MoU")
 async def replace_commitment(
     mou_id: uuid.UUID,
     commitment_id: uuid.UUID,

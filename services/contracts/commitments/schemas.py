@@ -87,7 +87,7 @@ class CommitmentPublic(BaseModel):
             mou_id=c.mou_id,
             partner_id=c.partner_id,
             city=c.city,
-            kind=c.kind,  # type: ignore[arg-type]  # the column's check constraint
+            kind=c.kind,
             description=c.description,
             due_by=c.due_by,
             investment_nok=c.investment_nok,

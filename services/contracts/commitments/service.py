@@ -75,8 +75,8 @@ def _event(c: Commitment, change: str, by: str) -> CommitmentChanged:
         mou_id=c.mou_id,
         partner_id=c.partner_id,
         city=c.city,
-        change=change,  # type: ignore[arg-type]
-        kind=c.kind,  # type: ignore[arg-type]
+        change=change,
+        kind=c.kind,
         description=c.description,
         due_by=c.due_by,
         investment_nok=c.investment_nok,
@@ -90,7 +90,9 @@ def _event(c: Commitment, change: str, by: str) -> CommitmentChanged:
     )
 
 
-async def _stage(outbox: Outbox, session: AsyncSession, c: Commitment, change: str, by: str) -> None:
+async def _stage(
+    outbox: Outbox, session: AsyncSession, c: Commitment, change: str, by: str
+) -> None:
     await outbox.add(
         session, _event(c, change, by), key=c.city, subject=f"mous/{c.mou_id}/commitments/{c.id}"
     )

@@ -82,9 +82,7 @@ async def list_mous(
 ) -> list[MouPublic]:
     if city is not None:
         await known_city(session, city, "/query/city")
-    mous = await MouRepository(session).list(
-        city, status, partner_id, limit=limit, offset=offset
-    )
+    mous = await MouRepository(session).list(city, status, partner_id, limit=limit, offset=offset)
     return await service.views(session, mous)
 
 

@@ -81,4 +81,5 @@ class MouRepository:
         query = select(col(Mou.renews_mou_id), col(Mou.id)).where(
             col(Mou.renews_mou_id).in_(mou_ids)
         )
-        return {old: new for old, new in (await self.session.execute(query)).all()}
+        rows = (await self.session.execute(query)).all()
+        return {old: new for old, new in rows if old is not None}

@@ -120,7 +120,7 @@ async def _propose(
             partner_id=mou.partner_id,
             city=mou.city,
             title=mou.title,
-            tier=tier,  # type: ignore[arg-type]
+            tier=tier,
             period_start=mou.period_start,
             period_end=mou.period_end,
             renews_mou_id=mou.renews_mou_id,
@@ -328,12 +328,12 @@ async def transition(
     if data.status == "renewed":
         items = [
             CommitmentCreate(
-                kind=c.kind,  # type: ignore[arg-type]
+                kind=c.kind,
                 description=c.description,
                 due_by=c.due_by,
                 investment_nok=c.investment_nok,
                 expected_reductions=[
-                    SectorReductionIn(sector=s, tco2e=tco2e_from_mg(mg))  # type: ignore[arg-type]
+                    SectorReductionIn(sector=s, tco2e=tco2e_from_mg(mg))
                     for s, mg in c.expected_reductions_mg.items()
                 ],
             )
@@ -359,8 +359,8 @@ async def transition(
             mou_id=mou.id,
             partner_id=mou.partner_id,
             city=mou.city,
-            previous_status=previous,  # type: ignore[arg-type]
-            status=data.status,  # type: ignore[arg-type]
+            previous_status=previous,
+            status=data.status,
             note=data.note,
             changed_by=principal.subject,
             changed_at=now,
@@ -413,12 +413,12 @@ async def views(session: AsyncSession, mous: Sequence[Mou]) -> list[MouPublic]:
                 partner_id=mou.partner_id,
                 city=mou.city,
                 title=mou.title,
-                tier=mou.tier,  # type: ignore[arg-type]
+                tier=mou.tier,
                 text=mou.text,
                 document_url=mou.document_url,
                 period_start=mou.period_start,
                 period_end=mou.period_end,
-                status=mou.status,  # type: ignore[arg-type]
+                status=mou.status,
                 proposed_by=mou.proposed_by,
                 proposed_at=mou.proposed_at,
                 signed_at=mou.signed_at,
@@ -444,4 +444,3 @@ async def views(session: AsyncSession, mous: Sequence[Mou]) -> list[MouPublic]:
 async def view(session: AsyncSession, mou: Mou) -> MouPublic:
     (answer,) = await views(session, [mou])
     return answer
-

@@ -105,7 +105,7 @@ class PartnerPublic(BaseModel):
             city=partner.city,
             name=partner.name,
             organisation_number=partner.organisation_number,
-            helix=partner.helix,  # type: ignore[arg-type]
+            helix=partner.helix,
             contact=contact if with_contact else None,
             registered_at=partner.registered_at,
             updated_at=partner.updated_at,
