@@ -130,7 +130,7 @@ async def revoke(
             f"the invitation is {status}; only a pending invitation can be revoked",
             kind="invitation-not-pending",
             field="/path/invitation_id",
-            extra={"status": status},
+            extra={"invitation_status": status},
         )
     invitation.revoked_at = datetime.now(UTC)
     await session.flush()
@@ -161,7 +161,7 @@ async def accept(
             f"the invitation is {status}; ask the city for a new invitation",
             kind=f"invitation-{status}",
             field="/body/code",
-            extra={"status": status},
+            extra={"invitation_status": status},
         )
     subject = f"partner:{invitation.partner_id}/invitation:{invitation.id}"
     ttl_s = token_days * 86400
