@@ -7,17 +7,15 @@ import os
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.contracts.cities.service import learn_city
 from services.contracts.partners.organisation_number import check_digit
 from shared.auth import issue_token
-from shared.events.payloads import CityRegistered
 from tests.conftest import ServiceClientFactory
+from tests.contracts.helpers import know_city
 
 
 @pytest.fixture
@@ -30,15 +28,6 @@ async def contracts(
     the consumer on the real broker."""
     async with service_client("contracts", consumers_enabled=False) as running:
         yield running
-
-
-async def know_city(app: FastAPI, slug: str) -> None:
-    """Make contracts know ``slug`` the way its consumer does on ``city.registered`` (the
-    same function, without waiting for the broker; test_cities covers the broker path)."""
-    async with app.state.db.transaction() as session:
-        await learn_city(
-            session, CityRegistered(city=slug, name=slug.title()), datetime.now(UTC)
-        )
 
 
 @pytest.fixture

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+
+from services.contracts.cities.service import learn_city
+from shared.events.payloads import CityRegistered
 
 COMMITMENT = {
     "kind": "action",
@@ -12,6 +17,13 @@ COMMITMENT = {
     "due_by": "2027-12-31",
     "expected_reductions": [{"sector": "II", "tco2e": "120.5"}],
 }
+
+
+async def know_city(app: FastAPI, slug: str) -> None:
+    """Make contracts know ``slug`` the way its consumer does on ``city.registered`` (the
+    same function, without waiting for the broker; test_cities covers the broker path)."""
+    async with app.state.db.transaction() as session:
+        await learn_city(session, CityRegistered(city=slug, name=slug.title()), datetime.now(UTC))
 
 
 def bearer(token: str) -> dict[str, str]:

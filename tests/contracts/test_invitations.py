@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -119,10 +119,7 @@ async def test_an_expired_or_revoked_code_is_410_and_an_unknown_one_404(
     assert r.status_code == 404
     assert r.json()["invalid-params"][0]["name"] == "/body/code"
 
-    statuses = {
-        i["id"]: i["status"]
-        for i in (await client.get(url, headers=bearer(token))).json()
-    }
+    statuses = {i["id"]: i["status"] for i in (await client.get(url, headers=bearer(token))).json()}
     assert statuses == {expiring["id"]: "expired", revoked["id"]: "revoked"}
 
 

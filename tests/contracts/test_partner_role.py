@@ -50,7 +50,14 @@ def test_a_partner_token_needs_both_claims() -> None:
 
 def test_a_partner_claim_on_another_role_is_ignored() -> None:
     token = jwt.encode(
-        {"iss": "klimaby", "sub": "c", "role": "city", "city": "oslo", "partner": "x", "exp": 2**40},
+        {
+            "iss": "klimaby",
+            "sub": "c",
+            "role": "city",
+            "city": "oslo",
+            "partner": "x",
+            "exp": 2**40,
+        },
         SECRET,
         algorithm="HS256",
     )

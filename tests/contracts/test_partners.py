@@ -186,7 +186,10 @@ async def test_the_partner_itself_and_its_city_change_its_record_and_nobody_else
     number = organisation_number()
     r = await client.patch(
         url,
-        json={"organisation_number": number, "contact": {"name": "Ola", "phone": "+47 99 88 77 66"}},
+        json={
+            "organisation_number": number,
+            "contact": {"name": "Ola", "phone": "+47 99 88 77 66"},
+        },
         headers=bearer(own),
     )
     assert r.status_code == 200, r.text
