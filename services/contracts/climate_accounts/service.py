@@ -1,14 +1,5 @@
-"""Reporting climate accounts, and their trend against the partner's own commitments.
-
-The trend compares what the partner's account shows with what it committed to: the base year
-is its first account; each later year's committed path is the base total minus the expected
-cuts of the commitments due by the end of that year (of its signed, active and reported MoUs;
-a renewed MoU's commitments continue in its renewal, an ended MoU's no longer count). The
-commitments' cuts are stated per GPC sector of the city, the account in the partner's own
-scopes: the comparison is the partner's total (scope 1 + scope 2 location-based + scope 3
-reported) against that path, and a year whose scope 3 categories differ from the base year's
-says so (``comparable_with_base``). A year without an account is ``no_data``, never on course.
-"""
+"""Reporting climate accounts, and their trend against the partner's own commitments
+(the method is ``METHOD`` below, also in every trend answer)."""
 
 from __future__ import annotations
 
@@ -41,6 +32,15 @@ from shared.events.payloads import ClimateAccountReported
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
 from shared.quantities import mg_from_tco2e, tco2e_from_mg
+
+METHOD = """The trend compares what the partner's account shows with what it committed to:
+the base year is its first account; each later year's committed path is the base total minus
+the expected cuts of the commitments due by the end of that year (of its signed, active and reported MoUs;
+a renewed MoU's commitments continue in its renewal, an ended MoU's no longer count). The
+commitments' cuts are stated per GPC sector of the city, the account in the partner's own
+scopes: the comparison is the partner's total (scope 1 + scope 2 location-based + scope 3
+reported) against that path, and a year whose scope 3 categories differ from the base year's
+says so (comparable_with_base). A year without an account is no_data, never on course."""
 
 COUNTED_MOU_STATES = ("signed", "active", "reported")
 MAX_TREND_YEARS = 60
@@ -316,5 +316,5 @@ async def trend(
             for c in commitments
         ],
         years=years,
-        method=(__doc__ or "").split("\n\n")[1].replace("\n", " "),
+        method=" ".join(METHOD.split()),
     )
