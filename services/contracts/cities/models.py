@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 from shared.localtime import DEFAULT_TIME_ZONE
 
 
@@ -19,4 +20,6 @@ class KnownCity(Base, table=True):
     name: str = Field(max_length=200)
     time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
     mission_city: bool = False
-    registered_at: datetime = Field(description="When the inventory announced it")
+    registered_at: datetime = Field(
+        sa_type=UTCDateTime, description="When the inventory announced it"
+    )

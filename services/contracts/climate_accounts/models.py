@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, UniqueConstraint
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 
 
 class ClimateAccount(Base, table=True):
@@ -41,4 +42,4 @@ class ClimateAccount(Base, table=True):
     published: bool = False
     published_url: str | None = Field(default=None, max_length=2000)
     reported_by: str = Field(max_length=200)
-    reported_at: datetime
+    reported_at: datetime = Field(sa_type=UTCDateTime)

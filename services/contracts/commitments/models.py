@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 
 
 class Commitment(Base, table=True):
@@ -30,5 +31,5 @@ class Commitment(Base, table=True):
     # {"II": 9500000000000, …}: GPC sector → expected yearly cut in mg CO2e (exact integers).
     expected_reductions_mg: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
     created_by: str = Field(max_length=200)
-    created_at: datetime
-    updated_at: datetime | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 
 
 class PartnerInvitation(Base, table=True):
@@ -22,7 +23,7 @@ class PartnerInvitation(Base, table=True):
     # SHA-256 of the code: the code has 192 random bits, so a fast hash is enough.
     code_hash: str = Field(max_length=64, unique=True)
     created_by: str = Field(max_length=200)
-    created_at: datetime
-    expires_at: datetime
-    accepted_at: datetime | None = None
-    revoked_at: datetime | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

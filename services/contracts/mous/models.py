@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 from shared.events.payloads import MouState
 
 MouStatus = MouState
@@ -39,11 +40,13 @@ class Mou(Base, table=True):
     status: str = Field(default="proposed", max_length=16)
     renews_mou_id: uuid.UUID | None = Field(default=None, foreign_key="mous.id")
     proposed_by: str | None = Field(default=None, max_length=200)
-    proposed_at: datetime
+    proposed_at: datetime = Field(sa_type=UTCDateTime)
     signed_at: datetime | None = Field(
-        default=None, description="When the second signature made it signed by both sides"
+        default=None,
+        sa_type=UTCDateTime,
+        description="When the second signature made it signed by both sides",
     )
-    status_changed_at: datetime | None = None
+    status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MouSignature(Base, table=True):
@@ -61,7 +64,7 @@ class MouSignature(Base, table=True):
     signatory: str = Field(max_length=200)
     signed_on: date
     signed_by: str = Field(max_length=200)
-    signed_at: datetime
+    signed_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class MouTransition(Base, table=True):
@@ -75,4 +78,4 @@ class MouTransition(Base, table=True):
     to_status: str = Field(max_length=16)
     note: str | None = Field(default=None, max_length=2000)
     changed_by: str = Field(max_length=200)
-    changed_at: datetime
+    changed_at: datetime = Field(sa_type=UTCDateTime)

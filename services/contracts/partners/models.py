@@ -9,6 +9,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 
 
 class Partner(Base, table=True):
@@ -31,6 +32,6 @@ class Partner(Base, table=True):
     contact_name: str | None = Field(default=None, max_length=200)
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=32)
-    registered_at: datetime
-    updated_at: datetime | None = None
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_by: str | None = Field(default=None, max_length=200)
