@@ -19,6 +19,7 @@ from shared.events.payloads import (
     MouSigned,
     MouStatusChanged,
     PartnerInvitationAccepted,
+    PartnerInvitationRevoked,
     PartnerInvited,
     PartnerRegistered,
     PartnerUpdated,
@@ -116,6 +117,7 @@ TOPICS: tuple[Topic, ...] = (
             _spec(PartnerUpdated, "A partner's record changed (by the partner or its city)."),
             _spec(PartnerInvited, "A city invited a partner to take its own credentials."),
             _spec(PartnerInvitationAccepted, "A partner accepted its invitation."),
+            _spec(PartnerInvitationRevoked, "A city revoked a pending invitation."),
             _spec(MouDrafted, "An MoU with a partner was proposed (drafted)."),
             _spec(
                 CommitmentChanged, "A commitment of a proposed MoU was added, changed or removed."

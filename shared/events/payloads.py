@@ -319,6 +319,18 @@ class PartnerInvitationAccepted(EventPayload):
     accepted_at: AwareDatetime
 
 
+class PartnerInvitationRevoked(EventPayload):
+    """A city revoked a pending invitation: its code is refused from now on."""
+
+    event_type: ClassVar[str] = "no.klimaby.partner.invitation_revoked"
+
+    invitation_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    revoked_by: str
+    revoked_at: AwareDatetime
+
+
 MouTier = Literal["partner", "supporter"]
 MouState = Literal["proposed", "signed", "active", "reported", "renewed", "ended"]
 SignatureSide = Literal["city", "partner"]

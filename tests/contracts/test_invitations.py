@@ -114,6 +114,16 @@ async def test_an_expired_or_revoked_code_is_410_and_an_unknown_one_404(
     assert r.json()["type"].endswith("/invitation-revoked")
     r = await client.delete(f"{url}/{revoked['id']}", headers=bearer(token))
     assert r.status_code == 409
+    outbox = messaging.outbox
+    async with app.state.db.transaction() as session:
+        revocations = await session.scalar(
+            select(func.count())
+            .select_from(outbox)
+            .where(
+                outbox.c.key == city, outbox.c.event_type == "no.klimaby.partner.invitation_revoked"
+            )
+        )
+    assert revocations == 1
 
     r = await client.post("/v1/invitations/accept", json={"code": "kpi_not-a-real-code"})
     assert r.status_code == 404

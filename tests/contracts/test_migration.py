@@ -69,9 +69,7 @@ async def test_old_mous_migrate_to_the_lifecycle_with_their_signature(
             )
         await upgrade(db, migrations)
         async with db.transaction() as session:
-            statuses = dict(
-                (await session.execute(text("SELECT title, status FROM mous"))).tuples().all()
-            )
+            statuses = dict((await session.execute(text("SELECT title, status FROM mous"))).all())
             signatures = (
                 await session.execute(
                     text("SELECT side, signatory, signed_on, signed_by FROM mou_signatures")

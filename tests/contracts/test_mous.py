@@ -3,6 +3,7 @@ credentials), then active → reported → renewed / ended; illegal steps are 40
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -394,3 +395,30 @@ async def test_an_unknown_mou_is_404(
     assert (await client.get(f"/v1/mous/{unknown}/commitments")).status_code == 404
     assert (await sign(client, unknown, admin_token, "Kari")).status_code == 404
     assert (await move(client, unknown, admin_token, "ended")).status_code == 404
+
+
+async def test_both_sides_signing_at_the_same_moment_make_it_signed_once(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    city: str,
+    city_token: Callable[[str], str],
+    partner_token: Callable[[str, str], str],
+) -> None:
+    app, client = contracts
+    token = city_token(city)
+    partner = await register_partner(client, city, token)
+    mou = await propose_mou(client, partner["id"], token)
+    own = partner_token(partner["id"], city)
+    answers = await asyncio.gather(
+        sign(client, mou["id"], own, "Kari Nordmann"),
+        sign(client, mou["id"], token, "Lise Berg"),
+    )
+    assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+    assert (await client.get(f"/v1/mous/{mou['id']}")).json()["status"] == "signed"
+    outbox = messaging.outbox
+    async with app.state.db.transaction() as session:
+        signed = await session.scalar(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.key == city, outbox.c.event_type == "no.klimaby.mou.signed")
+        )
+    assert signed == 1

@@ -64,10 +64,13 @@ async def list_invitations(
 async def revoke_invitation(
     partner_id: uuid.UUID,
     invitation_id: uuid.UUID,
+    request: Request,
     session: DbSession,
     principal: Principal = Depends(require_principal),
 ) -> InvitationPublic:
-    return await service.revoke(session, principal, partner_id, invitation_id)
+    return await service.revoke(
+        session, request.app.state.outbox, principal, partner_id, invitation_id
+    )
 
 
 @router.post(

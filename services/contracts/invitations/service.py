@@ -21,7 +21,11 @@ from services.contracts.invitations.schemas import (
 )
 from services.contracts.partners.service import get_partner
 from shared.auth import Principal, ensure_can_write, issue_token
-from shared.events.payloads import PartnerInvitationAccepted, PartnerInvited
+from shared.events.payloads import (
+    PartnerInvitationAccepted,
+    PartnerInvitationRevoked,
+    PartnerInvited,
+)
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
 
@@ -32,17 +36,12 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def status_of(invitation: PartnerInvitation, now: datetime) -> InvitationStatus:
     if invitation.accepted_at is not None:
         return "accepted"
     if invitation.revoked_at is not None:
         return "revoked"
-    if _aware(invitation.expires_at) <= now:
+    if invitation.expires_at <= now:
         return "expired"
     return "pending"
 
@@ -56,7 +55,7 @@ def public(invitation: PartnerInvitation) -> InvitationPublic:
         status=status_of(invitation, datetime.now(UTC)),
         created_by=invitation.created_by,
         created_at=invitation.created_at,
-        expires_at=_aware(invitation.expires_at),
+        expires_at=invitation.expires_at,
         accepted_at=invitation.accepted_at,
         revoked_at=invitation.revoked_at,
     )
@@ -109,7 +108,11 @@ async def invitations_of(
 
 
 async def revoke(
-    session: AsyncSession, principal: Principal, partner_id: uuid.UUID, invitation_id: uuid.UUID
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    partner_id: uuid.UUID,
+    invitation_id: uuid.UUID,
 ) -> InvitationPublic:
     partner = await get_partner(session, partner_id)
     ensure_can_write(principal, partner.city, "/path/partner_id")
@@ -134,6 +137,18 @@ async def revoke(
         )
     invitation.revoked_at = datetime.now(UTC)
     await session.flush()
+    await outbox.add(
+        session,
+        PartnerInvitationRevoked(
+            invitation_id=invitation.id,
+            partner_id=partner.id,
+            city=partner.city,
+            revoked_by=principal.subject,
+            revoked_at=invitation.revoked_at,
+        ),
+        key=partner.city,
+        subject=f"partners/{partner.id}/invitations/{invitation.id}",
+    )
     return public(invitation)
 
 
