@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.cities.models import KnownCity
 from services.contracts.cities.repository import KnownCityRepository
 from shared.events.payloads import CityRegistered
-from shared.localtime import DEFAULT_TIME_ZONE
+from shared.localtime import DEFAULT_TIME_ZONE, zone
 from shared.problems import ProblemError
 from shared.text import without_nul
 
@@ -49,3 +49,9 @@ async def known_city(session: AsyncSession, slug: str, field: str = "/body/city"
             field=field,
         )
     return city
+
+
+async def today_in(session: AsyncSession, city: str) -> date:
+    """Today in the city's own calendar (a signature's day, an account's year are local)."""
+    known = await KnownCityRepository(session).get(city)
+    return datetime.now(zone(known.time_zone if known else DEFAULT_TIME_ZONE)).date()

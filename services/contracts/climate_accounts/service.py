@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.contracts.cities.service import today_in
 from services.contracts.climate_accounts.models import ClimateAccount
 from services.contracts.climate_accounts.repository import ClimateAccountRepository
 from services.contracts.climate_accounts.schemas import (
@@ -24,7 +25,6 @@ from services.contracts.climate_accounts.schemas import (
 )
 from services.contracts.commitments.repository import CommitmentRepository
 from services.contracts.mous.repository import MouRepository
-from services.contracts.mous.service import today_in
 from services.contracts.partners.models import Partner
 from services.contracts.partners.service import get_partner
 from shared.auth import Principal, ensure_may_act_for_partner

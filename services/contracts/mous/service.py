@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contracts.cities.repository import KnownCityRepository
+from services.contracts.cities.service import today_in
 from services.contracts.commitments import service as commitments
 from services.contracts.commitments.models import Commitment
 from services.contracts.commitments.repository import CommitmentRepository
@@ -42,18 +42,11 @@ from shared.events.payloads import (
     MouStatusChanged,
     SignatureSide,
 )
-from shared.localtime import DEFAULT_TIME_ZONE, zone
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
 from shared.quantities import tco2e_from_mg
 
 SIDES: tuple[SignatureSide, ...] = ("city", "partner")
-
-
-async def today_in(session: AsyncSession, city: str) -> date:
-    """Today in the city's own calendar (a signature's day is a local day)."""
-    known = await KnownCityRepository(session).get(city)
-    return datetime.now(zone(known.time_zone if known else DEFAULT_TIME_ZONE)).date()
 
 
 def _check_period(start: date | None, end: date | None, field: str = "/body/period_end") -> None:
