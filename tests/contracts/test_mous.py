@@ -342,6 +342,8 @@ async def test_bad_mous_are_422_naming_the_field(
         ({**base}, "/body/period_end"),
         ({**base, "period_end": "2026-01-01", "tier": "sponsor"}, "/body/tier"),
         ({**base, "period_end": "2026-01-01", "document_url": "ftp://x"}, "/body/document_url"),
+        ({**base, "period_end": "2026-01-01", "document_url": "https://x.no/" + "a" * 2000},
+         "/body/document_url"),
         ({**base, "period_end": "2026-01-01", "partner_id": "00000000-0000-4000-8000-000000000000"},
          "/body/partner_id"),
     ):  # fmt: skip

@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.contracts.commitments.schemas import TonnesIn
+from services.contracts.partners.schemas import WebAddress
 from shared.quantities import TCO2e
 from shared.text import StoredText
 
@@ -64,7 +65,7 @@ class ClimateAccountIn(BaseModel):
         None, max_length=200, description="Who verified it (required for third_party)"
     )
     published: bool = Field(False, description="Published by the partner: readable by anyone")
-    published_url: AnyHttpUrl | None = None
+    published_url: WebAddress | None = None
 
 
 class Scope3Public(BaseModel):

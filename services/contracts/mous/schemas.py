@@ -6,13 +6,14 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.contracts.commitments.schemas import (
     CommitmentCreate,
     CommitmentPublic,
     SectorReductionPublic,
 )
+from services.contracts.partners.schemas import WebAddress
 from shared.events.payloads import MouState, MouTier, SignatureSide
 from shared.quantities import TCO2e
 from shared.text import StoredText
@@ -34,7 +35,7 @@ class MouCreate(BaseModel):
     period_start: date
     period_end: date = Field(description="Last day of the MoU's period (not before its start)")
     text: StoredText | None = Field(None, max_length=100_000, description="The MoU's text")
-    document_url: AnyHttpUrl | None = Field(
+    document_url: WebAddress | None = Field(
         None, description="Or a reference to the signed document (http or https)"
     )
     commitments: list[CommitmentCreate] = Field(default_factory=list, max_length=100)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from services.contracts.partners import organisation_number
 from services.contracts.partners.models import Partner
@@ -40,6 +40,12 @@ Phone = Annotated[
         examples=["+47 22 00 00 00"],
     ),
 ]
+WebAddress = Annotated[
+    AnyHttpUrl,
+    UrlConstraints(max_length=2000),
+    Field(description="An http or https address (at most 2000 characters)"),
+]
+"""A document or page a person can open (stored in a 2000-character column)."""
 HELIX_DESCRIPTION = (
     "The strand of the quadruple helix: public (municipal or state bodies, the county), "
     "business, academia (research and academia), civil_society"
