@@ -120,20 +120,61 @@ def broker(
         b.stop()
 
 
+async def partner_city(partner_id: str) -> str | None:
+    """The city of a partner, read from the contracts database (None: no such partner)."""
+    import uuid
+
+    from services.contracts.db import load_models
+    from services.contracts.partners.models import Partner
+
+    load_models()
+    settings = SERVICES["contracts"].settings()
+    db = Database(settings.effective_database_url, settings.effective_database_schema)
+    try:
+        async with db.transaction() as session:
+            partner = await session.get(Partner, uuid.UUID(partner_id))
+            return partner.city if partner else None
+    finally:
+        await db.dispose()
+
+
 @app.command()
 def token(
     city: Annotated[str | None, typer.Option(help="City the token may write for")] = None,
     admin: Annotated[bool, typer.Option(help="An admin token (every city)")] = False,
+    partner: Annotated[
+        str | None,
+        typer.Option(
+            help="A partner's id: that partner's own token (its record, its side of its MoUs, "
+            "its climate accounts); its city is read from the contracts database unless --city"
+        ),
+    ] = None,
     subject: Annotated[str, typer.Option(help="Who holds it")] = "cli",
     days: Annotated[int, typer.Option(help="Valid for this many days")] = 30,
 ) -> None:
     """Issue a bearer token signed with KLIMABY_AUTH_SECRET."""
+    import uuid
+
     from shared.auth import issue_token
 
-    if admin == bool(city):
-        raise typer.BadParameter("give exactly one of --city or --admin")
     settings = SERVICES["inventory"].settings()
     secret = settings.auth_secret.get_secret_value()
+    if partner is not None:
+        if admin:
+            raise typer.BadParameter("give --partner or --admin, not both")
+        try:
+            partner = str(uuid.UUID(partner))
+        except ValueError:
+            raise typer.BadParameter(f"not a partner id (a UUID): {partner}") from None
+        known = asyncio.run(partner_city(partner))
+        if known is None:
+            raise typer.BadParameter(f"no partner {partner} in the contracts database")
+        if city is not None and city != known:
+            raise typer.BadParameter(f"partner {partner} is a partner of {known}, not {city}")
+        typer.echo(issue_token(secret, subject, "partner", known, days * 86400, partner=partner))
+        return
+    if admin == bool(city):
+        raise typer.BadParameter("give exactly one of --city, --partner or --admin")
     typer.echo(issue_token(secret, subject, "admin" if admin else "city", city, days * 86400))
 
 

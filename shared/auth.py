@@ -2,7 +2,11 @@
 
 A token is an HS256 JWT signed with ``KLIMABY_AUTH_SECRET`` (shared by the services, so any
 service can verify it without calling another). Roles: ``admin`` may write for every city;
-``city`` may write only for the city named in its ``city`` claim. ``klimaby token`` issues them.
+``city`` may write only for the city named in its ``city`` claim; ``partner`` is one partner
+organisation of one city (claims ``partner`` = the partner's id and ``city``): it may keep its own
+record, sign its own side of its MoUs and report its own climate account, and write nothing of
+its city or of another partner. ``klimaby token`` issues them; a partner also gets its token by
+accepting the city's invitation (contracts).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.problems import ProblemError
 
-Role = Literal["admin", "city"]
+Role = Literal["admin", "city", "partner"]
+ROLES: tuple[Role, ...] = ("admin", "city", "partner")
 ISSUER = "klimaby"
 _bearer = HTTPBearer(auto_error=False, description="A token from `klimaby token`")
 
@@ -27,20 +32,49 @@ class Principal:
     subject: str
     role: Role
     city: str | None = None
+    partner: str | None = None
+    """The partner's id (a UUID as text) for the ``partner`` role; None otherwise."""
 
     def can_write(self, city: str) -> bool:
+        """May write ``city``'s own data (a partner never may: it writes only its own)."""
         return self.role == "admin" or (self.role == "city" and self.city == city)
+
+    def is_partner(self, partner_id: object, city: str | None = None) -> bool:
+        """Is this the credential of partner ``partner_id`` itself (of ``city``, when given)?
+        Only this may sign the partner's side of an MoU: not the city, not an admin."""
+        return (
+            self.role == "partner"
+            and self.partner is not None
+            and self.partner == str(partner_id)
+            and (city is None or self.city == city)
+        )
+
+    def may_act_for_partner(self, partner_id: object, city: str) -> bool:
+        """May change partner ``partner_id``'s record or report for it: the partner itself, or
+        a credential that may write its city (the city keeps its partners' records too)."""
+        return self.is_partner(partner_id, city) or self.can_write(city)
 
 
 def issue_token(
-    secret: str, subject: str, role: Role, city: str | None = None, ttl_s: int = 30 * 86400
+    secret: str,
+    subject: str,
+    role: Role,
+    city: str | None = None,
+    ttl_s: int = 30 * 86400,
+    partner: str | None = None,
 ) -> str:
     if role == "city" and not city:
         raise ValueError("a city token needs its city")
+    if role == "partner" and not (city and partner):
+        raise ValueError("a partner token needs its partner id and its city")
+    if role != "partner" and partner:
+        raise ValueError("only a partner token names a partner")
     now = int(time.time())
     claims = {"iss": ISSUER, "sub": subject, "role": role, "iat": now, "exp": now + ttl_s}
     if city:
         claims["city"] = city
+    if partner:
+        claims["partner"] = partner
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -63,9 +97,16 @@ def verify_token(secret: str, token: str) -> Principal:
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
     role = claims.get("role")
-    if role not in ("admin", "city"):
+    if role not in ROLES:
         raise ProblemError(401, "Unauthorized", "token has no valid role", kind="unauthorized")
-    return Principal(subject=str(claims.get("sub")), role=role, city=claims.get("city"))
+    city, partner = claims.get("city"), claims.get("partner")
+    if role == "partner" and not (isinstance(city, str) and isinstance(partner, str)):
+        raise ProblemError(
+            401, "Unauthorized", "a partner token names its partner and city", kind="unauthorized"
+        )
+    if role != "partner":
+        partner = None
+    return Principal(subject=str(claims.get("sub")), role=role, city=city, partner=partner)
 
 
 async def require_principal(
@@ -83,6 +124,37 @@ async def require_principal(
         )
     secret: str = request.app.state.settings.auth_secret.get_secret_value()
     return verify_token(secret, credentials.credentials)
+
+
+_optional_bearer = HTTPBearer(
+    auto_error=False, description="Optional on reads: a token shows what only its holder may see"
+)
+
+
+async def optional_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_optional_bearer),
+) -> Principal | None:
+    """The caller's principal on a public read when a token came with it (an invalid token is
+    a 401, never silently anonymous); None without a token."""
+    if credentials is None:
+        return None
+    secret: str = request.app.state.settings.auth_secret.get_secret_value()
+    return verify_token(secret, credentials.credentials)
+
+
+def ensure_may_act_for_partner(
+    principal: Principal, partner_id: object, city: str, field: str | None = "/path/partner_id"
+) -> None:
+    """403 unless the principal is the partner itself or may write the partner's city."""
+    if not principal.may_act_for_partner(partner_id, city):
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"this credential may not act for partner '{partner_id}' of city '{city}'",
+            kind="forbidden",
+            field=field,
+        )
 
 
 def ensure_can_write(principal: Principal, city: str, field: str | None = "/body/city") -> None:

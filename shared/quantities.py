@@ -23,6 +23,15 @@ def tco2e_from_mg(mg: int) -> Decimal:
     return (Decimal(mg) / _MG_PER_TONNE).quantize(Decimal(1).scaleb(-TCO2E_SCALE))
 
 
+def mg_from_tco2e(tonnes: Decimal) -> int:
+    """Tonnes (at most 9 decimal places, i.e. whole mg) as whole milligrams, exactly; a finer
+    fraction is a ValueError (it would be lost)."""
+    mg = tonnes * _MG_PER_TONNE
+    if mg != mg.to_integral_value():
+        raise ValueError("tCO2e has at most 9 decimal places (whole milligrams)")
+    return int(mg)
+
+
 def format_tco2e(value: Decimal | int | float | str) -> str:
     """The one text form of tonnes: fixed-point, 9 decimal places."""
     amount = Decimal(str(value)) if not isinstance(value, Decimal) else value

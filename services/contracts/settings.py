@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -14,3 +15,7 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "contracts"
     default_port: ClassVar[int] = 8002
+
+    partner_token_days: int = Field(
+        365, ge=1, le=3650, description="How long a partner token from an invitation is valid"
+    )

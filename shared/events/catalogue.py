@@ -7,14 +7,22 @@ from dataclasses import dataclass, field
 from shared.events.payloads import (
     BudgetStatusChanged,
     CityRegistered,
+    ClimateAccountReported,
+    CommitmentChanged,
     EmissionsAccounted,
     EmissionsRecalculated,
     EventPayload,
     FactorRevised,
     InventoryPublished,
     MouDrafted,
+    MouSignatureAdded,
     MouSigned,
+    MouStatusChanged,
+    PartnerInvitationAccepted,
+    PartnerInvitationRevoked,
+    PartnerInvited,
     PartnerRegistered,
+    PartnerUpdated,
     ReadingAccepted,
     ReadingRejected,
     SensorRecovered,
@@ -106,8 +114,20 @@ TOPICS: tuple[Topic, ...] = (
         description="Partners, MoUs and Climate City Contracts.",
         events=(
             _spec(PartnerRegistered, "A partner was registered by a city."),
-            _spec(MouDrafted, "An MoU with a partner was drafted."),
-            _spec(MouSigned, "An MoU was signed."),
+            _spec(PartnerUpdated, "A partner's record changed (by the partner or its city)."),
+            _spec(PartnerInvited, "A city invited a partner to take its own credentials."),
+            _spec(PartnerInvitationAccepted, "A partner accepted its invitation."),
+            _spec(PartnerInvitationRevoked, "A city revoked a pending invitation."),
+            _spec(MouDrafted, "An MoU with a partner was proposed (drafted)."),
+            _spec(
+                CommitmentChanged, "A commitment of a proposed MoU was added, changed or removed."
+            ),
+            _spec(MouSignatureAdded, "One side (city or partner) signed an MoU."),
+            _spec(MouSigned, "An MoU is signed by both sides."),
+            _spec(MouStatusChanged, "An MoU became active, reported, renewed or ended."),
+            _spec(
+                ClimateAccountReported, "A partner reported (or replaced) a yearly climate account."
+            ),
         ),
     ),
 )

@@ -13,6 +13,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.quantities import TCO2e
+
 CITY_SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 CitySlug = Annotated[str, Field(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
 """A city's id across every service: lower-case, URL-safe."""
@@ -278,20 +280,171 @@ class PartnerRegistered(EventPayload):
     helix: HelixType
 
 
+class PartnerUpdated(EventPayload):
+    """A partner's record changed (by the partner itself or by its city). Contact details are
+    a person's data: the event names which changed, never their values."""
+
+    event_type: ClassVar[str] = "no.klimaby.partner.updated"
+
+    partner_id: uuid.UUID
+    city: str
+    name: str
+    organisation_number: str | None = None
+    helix: HelixType
+    changed: list[str] = Field(description="The fields that changed, e.g. ['name', 'contact']")
+    updated_by: str
+    updated_at: AwareDatetime
+
+
+class PartnerInvited(EventPayload):
+    """A city invited a partner to take its own credentials (the one-time code is never in it)."""
+
+    event_type: ClassVar[str] = "no.klimaby.partner.invited"
+
+    invitation_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    invited_by: str
+    expires_at: AwareDatetime
+
+
+class PartnerInvitationAccepted(EventPayload):
+    """A partner accepted its invitation and got its partner credentials."""
+
+    event_type: ClassVar[str] = "no.klimaby.partner.invitation_accepted"
+
+    invitation_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    accepted_at: AwareDatetime
+
+
+class PartnerInvitationRevoked(EventPayload):
+    """A city revoked a pending invitation: its code is refused from now on."""
+
+    event_type: ClassVar[str] = "no.klimaby.partner.invitation_revoked"
+
+    invitation_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    revoked_by: str
+    revoked_at: AwareDatetime
+
+
+MouTier = Literal["partner", "supporter"]
+MouState = Literal["proposed", "signed", "active", "reported", "renewed", "ended"]
+SignatureSide = Literal["city", "partner"]
+GpcSector = Literal["I", "II", "III", "IV", "V"]
+
+
 class MouDrafted(EventPayload):
+    """An MoU was proposed to (drafted with) a partner; it needs both sides' signatures."""
+
     event_type: ClassVar[str] = "no.klimaby.mou.drafted"
 
     mou_id: uuid.UUID
     partner_id: uuid.UUID
     city: str
     title: str
+    tier: MouTier = "partner"
+    period_start: date | None = None
+    period_end: date | None = None
+    renews_mou_id: uuid.UUID | None = Field(
+        None, description="The MoU this one renews, when it is a renewal"
+    )
+
+
+class MouSignatureAdded(EventPayload):
+    """One side signed an MoU: who signed (the person), with which credential, and when."""
+
+    event_type: ClassVar[str] = "no.klimaby.mou.signature_added"
+
+    mou_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    side: SignatureSide
+    signatory: str = Field(description="The person who signed for this side")
+    signed_on: date
+    signed_by: str = Field(description="The credential's subject that recorded the signature")
+    signed_at: AwareDatetime
 
 
 class MouSigned(EventPayload):
+    """An MoU is signed by both sides (the city's and the partner's signatures both exist)."""
+
     event_type: ClassVar[str] = "no.klimaby.mou.signed"
 
     mou_id: uuid.UUID
     partner_id: uuid.UUID
     city: str
-    signed_on: date
-    signatory: str
+    signed_on: date = Field(description="The day of the later of the two signatures")
+    signatory: str = Field(description="The person who signed for the partner")
+    city_signatory: str | None = Field(None, description="The person who signed for the city")
+
+
+class MouStatusChanged(EventPayload):
+    """An MoU moved along its lifecycle after signing: active, reported, renewed or ended."""
+
+    event_type: ClassVar[str] = "no.klimaby.mou.status_changed"
+
+    mou_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    previous_status: MouState
+    status: MouState
+    note: str | None = None
+    changed_by: str
+    changed_at: AwareDatetime
+    successor_mou_id: uuid.UUID | None = Field(
+        None, description="For 'renewed': the new MoU, proposed, that continues this one"
+    )
+
+
+class SectorReduction(BaseModel):
+    """An expected cut in one GPC sector of the city's inventory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sector: GpcSector
+    co2e_mg: int = Field(ge=0, description="Expected reduction, in milligrams CO2e per year")
+    tco2e: TCO2e
+
+
+class CommitmentChanged(EventPayload):
+    """A stakeholder commitment of an MoU was added, changed or removed (before signing)."""
+
+    event_type: ClassVar[str] = "no.klimaby.commitment.changed"
+
+    commitment_id: uuid.UUID
+    mou_id: uuid.UUID
+    partner_id: uuid.UUID
+    city: str
+    change: Literal["added", "updated", "removed"]
+    kind: Literal["action", "investment"]
+    description: str
+    due_by: date
+    investment_nok: int | None = None
+    expected_reductions: list[SectorReduction]
+    expected_co2e_mg: int = Field(description="Sum over the sectors, in milligrams CO2e")
+    changed_by: str
+
+
+class ClimateAccountReported(EventPayload):
+    """A partner's yearly climate account was reported or replaced (GHG Protocol scopes)."""
+
+    event_type: ClassVar[str] = "no.klimaby.climate_account.reported"
+
+    partner_id: uuid.UUID
+    city: str
+    year: int
+    scope1_co2e_mg: int
+    scope2_location_co2e_mg: int
+    scope2_market_co2e_mg: int | None = None
+    scope3_co2e_mg: int = Field(description="Sum of the scope 3 categories reported")
+    scope3_categories: list[int] = Field(description="GHG Protocol scope 3 categories reported")
+    total_co2e_mg: int = Field(description="Scope 1 + scope 2 location-based + scope 3")
+    total_tco2e: TCO2e
+    verification: Literal["none", "self_declared", "third_party"]
+    published: bool
+    replaced: bool = Field(description="True when it replaced an earlier report of the year")
+    reported_by: str

@@ -1,32 +1,66 @@
-"""Fixtures of the contracts tests: the running service, a fresh city, valid org numbers."""
+"""Fixtures of the contracts tests: the running service, a fresh city it knows, valid org
+numbers, partner tokens."""
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from services.contracts.partners.organisation_number import check_digit
+from shared.auth import issue_token
 from tests.conftest import ServiceClientFactory
+from tests.contracts.helpers import know_city
 
 
 @pytest.fixture
 async def contracts(
     service_client: ServiceClientFactory,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The contracts app, migrated and running (relay publishing to the session's broker)."""
-    async with service_client("contracts") as running:
+    """The contracts app, migrated and running (relay publishing to the session's broker).
+    Its consumer of ``city.registered`` is off (each test would wait for a group join):
+    ``city`` makes the city known through the consumer's own function, and test_cities runs
+    the consumer on the real broker."""
+    async with service_client("contracts", consumers_enabled=False) as running:
         yield running
 
 
 @pytest.fixture
-def city() -> str:
-    """A city slug no other test uses: the broker's topics are shared by the whole session."""
-    return f"testby-{uuid.uuid4().hex[:10]}"
+def register_city(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+) -> Callable[[str], Awaitable[None]]:
+    app, _ = contracts
+    return lambda slug: know_city(app, slug)
+
+
+@pytest.fixture
+async def city(contracts: tuple[FastAPI, httpx.AsyncClient]) -> str:
+    """A city slug no other test uses (the broker's topics are shared by the whole session),
+    known to contracts."""
+    slug = f"testby-{uuid.uuid4().hex[:10]}"
+    await know_city(contracts[0], slug)
+    return slug
+
+
+@pytest.fixture
+def partner_token() -> Callable[[str, str], str]:
+    """``partner_token(partner_id, city)``: the partner's own bearer token."""
+
+    def make(partner_id: str, city: str) -> str:
+        return issue_token(
+            os.environ["KLIMABY_AUTH_SECRET"],
+            f"test-partner-{partner_id}",
+            "partner",
+            city,
+            partner=partner_id,
+        )
+
+    return make
 
 
 def make_organisation_number(rng: random.Random) -> str:

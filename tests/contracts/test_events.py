@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,8 +14,19 @@ from fastapi import FastAPI
 
 from shared.events.catalogue import CONTRACTS_EVENTS
 from shared.events.envelope import CloudEvent, decode_event
-from shared.events.payloads import MouDrafted, MouSigned, PartnerRegistered
-from tests.contracts.test_partners import bearer
+from shared.events.payloads import (
+    ClimateAccountReported,
+    CommitmentChanged,
+    MouDrafted,
+    MouSignatureAdded,
+    MouSigned,
+    MouStatusChanged,
+    PartnerInvitationAccepted,
+    PartnerInvited,
+    PartnerRegistered,
+    PartnerUpdated,
+)
+from tests.contracts.helpers import bearer, move, propose_mou, register_partner, sign
 
 
 async def read_until(
@@ -59,41 +71,53 @@ async def test_partner_and_mou_changes_are_published_as_cloudevents(
     _, client = contracts
     token = city_token(city)
     number = organisation_number()
-    partner = (
+    partner = await register_partner(
+        client, city, token, name="Kystbyen Havn KF", organisation_number=number, helix="public"
+    )
+    invitation = (
         await client.post(
-            "/v1/partners",
-            json={
-                "city": city,
-                "name": "Kystbyen Havn KF",
-                "organisation_number": number,
-                "helix": "public",
-            },
-            headers=bearer(token),
+            f"/v1/partners/{partner['id']}/invitations", json={}, headers=bearer(token)
         )
     ).json()
-    mou = (
-        await client.post(
-            "/v1/mous",
-            json={"partner_id": partner["id"], "title": "Landstrøm i havna"},
-            headers=bearer(token),
-        )
-    ).json()
-    r = await client.post(
-        f"/v1/mous/{mou['id']}/sign",
-        json={"signatory": "Kari Nordmann", "signed_on": "2025-06-01"},
-        headers=bearer(token),
+    accepted = await client.post("/v1/invitations/accept", json={"code": invitation["code"]})
+    own = accepted.json()["token"]
+    r = await client.patch(
+        f"/v1/partners/{partner['id']}", json={"name": "Kystbyen Havn"}, headers=bearer(own)
     )
     assert r.status_code == 200, r.text
+    mou = await propose_mou(client, partner["id"], token, title="Landstrøm i havna")
+    assert (await sign(client, mou["id"], own, "Kari Nordmann", on="2025-06-01")).is_success
+    assert (await sign(client, mou["id"], token, "Lise Berg", on="2025-06-02")).is_success
+    assert (await move(client, mou["id"], token, "active")).is_success
+    account = {
+        "scope1_tco2e": "12.5",
+        "scope2_location_tco2e": "1",
+        "gases": ["CO2"],
+        "method": "GHG Protocol Corporate Standard",
+    }
+    r = await client.put(
+        f"/v1/partners/{partner['id']}/climate-accounts/2024", json=account, headers=bearer(own)
+    )
+    assert r.status_code == 201, r.text
 
     def ours(event: CloudEvent) -> bool:
         return event.data.get("partner_id") == partner["id"]
 
-    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=3)
-    assert [event.type for _, event in published] == [
-        PartnerRegistered.event_type,
-        MouDrafted.event_type,
-        MouSigned.event_type,
+    expected = [
+        PartnerRegistered,
+        PartnerInvited,
+        PartnerInvitationAccepted,
+        PartnerUpdated,
+        MouDrafted,
+        CommitmentChanged,
+        MouSignatureAdded,
+        MouSignatureAdded,
+        MouSigned,
+        MouStatusChanged,
+        ClimateAccountReported,
     ]
+    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=len(expected))
+    assert [event.type for _, event in published] == [e.event_type for e in expected]
     for record, event in published:
         assert record.key == city.encode()
         assert dict(record.headers)["content-type"].startswith(b"application/cloudevents+json")
@@ -104,26 +128,39 @@ async def test_partner_and_mou_changes_are_published_as_cloudevents(
     assert len({record.partition for record, _ in published}) == 1
     offsets = [record.offset for record, _ in published]
     assert offsets == sorted(offsets)
-    assert len({event.id for _, event in published}) == 3
+    assert len({event.id for _, event in published}) == len(expected)
 
     payloads: list[Any] = [event.payload() for _, event in published]
-    registered, drafted, signed = payloads
-    assert registered == PartnerRegistered(
+    assert payloads[0] == PartnerRegistered(
         partner_id=partner["id"],
         city=city,
         name="Kystbyen Havn KF",
         organisation_number=number,
         helix="public",
     )
-    assert drafted == MouDrafted(
-        mou_id=mou["id"], partner_id=partner["id"], city=city, title="Landstrøm i havna"
+    assert payloads[3].changed == ["name"]
+    drafted = payloads[4]
+    assert (drafted.mou_id, drafted.title, drafted.tier) == (
+        uuid.UUID(mou["id"]),
+        "Landstrøm i havna",
+        "partner",
     )
-    assert signed == MouSigned(
+    commitment = payloads[5]
+    assert commitment.change == "added"
+    assert [(r.sector, r.co2e_mg) for r in commitment.expected_reductions] == [
+        ("II", 120_500_000_000)
+    ]
+    assert [p.side for p in payloads[6:8]] == ["partner", "city"]
+    assert payloads[8] == MouSigned(
         mou_id=mou["id"],
         partner_id=partner["id"],
         city=city,
-        signed_on="2025-06-01",
+        signed_on="2025-06-02",
         signatory="Kari Nordmann",
+        city_signatory="Lise Berg",
     )
+    assert (payloads[9].previous_status, payloads[9].status) == ("signed", "active")
+    assert payloads[10].total_co2e_mg == 13_500_000_000
+    assert str(payloads[10].total_tco2e) == "13.500000000"
     assert published[0][1].subject == f"partners/{partner['id']}"
-    assert published[2][1].subject == f"mous/{mou['id']}"
+    assert published[4][1].subject == f"mous/{mou['id']}"

@@ -1,4 +1,6 @@
-"""``klimaby seed --demo`` for contracts: signed MoUs for the three cities, added once."""
+"""``klimaby seed [--demo]`` for contracts: the reference cities always; with --demo, MoUs
+signed by both sides and active for the three mission cities, with commitments and accounts,
+added once."""
 
 from __future__ import annotations
 
@@ -6,8 +8,10 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from services.contracts import seed as contracts_seed
+from services.contracts.cities.models import KnownCity
+from services.contracts.climate_accounts.models import ClimateAccount
 from services.contracts.db import messaging
-from services.contracts.mous.models import Mou
+from services.contracts.mous.models import Mou, MouSignature
 from services.contracts.partners import organisation_number
 from services.contracts.partners.models import Partner
 from services.registry import SERVICES
@@ -19,7 +23,7 @@ async def counts(db: Database) -> tuple[int, int, int]:
     async with db.transaction() as session:
         partners = await session.scalar(select(func.count()).select_from(Partner))
         signed = await session.scalar(
-            select(func.count()).select_from(Mou).where(col(Mou.status) == "signed")
+            select(func.count()).select_from(Mou).where(col(Mou.status) == "active")
         )
         events = await session.scalar(select(func.count()).select_from(messaging.outbox))
     return partners or 0, signed or 0, events or 0
@@ -33,14 +37,26 @@ async def test_demo_seed_adds_signed_mous_for_three_cities_once(
         await upgrade(db, SERVICES["contracts"].migrations_dir)
         await contracts_seed.seed(db, demo=False)
         assert await counts(db) == (0, 0, 0)
+        async with db.transaction() as session:
+            known = set((await session.execute(select(col(KnownCity.slug)))).scalars())
+        assert known == {"oslo", "trondheim", "stavanger", "tromso"}
 
         await contracts_seed.seed(db, demo=True)
         first = await counts(db)
-        n = len(contracts_seed.DEMO_PARTNERS)
-        assert first == (n, n, 3 * n)  # registered, drafted and signed events
+        demo = contracts_seed.DEMO_PARTNERS
+        n = len(demo)
+        # Per partner: registered, drafted, two signatures, signed, active; one event per
+        # commitment and per climate account.
+        events = 6 * n + sum(len(p.commitments) + len(p.accounts) for p in demo)
+        assert first == (n, n, events)
         async with db.transaction() as session:
             cities = set((await session.execute(select(col(Partner.city)))).scalars())
+            sides = (await session.execute(select(col(MouSignature.side)))).scalars().all()
+            accounts = await session.scalar(select(func.count()).select_from(ClimateAccount))
         assert cities == {"oslo", "trondheim", "stavanger"}
+        assert sorted(sides) == ["city"] * n + ["partner"] * n
+        assert accounts == sum(len(p.accounts) for p in demo) > 0
+        assert {p.tier for p in demo} == {"partner", "supporter"}
 
         await contracts_seed.seed(db, demo=True)
         assert await counts(db) == first

@@ -1,4 +1,6 @@
-"""REST: draft, sign, list and read MoUs. Reads are public; writes need a token for the city."""
+"""REST: propose, sign, move along and read MoUs. Reads are public; the city proposes; each
+side signs with its own credentials (the partner's token for the partner, the city's for the
+city); either party moves a signed MoU along its lifecycle."""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from services.contracts.cities.service import known_city
 from services.contracts.mous import service
 from services.contracts.mous.models import MouStatus
 from services.contracts.mous.repository import MouRepository
-from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign
+from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign, MouTransitionRequest
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.events.payloads import CitySlug
@@ -19,7 +22,11 @@ from shared.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1/mous", tags=["mous"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("", status_code=201, summary="Draft an MoU with a partner (for the partner's city)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Propose an MoU to a partner, with its period, text and commitments (city)",
+)
 async def draft_mou(
     data: MouCreate,
     request: Request,
@@ -29,10 +36,14 @@ async def draft_mou(
 ) -> MouPublic:
     mou = await service.draft_mou(session, request.app.state.outbox, principal, data)
     response.headers["Location"] = str(request.url_for("get_mou", mou_id=mou.id))
-    return MouPublic.model_validate(mou)
+    return await service.view(session, mou)
 
 
-@router.post("/{mou_id}/sign", summary="Sign a drafted MoU (once; a second signature is 409)")
+@router.post(
+    "/{mou_id}/sign",
+    summary="Sign one side of a proposed MoU: the partner with its own token, the city with "
+    "its; signed once both have (a side signing twice is 409)",
+)
 async def sign_mou(
     mou_id: uuid.UUID,
     data: MouSign,
@@ -41,21 +52,40 @@ async def sign_mou(
     principal: Principal = Depends(require_principal),
 ) -> MouPublic:
     mou = await service.sign_mou(session, request.app.state.outbox, principal, mou_id, data)
-    return MouPublic.model_validate(mou)
+    return await service.view(session, mou)
 
 
-@router.get("", summary="MoUs, optionally of one city or in one status")
+@router.post(
+    "/{mou_id}/transitions",
+    summary="Move a signed MoU on: active, reported, renewed (opens its successor) or ended "
+    "(409 naming the current state when illegal)",
+)
+async def transition_mou(
+    mou_id: uuid.UUID,
+    data: MouTransitionRequest,
+    request: Request,
+    session: DbSession,
+    principal: Principal = Depends(require_principal),
+) -> MouPublic:
+    mou = await service.transition(session, request.app.state.outbox, principal, mou_id, data)
+    return await service.view(session, mou)
+
+
+@router.get("", summary="MoUs, optionally of one city, one partner or in one status")
 async def list_mous(
     session: DbSession,
     city: CitySlug | None = Query(None),
+    partner_id: uuid.UUID | None = Query(None),
     status: MouStatus | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
     offset: Offset = 0,
 ) -> list[MouPublic]:
-    mous = await MouRepository(session).list(city, status, limit=limit, offset=offset)
-    return [MouPublic.model_validate(m) for m in mous]
+    if city is not None:
+        await known_city(session, city, "/query/city")
+    mous = await MouRepository(session).list(city, status, partner_id, limit=limit, offset=offset)
+    return await service.views(session, mous)
 
 
-@router.get("/{mou_id}", summary="One MoU")
+@router.get("/{mou_id}", summary="One MoU with its signatures, commitments and history")
 async def get_mou(mou_id: uuid.UUID, session: DbSession) -> MouPublic:
-    return MouPublic.model_validate(await service.get_mou(session, mou_id))
+    return await service.view(session, await service.get_mou(session, mou_id))

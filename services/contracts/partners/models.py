@@ -9,10 +9,12 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from services.contracts.db import Base
+from shared.db import UTCDateTime
 
 
 class Partner(Base, table=True):
-    """An organisation of one city's quadruple helix (public, business, academia, civil society)."""
+    """An organisation of one city's quadruple helix (public, business, research/academia,
+    civil society), with the person to contact there."""
 
     __tablename__ = "partners"
     # NULLs are distinct in a unique constraint: many partners may lack an org number.
@@ -27,4 +29,9 @@ class Partner(Base, table=True):
     name: str = Field(max_length=200)
     organisation_number: str | None = Field(default=None, max_length=9)
     helix: str = Field(max_length=20)
-    registered_at: datetime
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_by: str | None = Field(default=None, max_length=200)

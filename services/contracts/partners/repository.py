@@ -23,11 +23,18 @@ class PartnerRepository:
         return (await self.session.execute(query)).scalars().first()
 
     async def list(
-        self, city: str | None = None, *, limit: int = 100, offset: int = 0
+        self,
+        city: str | None = None,
+        helix: str | None = None,
+        *,
+        limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Partner]:
         query = select(Partner).order_by(col(Partner.city), col(Partner.name), col(Partner.id))
         if city is not None:
             query = query.where(Partner.city == city)
+        if helix is not None:
+            query = query.where(Partner.helix == helix)
         result = await self.session.execute(query.limit(limit).offset(offset))
         return result.scalars().all()
 
