@@ -126,6 +126,7 @@ async def partner_city(partner_id: str) -> str | None:
 
     from services.contracts.db import load_models
     from services.contracts.partners.models import Partner
+    from shared.db import Database
 
     load_models()
     settings = SERVICES["contracts"].settings()

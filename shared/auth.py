@@ -86,7 +86,7 @@ def verify_token(secret: str, token: str) -> Principal:
             secret,
             algorithms=["HS256"],
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub"]},
+            options={"require": ["exp", "sub"]},
         )
     except jwt.PyJWTError as exc:
         raise ProblemError(
