@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,13 +93,24 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+# A rule across fields (a model validator) names the field it is about before a colon:
+# "energy_carrier: diesel does not fit II.1.2"; the pointer then names that field.
+_FIELD_PREFIX = re.compile(r"^(?:Value error, )?([a-z][a-z0-9_]*): (.+)$", re.DOTALL)
+
+
+def _invalid_param(err: Mapping[str, Any]) -> InvalidParam:
+    loc = tuple(err.get("loc", ()))
+    reason = str(err.get("msg", "invalid"))
+    found = _FIELD_PREFIX.match(reason)
+    if found and loc and loc[-1] != found.group(1) and err.get("type") == "value_error":
+        return InvalidParam(name=pointer((*loc, found.group(1))), reason=found.group(2))
+    return InvalidParam(name=pointer(loc), reason=reason)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        params = [
-            InvalidParam(name=pointer(err.get("loc", ())), reason=err.get("msg", "invalid"))
-            for err in exc.errors()
-        ]
+        params = [_invalid_param(err) for err in exc.errors()]
         first = params[0].name if params else "request"
         return problem_response(
             422,
