@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.events.payloads import (
+    ActionStatusChanged,
     BudgetStatusChanged,
+    CccStatusChanged,
+    CccVersionStarted,
     CityRegistered,
     EmissionsAccounted,
     EmissionsRecalculated,
     EventPayload,
     FactorRevised,
+    FundingChanged,
     InventoryPublished,
+    MissionLabelAwarded,
     MouDrafted,
     MouSigned,
     PartnerRegistered,
@@ -108,6 +113,14 @@ TOPICS: tuple[Topic, ...] = (
             _spec(PartnerRegistered, "A partner was registered by a city."),
             _spec(MouDrafted, "An MoU with a partner was drafted."),
             _spec(MouSigned, "An MoU was signed."),
+            _spec(CccVersionStarted, "A city started a version of its Climate City Contract."),
+            _spec(CccStatusChanged, "A CCC version moved along the Mission Label lifecycle."),
+            _spec(MissionLabelAwarded, "A CCC version was awarded the Mission Label."),
+            _spec(
+                ActionStatusChanged,
+                "An action's tracking status (from the live inventory) changed.",
+            ),
+            _spec(FundingChanged, "An action's costing or funding in a CCC changed."),
         ),
     ),
 )
