@@ -164,13 +164,16 @@ async def test_a_ccc_goes_from_draft_to_the_mission_label_with_every_step_in_its
 
     published = await read_until(broker, CONTRACTS_EVENTS, ours, count=10)
     types = [event.type for _, event in published]
-    assert types == [
-        CccVersionStarted.event_type,
-        *[CccStatusChanged.event_type] * 6,
-        MissionLabelAwarded.event_type,
-        CccVersionStarted.event_type,
-        # version 2 adds no funding: the next event of the city would be a funding change.
-    ][: len(types)]
+    assert (
+        types
+        == [
+            CccVersionStarted.event_type,
+            *[CccStatusChanged.event_type] * 6,
+            MissionLabelAwarded.event_type,
+            CccVersionStarted.event_type,
+            # version 2 adds no funding: the next event of the city would be a funding change.
+        ][: len(types)]
+    )
     assert types.count(CccStatusChanged.event_type) == 6
     revision = next(
         event.payload()
@@ -191,9 +194,7 @@ async def test_writes_need_a_token_of_the_city(
     _, client = contracts
     r = await client.post(f"/v1/cities/{city}/ccc", json={})
     assert r.status_code == 401
-    r = await client.post(
-        f"/v1/cities/{city}/ccc", json={}, headers=bearer(city_token("annenby"))
-    )
+    r = await client.post(f"/v1/cities/{city}/ccc", json={}, headers=bearer(city_token("annenby")))
     assert r.status_code == 403
     await start_ccc(client, city_token(city), city)
     r = await client.put(

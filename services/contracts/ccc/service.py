@@ -103,7 +103,7 @@ async def validate(
         return "/body" + pointer
 
     try:
-        check_dependencies(document.b2_actions, field="")
+        check_dependencies(document.b2_actions, field="/b2_actions")
     except ProblemError as exc:
         exc.field = field(exc.field or "")
         raise
