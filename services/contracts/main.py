@@ -13,9 +13,9 @@ from services.contracts.exports.endpoints import router as exports_router
 from services.contracts.investment.endpoints import router as investment_router
 from services.contracts.mous.endpoints import router as mous_router
 from services.contracts.partners.endpoints import router as partners_router
+from services.contracts.settings import Settings
 from services.contracts.tracking.consumers import live_inventory
 from services.contracts.tracking.endpoints import router as tracking_router
-from services.contracts.settings import Settings
 from shared.service import ServiceSpec, create_service_app
 
 DESCRIPTION = """\

@@ -1,4 +1,5 @@
-"""Demo partners and signed MoUs for the three Norwegian mission cities (``klimaby seed --demo``).
+"""Demo partners and signed MoUs for the three Norwegian mission cities, and Oslo's Climate
+City Contract (``klimaby seed --demo``).
 
 The organisations and people are fictional; their organisation numbers pass the MOD11 check
 but were made up for the demo. Seeding is idempotent: a partner is known by its city and
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.contracts.ccc.seed import seed_demo_ccc
 from services.contracts.db import load_models, messaging
 from services.contracts.mous import service as mous
 from services.contracts.mous.repository import MouRepository
@@ -117,3 +119,5 @@ async def seed(db: Database, demo: bool) -> None:
                     mou.id,
                     MouSign(signatory=demo_partner.signatory, signed_on=demo_partner.signed_on),
                 )
+        # Oslo's Climate City Contract, with the partners above (services/contracts/ccc/seed.py).
+        await seed_demo_ccc(session, outbox)

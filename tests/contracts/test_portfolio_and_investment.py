@@ -175,7 +175,7 @@ async def test_the_funding_gap_is_cost_minus_committed_in_every_view(
                     "status": "committed",
                 },
             ],
-        },  # fmt: skip
+        },
         headers=bearer(token),
     )
     assert r.status_code == 200, r.text
@@ -193,7 +193,7 @@ async def test_the_funding_gap_is_cost_minus_committed_in_every_view(
                     "status": "committed",
                 },
             ],
-        },  # fmt: skip
+        },
         headers=bearer(token),
     )
     assert r.status_code == 200, r.text
@@ -279,7 +279,7 @@ async def test_exports_have_a_schema_every_table_and_a_printable_report(
                     "target_2030": "100",
                 }
             ],
-        },  # fmt: skip
+        },
     )
     schema = (await client.get("/v1/ccc/export-schema")).json()
     assert {"schema", "commitments", "action_plan", "investment_plan", "history"} <= set(

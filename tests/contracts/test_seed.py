@@ -12,7 +12,10 @@ from services.contracts.partners import organisation_number
 from services.contracts.partners.models import Partner
 from services.registry import SERVICES
 from shared.db import Database
+from shared.events.payloads import MouDrafted, MouSigned, PartnerRegistered
 from shared.migrations import upgrade
+
+PARTNER_AND_MOU_EVENTS = [e.event_type for e in (PartnerRegistered, MouDrafted, MouSigned)]
 
 
 async def counts(db: Database) -> tuple[int, int, int]:
@@ -21,7 +24,12 @@ async def counts(db: Database) -> tuple[int, int, int]:
         signed = await session.scalar(
             select(func.count()).select_from(Mou).where(col(Mou.status) == "signed")
         )
-        events = await session.scalar(select(func.count()).select_from(messaging.outbox))
+        # Partner and MoU events only: the demo CCC adds its own (test_ccc_seed.py).
+        events = await session.scalar(
+            select(func.count())
+            .select_from(messaging.outbox)
+            .where(messaging.outbox.c.event_type.in_(PARTNER_AND_MOU_EVENTS))
+        )
     return partners or 0, signed or 0, events or 0
 
 

@@ -27,7 +27,6 @@ from shared.events.payloads import (
 from shared.localtime import zone
 from tests.contracts.ccc_helpers import action, start_ccc
 from tests.contracts.test_events import read_until
-from tests.contracts.test_partners import bearer
 from tests.helpers import eventually
 
 

@@ -516,7 +516,7 @@ async def transition(
             field="/body/transition",
             extra={"status": current, "allowed": allowed},
         )
-    comments = dict(request.comments)
+    comments = {str(module): text for module, text in request.comments.items()}
     CccRepository(session).add(
         CccTransition(
             city=city,
@@ -536,7 +536,7 @@ async def transition(
             city=city,
             version=version,
             transition=request.transition,
-            previous_status=source,  # type: ignore[arg-type]
+            previous_status=source,
             status=step.target,
             by=principal.subject,
             at=now,
@@ -638,7 +638,7 @@ async def version_public(session: AsyncSession, ccc: CccVersion) -> CccVersionPu
     return CccVersionPublic(
         city=ccc.city,
         version=ccc.version,
-        status=ccc.status,  # type: ignore[arg-type]
+        status=ccc.status,
         copied_from_version=ccc.copied_from_version,
         created_by=ccc.created_by,
         created_at=ccc.created_at,

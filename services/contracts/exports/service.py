@@ -49,7 +49,7 @@ async def build(session: AsyncSession, ccc: CccVersion) -> CccExport:
     return CccExport(
         city=ccc.city,
         version=ccc.version,
-        status=ccc.status,  # type: ignore[arg-type]
+        status=ccc.status,
         title=document.title,
         exported_at=datetime.now(UTC),
         commitments=document.commitments,

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -59,6 +60,9 @@ from shared.localtime import DEFAULT_TIME_ZONE, local_month, month_start
 from shared.messaging.consumer import ConsumedEvent
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
+
+LIVE_MONTHS: Table = LiveEmissionsMonth.__table__  # type: ignore[attr-defined]
+PUBLISHED: Table = PublishedInventory.__table__  # type: ignore[attr-defined]
 
 # Contracts has no city registry of its own; the mission cities are Norwegian.
 TIME_ZONE = DEFAULT_TIME_ZONE
@@ -151,7 +155,7 @@ async def apply_events(
         ]
         await upsert_adding(
             session,
-            LiveEmissionsMonth.__table__,  # type: ignore[arg-type]
+            LIVE_MONTHS,
             rows,
             key=("city", "gpc_reference", "year", "month"),
             add=("co2e_mg",),
@@ -159,7 +163,7 @@ async def apply_events(
         )
     await insert_ignoring_conflicts(
         session,
-        PublishedInventory.__table__,  # type: ignore[arg-type]
+        PUBLISHED,
         published,
     )
     for city in sorted(per_city):
@@ -373,8 +377,8 @@ async def evaluate_city(
                 version=tracked.version,
                 action_id=action.id,
                 action_name=action.name,
-                previous_status=before,  # type: ignore[arg-type]
-                status=judgement.status,  # type: ignore[arg-type]
+                previous_status=before,
+                status=judgement.status,
                 year=judgement.year,
                 months=judgement.months,
                 gpc_references=[r.gpc_reference for r in judgement.references],
@@ -399,7 +403,7 @@ async def action_tracking(
         version=tracked.version,
         action_id=action.id,
         action_name=action.name,
-        status=judgement.status,  # type: ignore[arg-type]
+        status=judgement.status,
         year=judgement.year,
         evaluated_at=now,
         references=judgement.references,
