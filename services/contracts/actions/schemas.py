@@ -154,7 +154,9 @@ class SensorGroupLiveSource(BaseModel):
 
 
 LiveSource = Annotated[GpcLiveSource | SensorGroupLiveSource, Field(discriminator="kind")]
-TargetValue = Annotated[Decimal, Field(ge=-(Decimal(10) ** 12), le=Decimal(10) ** 12)]
+TargetValue = Annotated[
+    Decimal, Field(ge=-(Decimal(10) ** 12), le=Decimal(10) ** 12, decimal_places=6)
+]
 
 
 class Indicator(BaseModel):

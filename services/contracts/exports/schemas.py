@@ -48,6 +48,14 @@ class InvestmentPlanExport(InvestmentPlan):
     funding_gap: FundingGapView
 
 
+class PartnerReference(BaseModel):
+    """A partner the version refers to, with its name (from the partner register)."""
+
+    id: str
+    name: str
+    helix: str
+
+
 class CccExport(BaseModel):
     """A CCC version as one JSON document."""
 
@@ -61,5 +69,8 @@ class CccExport(BaseModel):
     action_plan: ActionPlanExport
     investment_plan: InvestmentPlanExport
     history: list[TransitionPublic]
+    partners: list[PartnerReference] = Field(
+        description="Every partner the version refers to (responsible, stakeholders, map)"
+    )
 
     model_config = {"populate_by_name": True}

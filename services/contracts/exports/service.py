@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
@@ -23,9 +24,11 @@ from services.contracts.exports.schemas import (
     CccExport,
     ExportedAction,
     InvestmentPlanExport,
+    PartnerReference,
 )
 from services.contracts.investment.gap import funding_gap
 from services.contracts.investment.money import format_nok
+from services.contracts.partners.models import Partner
 from shared.quantities import format_tco2e
 
 Table = Literal[
@@ -46,6 +49,16 @@ async def build(session: AsyncSession, ccc: CccVersion) -> CccExport:
     document = service.document_of(ccc)
     figures = {f.action_id: f for f in service.action_figures(document)}
     history = await CccRepository(session).history(ccc.city, ccc.version)
+    referred = sorted(
+        {str(a.responsible_partner_id) for a in document.b2_actions if a.responsible_partner_id}
+        | {str(p) for a in document.b2_actions for p in a.stakeholder_partner_ids}
+        | {str(e.partner_id) for e in document.a3_barriers_and_stakeholders.stakeholder_map}
+    )
+    partners = []
+    for partner_id in referred:
+        partner = await session.get(Partner, uuid.UUID(partner_id))
+        if partner is not None:
+            partners.append(PartnerReference(id=partner_id, name=partner.name, helix=partner.helix))
     return CccExport(
         city=ccc.city,
         version=ccc.version,
@@ -74,6 +87,7 @@ async def build(session: AsyncSession, ccc: CccVersion) -> CccExport:
             ),
         ),
         history=[TransitionPublic.model_validate(t) for t in history],
+        partners=partners,
     )
 
 
@@ -290,6 +304,15 @@ def _items(items: Sequence[str]) -> str:
 
 
 def to_html(export: CccExport) -> str:
+    names = {p.id: p.name for p in export.partners}
+
+    def who(partner_id: object) -> str:
+        return (
+            "kommunen / the municipality"
+            if partner_id is None
+            else names.get(str(partner_id), str(partner_id))
+        )
+
     c = export.commitments
     plan = export.action_plan
     inv = export.investment_plan
@@ -317,7 +340,7 @@ def to_html(export: CccExport) -> str:
         f'<p class="meta">By / city: {escape(export.city)} · versjon / version {export.version}'
         f" · status: {escape(export.status)} · eksportert / exported "
         f"{export.exported_at:%Y-%m-%d %H:%M} UTC</p>",
-        _h("Del A: Forpliktelser", "Part A: Commitments"),
+        _h("Forpliktelser", "Commitments"),
         _h("Mål og omfang", "Goal and scope", 3),
         _para(c.goal_and_scope),
         _h("Prioriteringer", "Priorities", 3),
@@ -328,7 +351,7 @@ def to_html(export: CccExport) -> str:
         _para(c.national_and_regional_support),
         _h("Oppfølging og endring", "Monitoring and amending", 3),
         _para(c.monitoring_and_amending),
-        _h("Del B: Handlingsplan", "Part B: Action plan"),
+        _h("Handlingsplan", "Action Plan"),
         _h("A-1 Utgangspunkt", "A-1 Baseline", 3),
         baseline,
         _h("A-2 Utslippsgap", "A-2 Emissions gap", 3),
@@ -336,6 +359,15 @@ def to_html(export: CccExport) -> str:
         _table(*rows(export, "emissions_gap"), numeric={1, 2, 3, 4, 5, 6, 7}),
         _h("A-3 Barrierer", "A-3 Barriers", 3),
         _items([b.description for b in plan.a3_barriers_and_stakeholders.barriers]),
+        _h("A-3 Interessentkart", "A-3 Stakeholder map", 3),
+        _table(
+            ["Partner", "Rolle / role", "Innflytelse / influence", "Interesse / interest"],
+            [
+                [who(e.partner_id), e.role, e.influence, e.interest]
+                for e in plan.a3_barriers_and_stakeholders.stakeholder_map
+            ],
+            numeric=set(),
+        ),
         _h("B-1 Virkningskjeder", "B-1 Impact pathways", 3),
         _table(
             ["Navn / name", "Tiltak / actions", "Resultater / outcomes"],
@@ -362,7 +394,7 @@ def to_html(export: CccExport) -> str:
                     a.id,
                     a.name,
                     a.field_of_action,
-                    a.responsible_partner_id or "kommunen",
+                    who(a.responsible_partner_id),
                     a.implementation_status,
                     a.computed.total_cost_nok,
                     format_tco2e(a.computed.cumulative_reduction_tco2e),
@@ -393,7 +425,7 @@ def to_html(export: CccExport) -> str:
             ],
             numeric={3, 4, 5},
         ),
-        _h("Del C: Investeringsplan", "Part C: Investment plan"),
+        _h("Investeringsplan", "Investment Plan"),
         _h("Finansieringsgap per tiltak og år", "Funding gap per action and year", 3),
         _table(*rows(export, "funding_gap"), numeric={2, 3, 4, 5}),
         _h("Finansieringsgap per år", "Funding gap per year", 3),
