@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from shared.events.payloads import (
     ActionStatusChanged,
     BudgetStatusChanged,
+    CccPortfolioChanged,
     CccStatusChanged,
     CccVersionStarted,
     CityRegistered,
@@ -121,6 +122,10 @@ TOPICS: tuple[Topic, ...] = (
                 "An action's tracking status (from the live inventory) changed.",
             ),
             _spec(FundingChanged, "An action's costing or funding in a CCC changed."),
+            _spec(
+                CccPortfolioChanged,
+                "The actions of a city's tracked CCC version changed (the whole list).",
+            ),
         ),
     ),
 )

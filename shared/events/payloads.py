@@ -369,6 +369,29 @@ class ActionStatusChanged(EventPayload):
     evaluated_at: AwareDatetime
 
 
+class PortfolioAction(BaseModel):
+    """One action of a tracked portfolio, as other services may refer to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action_id: str
+    name: str
+    field_of_action: str
+    gpc_references: list[str] = Field(description="Where its expected cuts are")
+
+
+class CccPortfolioChanged(EventPayload):
+    """The actions of a city's tracked CCC version (the newest labelled one, else the newest)
+    changed: the whole list, so a consumer replaces what it knew (e.g. the inventory, whose
+    budget measures may refer to an action by id)."""
+
+    event_type: ClassVar[str] = "no.klimaby.ccc.portfolio_changed"
+
+    city: str
+    version: int = Field(ge=1)
+    actions: list[PortfolioAction]
+
+
 class FundingYear(BaseModel):
     """One year of an action's investment plan, in whole øre (1 NOK = 100 øre)."""
 

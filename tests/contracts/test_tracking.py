@@ -268,3 +268,38 @@ async def test_a_redelivered_event_is_counted_once_and_a_published_inventory_is_
     ]
     sensors = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-2")).json()
     assert sensors["tracked"] is False and "sensor groups" in sensors["reason"]
+
+
+async def test_the_tracked_portfolio_is_announced_when_its_actions_change(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    from shared.events.payloads import CccPortfolioChanged
+    from tests.contracts.test_partners import bearer
+
+    _, client = contracts
+    token = city_token(city)
+    await start_ccc(client, token, city, {"b2_actions": [action("A-1")]})
+    base = f"/v1/cities/{city}/ccc/versions/1/actions"
+    r = await client.put(
+        f"{base}/A-2", json=action("A-2", reductions=[("II.1", 2030, "5")]), headers=bearer(token)
+    )
+    assert r.status_code == 201
+    # Replacing an action without changing the set announces nothing new.
+    r = await client.put(f"{base}/A-2", json=action("A-2"), headers=bearer(token))
+    assert r.status_code == 200
+    assert (await client.delete(f"{base}/A-1", headers=bearer(token))).status_code == 204
+
+    def ours(event: CloudEvent) -> bool:
+        return event.type == CccPortfolioChanged.event_type and event.data["city"] == city
+
+    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=3)
+    portfolios = [event.payload() for _, event in published]
+    assert [[a.action_id for a in p.actions] for p in portfolios] == [  # type: ignore[attr-defined]
+        ["A-1"],
+        ["A-1", "A-2"],
+        ["A-2"],
+    ]
+    assert portfolios[1].actions[1].gpc_references == ["II.1"]  # type: ignore[attr-defined]

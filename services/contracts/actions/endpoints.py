@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.contracts.actions.schemas import Action, ActionId
 from services.contracts.ccc import service
 from services.contracts.ccc.endpoints import City, Version
-from services.contracts.ccc.schemas import ActionComputed
+from services.contracts.ccc.schemas import ActionComputed, CccDocument
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.problems import PROBLEM_RESPONSES
@@ -25,10 +25,7 @@ class ActionPublic(Action):
     computed: ActionComputed
 
 
-def _public(document: object, action: Action) -> ActionPublic:
-    from services.contracts.ccc.schemas import CccDocument
-
-    assert isinstance(document, CccDocument)
+def _public(document: CccDocument, action: Action) -> ActionPublic:
     figures = {f.action_id: f for f in service.action_figures(document)}
     return ActionPublic(**action.model_dump(), computed=figures[action.id])
 

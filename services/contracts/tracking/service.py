@@ -52,9 +52,11 @@ from services.contracts.tracking.schemas import (
 from shared.db import insert_ignoring_conflicts, upsert_adding
 from shared.events.payloads import (
     ActionStatusChanged,
+    CccPortfolioChanged,
     EmissionsAccounted,
     EmissionsRecalculated,
     InventoryPublished,
+    PortfolioAction,
 )
 from shared.localtime import DEFAULT_TIME_ZONE, local_month, month_start
 from shared.messaging.consumer import ConsumedEvent
@@ -330,6 +332,12 @@ async def evaluate_city(
     """Re-judge every action of the city's tracked version; stage ``action.status_changed``
     for each whose status changed (or that is judged for the first time)."""
     now = now or datetime.now(UTC)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # The consumer and a request may judge the same city at once: one after the other
+        # (SQLite's BEGIN IMMEDIATE already serialises writers).
+        await session.execute(
+            select(CccVersion.id).where(CccVersion.city == city).with_for_update()
+        )
     tracked = await CccRepository(session).tracked(city)
     if tracked is None:
         return
@@ -341,6 +349,7 @@ async def evaluate_city(
         .scalars()
         .all()
     }
+    await _announce_portfolio(session, outbox, city, tracked.version, document, stored)
     for action in document.b2_actions:
         judgement = judge(document, action, months, now)
         previous = stored.get(action.id)
@@ -408,6 +417,41 @@ async def action_tracking(
         evaluated_at=now,
         references=judgement.references,
         unjudged_reductions=judgement.unjudged,
+    )
+
+
+async def _announce_portfolio(
+    session: AsyncSession,
+    outbox: Outbox,
+    city: str,
+    version: int,
+    document: CccDocument,
+    stored: dict[str, ActionTracking],
+) -> None:
+    """The tracking rows are the portfolio last announced: when the tracked version or its set
+    of actions changed, stage ``ccc.portfolio_changed`` and drop the rows of removed actions."""
+    current = [a.id for a in document.b2_actions]
+    if set(current) == set(stored) and all(t.version == version for t in stored.values()):
+        return
+    for action_id in set(stored) - set(current):
+        await session.delete(stored.pop(action_id))
+    await outbox.add(
+        session,
+        CccPortfolioChanged(
+            city=city,
+            version=version,
+            actions=[
+                PortfolioAction(
+                    action_id=a.id,
+                    name=a.name,
+                    field_of_action=a.field_of_action,
+                    gpc_references=sorted({line.gpc_reference for line in a.expected_reductions}),
+                )
+                for a in document.b2_actions
+            ],
+        ),
+        key=city,
+        subject=f"cities/{city}/ccc/versions/{version}",
     )
 
 
