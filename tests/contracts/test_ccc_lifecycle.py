@@ -159,22 +159,20 @@ async def test_a_ccc_goes_from_draft_to_the_mission_label_with_every_step_in_its
     ).json()
     assert {c["path"]: c["change"] for c in back["changes"]}["/b2_actions/TR-02"] == "removed"
 
-    def ours(event: CloudEvent) -> bool:
-        return event.data.get("city") == city and event.type.startswith("no.klimaby.ccc.")
+    lifecycle = {CccVersionStarted.event_type, CccStatusChanged.event_type}
+    lifecycle.add(MissionLabelAwarded.event_type)
 
-    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=10)
+    def ours(event: CloudEvent) -> bool:
+        return event.data.get("city") == city and event.type in lifecycle
+
+    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=9)
     types = [event.type for _, event in published]
-    assert (
-        types
-        == [
-            CccVersionStarted.event_type,
-            *[CccStatusChanged.event_type] * 6,
-            MissionLabelAwarded.event_type,
-            CccVersionStarted.event_type,
-            # version 2 adds no funding: the next event of the city would be a funding change.
-        ][: len(types)]
-    )
-    assert types.count(CccStatusChanged.event_type) == 6
+    assert types == [
+        CccVersionStarted.event_type,
+        *[CccStatusChanged.event_type] * 6,
+        MissionLabelAwarded.event_type,
+        CccVersionStarted.event_type,
+    ]
     revision = next(
         event.payload()
         for _, event in published

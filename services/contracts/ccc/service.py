@@ -338,8 +338,8 @@ async def _start_version(
         key=city,
         subject=f"cities/{city}/ccc/versions/{version}",
     )
-    if copied_from is None:
-        await _stage_funding_changes(session, outbox, ccc, None, document)
+    # A new version's funding is announced as its own (an iteration copies the labelled one's).
+    await _stage_funding_changes(session, outbox, ccc, None, document)
     await evaluate_city(session, outbox, city)
     return ccc
 

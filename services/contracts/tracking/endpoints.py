@@ -39,8 +39,9 @@ async def _tracked(session: DbSession, city: str) -> CccVersion:
 async def list_action_tracking(city: City, session: DbSession) -> list[ActionTrackingPublic]:
     tracked = await _tracked(session, city)
     document = service.document_of(tracked)
+    months = await tracking.live_months(session, city)
     return [
-        await tracking.action_tracking(session, city, tracked, action)
+        await tracking.action_tracking(session, city, tracked, action, months)
         for action in document.b2_actions
     ]
 
@@ -76,6 +77,3 @@ async def get_indicator_tracking(
         kind="not-found",
         field="/path/indicator_id",
     )
-
-
-__all__ = ["router"]

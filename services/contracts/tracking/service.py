@@ -402,11 +402,19 @@ async def evaluate_city(
 
 
 async def action_tracking(
-    session: AsyncSession, city: str, tracked: CccVersion, action: Action
+    session: AsyncSession,
+    city: str,
+    tracked: CccVersion,
+    action: Action,
+    months: Months | None = None,
 ) -> ActionTrackingPublic:
+    """The action judged now, with its series (``months``: the city's live figures, when the
+    caller has them already)."""
     document = CccDocument.model_validate(tracked.document)
     now = datetime.now(UTC)
-    judgement = judge(document, action, await live_months(session, city), now)
+    if months is None:
+        months = await live_months(session, city)
+    judgement = judge(document, action, months, now)
     return ActionTrackingPublic(
         city=city,
         version=tracked.version,
