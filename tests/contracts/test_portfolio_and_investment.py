@@ -303,3 +303,48 @@ async def test_exports_have_a_schema_every_table_and_a_printable_report(
     assert "@media print" in html
     assert "Klimabykontrakt &lt;test&gt;" in html  # escaped
     assert "Tiltaksportefølje" in html and "Action portfolio" in html
+
+
+async def test_the_emissions_gap_is_computed_from_the_stated_target_and_the_portfolio(
+    contracts: tuple[FastAPI, httpx.AsyncClient], city: str, city_token: Callable[[str], str]
+) -> None:
+    _, client = contracts
+    created = await start_ccc(
+        client,
+        city_token(city),
+        city,
+        {
+            "a2_emissions_gap": {
+                "sectors": [
+                    {
+                        "gpc_reference": "II",
+                        "baseline_year": 2020,
+                        "baseline_tco2e": "1000",
+                        "target_year": 2030,
+                        "target_tco2e": "200",
+                        "source": "inventory v1; target v2 (stated by the city)",
+                    }
+                ]
+            },
+            "b2_actions": [
+                action("R-1", reductions=[("II.1", 2025, "100"), ("II.1", 2030, "300")]),
+                action("S-1", reductions=[("II.3", 2030, "100")]),
+                action("B-1", field="buildings_and_energy", reductions=[("I.1", 2030, "50")]),
+            ],
+        },
+    )
+    (gap,) = created["emissions_gap"]
+    assert gap["required_reduction_tco2e"] == "800.000000000"
+    assert gap["portfolio_reduction_tco2e"] == "400.000000000"  # I.1 lies outside II
+    assert gap["gap_tco2e"] == "400.000000000"
+    assert gap["source"] == "inventory v1; target v2 (stated by the city)"
+    by_year = {row["year"]: row for row in gap["trajectory"]}
+    assert sorted(by_year) == list(range(2020, 2031))
+    assert by_year[2025] == {
+        "year": 2025,
+        "trajectory_tco2e": "600.000000000",
+        "portfolio_reduction_tco2e": "100.000000000",
+        "expected_tco2e": "900.000000000",
+        "gap_tco2e": "300.000000000",
+    }
+    assert by_year[2030]["gap_tco2e"] == gap["gap_tco2e"]

@@ -225,6 +225,19 @@ class TransitionPublic(BaseModel):
     comments: dict[str, str]
 
 
+class TrajectoryYear(BaseModel):
+    """One year of a sector's A-2 trajectory: what the target path allows, what the portfolio
+    leaves, and the gap between them."""
+
+    year: int
+    trajectory_tco2e: TCO2e = Field(
+        description="Linear from the baseline (baseline year) to the target (target year)"
+    )
+    portfolio_reduction_tco2e: TCO2e
+    expected_tco2e: TCO2e = Field(description="baseline - the portfolio's cut that year")
+    gap_tco2e: TCO2e = Field(description="expected - trajectory; above zero: cuts missing")
+
+
 class SectorGap(BaseModel):
     """A-2 computed: baseline - target - the portfolio's expected cut in the target year."""
 
@@ -239,6 +252,9 @@ class SectorGap(BaseModel):
     )
     gap_tco2e: TCO2e = Field(description="required - portfolio; above zero: cuts still missing")
     source: str = Field(description="Where baseline and target come from, as the city states")
+    trajectory: list[TrajectoryYear] = Field(
+        description="Each year from the baseline year to the target year"
+    )
 
 
 class BaselineView(BaseModel):

@@ -34,6 +34,7 @@ from services.contracts.ccc.schemas import (
     CccVersionPublic,
     CccVersionSummary,
     SectorGap,
+    TrajectoryYear,
     TransitionRequest,
 )
 from services.contracts.investment import gap
@@ -581,7 +582,23 @@ def emissions_gap(document: CccDocument) -> list[SectorGap]:
         portfolio = sum(
             cut_within_mg(a, sector.gpc_reference, sector.target_year) for a in document.b2_actions
         )
-        required = mg(sector.baseline_tco2e) - mg(sector.target_tco2e)
+        baseline, target = mg(sector.baseline_tco2e), mg(sector.target_tco2e)
+        required = baseline - target
+        span = sector.target_year - sector.baseline_year
+        trajectory = []
+        for year in range(sector.baseline_year, sector.target_year + 1):
+            # Straight from the baseline to the target, whole mg rounded down.
+            allowed = baseline - required * (year - sector.baseline_year) // span
+            cut = sum(cut_within_mg(a, sector.gpc_reference, year) for a in document.b2_actions)
+            trajectory.append(
+                TrajectoryYear(
+                    year=year,
+                    trajectory_tco2e=tco2e_from_mg(allowed),
+                    portfolio_reduction_tco2e=tco2e_from_mg(cut),
+                    expected_tco2e=tco2e_from_mg(baseline - cut),
+                    gap_tco2e=tco2e_from_mg(baseline - cut - allowed),
+                )
+            )
         rows.append(
             SectorGap(
                 gpc_reference=sector.gpc_reference,
@@ -593,6 +610,7 @@ def emissions_gap(document: CccDocument) -> list[SectorGap]:
                 portfolio_reduction_tco2e=tco2e_from_mg(portfolio),
                 gap_tco2e=tco2e_from_mg(required - portfolio),
                 source=sector.source,
+                trajectory=trajectory,
             )
         )
     return rows
