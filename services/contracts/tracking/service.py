@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -333,10 +333,13 @@ async def evaluate_city(
     for each whose status changed (or that is judged for the first time)."""
     now = now or datetime.now(UTC)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # The consumer and a request may judge the same city at once: one after the other
-        # (SQLite's BEGIN IMMEDIATE already serialises writers).
+        # The consumer and a request may judge the same city at once: one after the other, so
+        # a change of status is announced once (SQLite's BEGIN IMMEDIATE already serialises
+        # writers). An advisory lock, not row locks: a request holds its version's row lock
+        # already, and row locks taken in another order could deadlock.
         await session.execute(
-            select(CccVersion.id).where(CccVersion.city == city).with_for_update()
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"contracts.tracking:{city}"},
         )
     tracked = await CccRepository(session).tracked(city)
     if tracked is None:
