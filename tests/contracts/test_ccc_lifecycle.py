@@ -205,3 +205,19 @@ async def test_writes_need_a_token_of_the_city(
     assert r.status_code == 403
     assert (await client.get(f"/v1/cities/{city}/ccc/versions/9")).status_code == 404
     assert (await client.get(f"/v1/cities/{city}-x/ccc")).status_code == 404
+
+
+async def test_two_submissions_at_once_give_one_step_and_one_409(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    import asyncio
+
+    _, client = contracts
+    token = city_token(city)
+    await start_ccc(client, token, city)
+    answers = await asyncio.gather(*(step(client, city, 1, "submit", token) for _ in range(4)))
+    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409]
+    history = (await client.get(f"/v1/cities/{city}/ccc/versions/1/history")).json()
+    assert [h["transition"] for h in history] == ["start", "submit"]
