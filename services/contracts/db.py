@@ -18,9 +18,11 @@ messaging = messaging_tables(metadata)
 
 def load_models() -> None:
     """Import every domain module's models so the metadata is complete (for Alembic)."""
+    import services.contracts.ccc.models
     import services.contracts.cities.models
     import services.contracts.climate_accounts.models
     import services.contracts.commitments.models
     import services.contracts.invitations.models
     import services.contracts.mous.models
-    import services.contracts.partners.models  # noqa: F401
+    import services.contracts.partners.models
+    import services.contracts.tracking.models  # noqa: F401

@@ -1,4 +1,5 @@
-"""Reference data and demo data of contracts (``klimaby seed [--demo]``).
+"""Reference data and demo data of contracts (``klimaby seed [--demo]``), Oslo's Climate City
+Contract among the demo data.
 
 Every deployment: the four reference cities the inventory registers (Oslo, Trondheim,
 Stavanger, Tromsø), so contracts knows them before its consumer of ``city.registered`` has
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from services.contracts.ccc.seed import seed_demo_ccc
 from services.contracts.cities.service import learn_city
 from services.contracts.climate_accounts import service as accounts
 from services.contracts.climate_accounts.repository import ClimateAccountRepository
@@ -278,3 +280,5 @@ async def seed(db: Database, demo: bool) -> None:
                         published=True,
                     ),
                 )
+        # Oslo's Climate City Contract, with the partners above (services/contracts/ccc/seed.py).
+        await seed_demo_ccc(session, outbox)

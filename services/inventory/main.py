@@ -10,6 +10,7 @@ from services.inventory.accounting.consumers import readings_handler
 from services.inventory.accounting.endpoints import router as accounting_router
 from services.inventory.budget.endpoints import router as budget_router
 from services.inventory.cities.endpoints import router as cities_router
+from services.inventory.contract_actions.consumers import contract_actions
 from services.inventory.db import load_models, messaging, metadata
 from services.inventory.factors.endpoints import router as factors_router
 from services.inventory.gpc.endpoints import router as gpc_router
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ConsumerSpec(
                     "accounting", [SENSORS_READINGS], readings_handler, dedupe_by_event_id=False
                 ),
+                # The actions of each city's tracked CCC, for budget measures' references.
+                contract_actions,
             ],
         )
     )

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.events.payloads import (
+    ActionStatusChanged,
     BudgetStatusChanged,
+    CccPortfolioChanged,
+    CccStatusChanged,
+    CccVersionStarted,
     CityRegistered,
     ClimateAccountReported,
     CommitmentChanged,
@@ -13,7 +17,9 @@ from shared.events.payloads import (
     EmissionsRecalculated,
     EventPayload,
     FactorRevised,
+    FundingChanged,
     InventoryPublished,
+    MissionLabelAwarded,
     MouDrafted,
     MouSignatureAdded,
     MouSigned,
@@ -127,6 +133,18 @@ TOPICS: tuple[Topic, ...] = (
             _spec(MouStatusChanged, "An MoU became active, reported, renewed or ended."),
             _spec(
                 ClimateAccountReported, "A partner reported (or replaced) a yearly climate account."
+            ),
+            _spec(CccVersionStarted, "A city started a version of its Climate City Contract."),
+            _spec(CccStatusChanged, "A CCC version moved along the Mission Label lifecycle."),
+            _spec(MissionLabelAwarded, "A CCC version was awarded the Mission Label."),
+            _spec(
+                ActionStatusChanged,
+                "An action's tracking status (from the live inventory) changed.",
+            ),
+            _spec(FundingChanged, "An action's costing or funding in a CCC changed."),
+            _spec(
+                CccPortfolioChanged,
+                "The actions of a city's tracked CCC version changed (the whole list).",
             ),
         ),
     ),

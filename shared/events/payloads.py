@@ -448,3 +448,124 @@ class ClimateAccountReported(EventPayload):
     published: bool
     replaced: bool = Field(description="True when it replaced an earlier report of the year")
     reported_by: str
+
+
+# --- contracts.events.v1: Climate City Contracts ------------------------------------------
+
+CccStatus = Literal[
+    "draft", "submitted", "in_review", "revision_requested", "resubmitted", "label_awarded"
+]
+ActionTrackingStatus = Literal["on_course", "behind", "no_data"]
+
+
+class CccVersionStarted(EventPayload):
+    """A city started a version of its Climate City Contract: the first, or a yearly
+    iteration copied from the version that holds the Mission Label."""
+
+    event_type: ClassVar[str] = "no.klimaby.ccc.version_started"
+
+    city: str
+    version: int = Field(ge=1)
+    copied_from_version: int | None = Field(None, ge=1)
+    started_by: str
+    started_at: AwareDatetime
+
+
+class CccStatusChanged(EventPayload):
+    """A CCC version moved along the label lifecycle (submitted, reviewed, revised …)."""
+
+    event_type: ClassVar[str] = "no.klimaby.ccc.status_changed"
+
+    city: str
+    version: int = Field(ge=1)
+    transition: str = Field(description="submit, start_review, request_revision, resubmit, award")
+    previous_status: CccStatus
+    status: CccStatus
+    by: str
+    at: AwareDatetime
+    comments: dict[str, str] = Field(
+        default_factory=dict, description="Comments per CCC module (module name → text)"
+    )
+
+
+class MissionLabelAwarded(EventPayload):
+    """The European Commission's Mission Label was awarded to a CCC version of a city."""
+
+    event_type: ClassVar[str] = "no.klimaby.ccc.label_awarded"
+
+    city: str
+    version: int = Field(ge=1)
+    awarded_by: str
+    awarded_at: AwareDatetime
+
+
+class ActionStatusChanged(EventPayload):
+    """An action's tracking status, computed from the live inventory, changed."""
+
+    event_type: ClassVar[str] = "no.klimaby.action.status_changed"
+
+    city: str
+    version: int = Field(ge=1, description="The CCC version whose action portfolio is tracked")
+    action_id: str
+    action_name: str
+    previous_status: ActionTrackingStatus | None = Field(
+        None, description="None the first time the action is evaluated"
+    )
+    status: ActionTrackingStatus
+    year: int = Field(description="The local year judged")
+    months: list[int] = Field(description="The complete local months compared with last year")
+    gpc_references: list[str] = Field(description="The GPC references the action is judged on")
+    observed_co2e_mg: int | None = Field(None, description="Live emissions of those months")
+    allowed_co2e_mg: int | None = Field(
+        None, description="What the path allows for those months (last year's x the path step)"
+    )
+    evaluated_at: AwareDatetime
+
+
+class PortfolioAction(BaseModel):
+    """One action of a tracked portfolio, as other services may refer to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action_id: str
+    name: str
+    field_of_action: str
+    gpc_references: list[str] = Field(description="Where its expected cuts are")
+
+
+class CccPortfolioChanged(EventPayload):
+    """The actions of a city's tracked CCC version (the newest labelled one, else the newest)
+    changed: the whole list, so a consumer replaces what it knew (e.g. the inventory, whose
+    budget measures may refer to an action by id)."""
+
+    event_type: ClassVar[str] = "no.klimaby.ccc.portfolio_changed"
+
+    city: str
+    version: int = Field(ge=1)
+    actions: list[PortfolioAction]
+
+
+class FundingYear(BaseModel):
+    """One year of an action's investment plan, in whole øre (1 NOK = 100 øre)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    cost_ore: int = Field(description="Capex + opex planned for the year")
+    committed_ore: int
+    applied_for_ore: int
+    gap_ore: int = Field(description="cost - committed (negative: more committed than planned)")
+
+
+class FundingChanged(EventPayload):
+    """An action's costing or funding sources changed in a CCC version's investment plan."""
+
+    event_type: ClassVar[str] = "no.klimaby.ccc.funding_changed"
+
+    city: str
+    version: int = Field(ge=1)
+    action_id: str
+    years: list[FundingYear]
+    cost_ore: int
+    committed_ore: int
+    gap_ore: int

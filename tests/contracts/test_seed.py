@@ -16,7 +16,27 @@ from services.contracts.partners import organisation_number
 from services.contracts.partners.models import Partner
 from services.registry import SERVICES
 from shared.db import Database
+from shared.events.payloads import (
+    ActionStatusChanged,
+    CccPortfolioChanged,
+    CccStatusChanged,
+    CccVersionStarted,
+    FundingChanged,
+    MissionLabelAwarded,
+)
 from shared.migrations import upgrade
+
+CCC_EVENTS = [
+    e.event_type
+    for e in (
+        CccVersionStarted,
+        CccStatusChanged,
+        MissionLabelAwarded,
+        ActionStatusChanged,
+        FundingChanged,
+        CccPortfolioChanged,
+    )
+]
 
 
 async def counts(db: Database) -> tuple[int, int, int]:
@@ -25,7 +45,12 @@ async def counts(db: Database) -> tuple[int, int, int]:
         signed = await session.scalar(
             select(func.count()).select_from(Mou).where(col(Mou.status) == "active")
         )
-        events = await session.scalar(select(func.count()).select_from(messaging.outbox))
+        # Partner and MoU events only: the demo CCC adds its own (test_ccc_seed.py).
+        events = await session.scalar(
+            select(func.count())
+            .select_from(messaging.outbox)
+            .where(messaging.outbox.c.event_type.not_in(CCC_EVENTS))
+        )
     return partners or 0, signed or 0, events or 0
 
 

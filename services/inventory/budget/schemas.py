@@ -35,7 +35,8 @@ class MeasureCreate(BaseModel):
         None,
         min_length=1,
         max_length=100,
-        description="The id of the action in the city's Climate City Contract (free text)",
+        description="The id of an action of the city's Climate City Contract: checked against "
+        "the actions contracts announced (ccc.portfolio_changed) when it announced any",
     )
     responsible: Text | None = Field(None, max_length=200)
     description: Text | None = Field(None, max_length=2000)

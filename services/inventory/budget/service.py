@@ -28,6 +28,7 @@ from services.inventory.budget.schemas import (
     SectorPacePublic,
 )
 from services.inventory.cities.service import get_city
+from services.inventory.contract_actions.service import check_reference
 from services.inventory.targets.schemas import to_mg
 from services.inventory.targets.service import TargetWithSectors, current_target, sector_name
 from shared.auth import Principal
@@ -109,6 +110,8 @@ async def add_measure(
 ) -> BudgetMeasure:
     target = await budget_target(session, city, year, writing=True)
     _sector_in_target(target, data.sector, "/body/sector")
+    if data.contract_action_id is not None:
+        await check_reference(session, city, data.contract_action_id)
     measure = BudgetMeasure(
         id=str(uuid.uuid4()),
         city=city,

@@ -1,0 +1,1 @@
+"""The Climate City Contract: versions, the Mission Label lifecycle, modules and diffs."""

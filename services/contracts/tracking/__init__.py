@@ -1,0 +1,1 @@
+"""Actions and indicators tracked against the live inventory (inventory.events.v1)."""

@@ -1,0 +1,316 @@
+"""Actions tracked against the live inventory: contracts consumes inventory.events.v1 from the
+real broker, and an action's status follows the data (not edit dates); each change of status
+is published as action.status_changed on contracts.events.v1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from services.contracts.tracking.service import TIME_ZONE, judged_period
+from shared.events.catalogue import CONTRACTS_EVENTS, INVENTORY_EVENTS
+from shared.events.envelope import CloudEvent, encode_event, new_event
+from shared.events.payloads import (
+    AccountedCell,
+    ActionStatusChanged,
+    EmissionsAccounted,
+    EmissionsRecalculated,
+    EventPayload,
+    InventoryPublished,
+    RecalculatedCell,
+)
+from shared.localtime import zone
+from tests.conftest import ServiceClientFactory
+from tests.contracts.ccc_helpers import action, start_ccc
+from tests.contracts.test_events import read_until
+from tests.helpers import eventually
+
+
+@pytest.fixture
+async def contracts(
+    service_client: ServiceClientFactory,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """Here the consumers run: tracking is what consumes the inventory's events."""
+    async with service_client("contracts") as running:
+        yield running
+
+
+async def publish(broker: str, city: str, *payloads: EventPayload) -> None:
+    """Publish as the inventory does: CloudEvents on inventory.events.v1 keyed by city."""
+    producer = AIOKafkaProducer(bootstrap_servers=broker)
+    await producer.start()
+    try:
+        for payload in payloads:
+            event = new_event(payload, source="/klimaby/inventory", subject=city)
+            await producer.send_and_wait(
+                INVENTORY_EVENTS,
+                encode_event(event),
+                key=city.encode(),
+                headers=[("content-type", b"application/cloudevents+json")],
+            )
+    finally:
+        await producer.stop()
+
+
+def road(city: str, year: int, month: int, co2e_mg: int) -> EmissionsAccounted:
+    start = datetime(year, month, 10, 8, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    return EmissionsAccounted(
+        city=city,
+        readings_accounted=10,
+        co2e_mg=co2e_mg,
+        tco2e=co2e_mg / 1e9,
+        cells=[AccountedCell(gpc_reference="II.1.1", scope=1, readings=10, co2e_mg=co2e_mg)],
+        period_start=start,
+        period_end=start + timedelta(hours=1),
+    )
+
+
+def road_revised(city: str, year: int, month: int, delta_mg: int) -> EmissionsRecalculated:
+    start = datetime(year, month, 10, 8, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    return EmissionsRecalculated(
+        city=city,
+        reason="factor_revised",
+        factor_id="road-car",
+        factor_version=2,
+        previous_version=1,
+        readings_recalculated=10,
+        co2e_mg_delta=delta_mg,
+        tco2e_delta=delta_mg / 1e9,
+        cells=[
+            RecalculatedCell(gpc_reference="II.1.1", scope=1, readings=10, co2e_mg_delta=delta_mg)
+        ],
+        period_start=start,
+        period_end=start + timedelta(hours=1),
+    )
+
+
+async def test_a_road_transport_action_turns_behind_and_on_course_with_the_live_figure(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    _, client = contracts
+    token = city_token(city)
+    year, months = judged_period(datetime.now(UTC))
+    month = months[0]
+    # Baseline 1 000 t in II.1; the action cuts nothing last year and 100 t this year: the
+    # path asks the road figure to fall by 10 % from last year to this year.
+    await start_ccc(
+        client,
+        token,
+        city,
+        {
+            "a1_baseline": {"city": city, "year": 2022, "version": 1},
+            "a2_emissions_gap": {
+                "sectors": [
+                    {
+                        "gpc_reference": "II.1",
+                        "baseline_year": 2022,
+                        "baseline_tco2e": "1000",
+                        "target_year": 2030,
+                        "target_tco2e": "100",
+                        "source": "test figures",
+                    }
+                ]
+            },
+            "b2_actions": [
+                action(
+                    "TR-01",
+                    reductions=[("II.1", year - 1, "0"), ("II.1", year, "100")],
+                ),
+                # Energy in buildings: no A-2 sector holds I.1, so it cannot be judged.
+                action("BE-01", field="buildings_and_energy", reductions=[("I.1", year, "5")]),
+            ],
+        },
+    )
+
+    async def status() -> dict[str, Any]:
+        r = await client.get(f"/v1/cities/{city}/ccc/tracking/actions/TR-01")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    assert (await status())["status"] == "no_data"
+
+    # Last year 1.0 t in the month, this year 0.85 t: a fall of 15 % ≥ 10 %, on course.
+    await publish(broker, city, road(city, year - 1, month, 1_000_000_000))
+    await publish(broker, city, road(city, year, month, 850_000_000))
+    seen = await eventually(status, lambda s: s["status"] == "on_course")
+    assert seen["status"] == "on_course", seen
+    judged = seen["references"][0]
+    assert judged["gpc_reference"] == "II.1"
+    assert judged["months"] == [month]
+    assert judged["observed_tco2e"] == "0.850000000"
+    assert judged["previous_year_tco2e"] == "1.000000000"
+    assert judged["allowed_tco2e"] == "0.900000000"
+    this_month = next(p for p in judged["series"] if (p["year"], p["month"]) == (year, month))
+    assert this_month == {
+        "year": year,
+        "month": month,
+        "observed_tco2e": "0.850000000",
+        "path_tco2e": "0.900000000",
+    }
+
+    # More road traffic this year: 0.95 t does not fall along the path.
+    await publish(broker, city, road(city, year, month, 100_000_000))
+    seen = await eventually(status, lambda s: s["status"] == "behind")
+    assert seen["status"] == "behind", seen
+    assert seen["references"][0]["observed_tco2e"] == "0.950000000"
+
+    # A factor revision lowers this year's figure to 0.90 t: exactly on the path.
+    await publish(broker, city, road_revised(city, year, month, -50_000_000))
+    seen = await eventually(status, lambda s: s["status"] == "on_course")
+    assert seen["status"] == "on_course", seen
+
+    other = (await client.get(f"/v1/cities/{city}/ccc/tracking/actions/BE-01")).json()
+    assert other["status"] == "no_data"
+    assert other["unjudged_reductions"] == ["I.1"]
+
+    def ours(event: CloudEvent) -> bool:
+        return (
+            event.type == ActionStatusChanged.event_type
+            and event.data["city"] == city
+            and event.data["action_id"] == "TR-01"
+        )
+
+    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=4)
+    changes = [event.payload() for _, event in published]
+    assert [(c.previous_status, c.status) for c in changes] == [  # type: ignore[attr-defined]
+        (None, "no_data"),
+        ("no_data", "on_course"),
+        ("on_course", "behind"),
+        ("behind", "on_course"),
+    ]
+    behind = changes[2]
+    assert isinstance(behind, ActionStatusChanged)
+    assert behind.gpc_references == ["II.1"]
+    assert behind.observed_co2e_mg == 950_000_000
+    assert behind.allowed_co2e_mg == 900_000_000
+    assert behind.year == year and behind.months == [month]
+    assert all(record.key == city.encode() for record, _ in published)
+
+
+async def test_a_redelivered_event_is_counted_once_and_a_published_inventory_is_known(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    _, client = contracts
+    token = city_token(city)
+    year, months = judged_period(datetime.now(UTC))
+    await start_ccc(
+        client,
+        token,
+        city,
+        {
+            "a1_baseline": {"city": city, "year": 2022, "version": 1},
+            "b3_indicators": [
+                {
+                    "id": "IND-1",
+                    "name": "Utslipp fra veitrafikk",
+                    "unit": "tCO2e",
+                    "target_2025": "900",
+                    "target_2030": "400",
+                    "live_source": {"kind": "gpc", "gpc_reference": "II.1"},
+                },
+                {
+                    "id": "IND-2",
+                    "name": "Energibruk i skoler",
+                    "unit": "MWh",
+                    "live_source": {"kind": "sensor_group", "sensor_ids": ["gw_1.meter-1"]},
+                },
+            ],
+        },
+    )
+    version = (await client.get(f"/v1/cities/{city}/ccc/versions/1")).json()
+    assert version["baseline"]["published"] is False
+
+    event = new_event(road(city, year, months[0], 2_000_000_000), source="/klimaby/inventory")
+    published = InventoryPublished(
+        city=city,
+        year=2022,
+        version=1,
+        level="BASIC",
+        gwp_set="AR5",
+        basic_co2e_mg=1_234_000_000_000,
+        basic_plus_co2e_mg=1_300_000_000_000,
+        territorial_co2e_mg=1_000_000_000_000,
+        tco2e=1234.0,
+        sectors_co2e_mg={"II": 1_234_000_000_000},
+        territorial_sectors_co2e_mg={},
+        published_by="test",
+        published_at=datetime.now(UTC),
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=broker)
+    await producer.start()
+    try:
+        # The same CloudEvent twice (an outbox relay retrying): applied once.
+        for _ in range(2):
+            await producer.send_and_wait(INVENTORY_EVENTS, encode_event(event), key=city.encode())
+    finally:
+        await producer.stop()
+    await publish(broker, city, published)
+
+    async def baseline() -> dict[str, Any]:
+        r = await client.get(f"/v1/cities/{city}/ccc/versions/1")
+        return dict(r.json()["baseline"])
+
+    seen = await eventually(baseline, lambda b: b["published"])
+    assert seen == {
+        "city": city,
+        "year": 2022,
+        "version": 1,
+        "published": True,
+        "total_tco2e": "1234.000000000",
+        "level": "BASIC",
+        "link": f"/v1/cities/{city}/inventories/2022/versions/1",
+    }
+    indicator = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-1")).json()
+    assert indicator["tracked"] is True
+    assert indicator["series"] == [
+        {"year": year, "month": months[0], "observed_tco2e": "2.000000000", "path_tco2e": None}
+    ]
+    sensors = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-2")).json()
+    assert sensors["tracked"] is False and "sensor groups" in sensors["reason"]
+
+
+async def test_the_tracked_portfolio_is_announced_when_its_actions_change(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    from shared.events.payloads import CccPortfolioChanged
+    from tests.contracts.test_partners import bearer
+
+    _, client = contracts
+    token = city_token(city)
+    await start_ccc(client, token, city, {"b2_actions": [action("A-1")]})
+    base = f"/v1/cities/{city}/ccc/versions/1/actions"
+    r = await client.put(
+        f"{base}/A-2", json=action("A-2", reductions=[("II.1", 2030, "5")]), headers=bearer(token)
+    )
+    assert r.status_code == 201
+    # Replacing an action without changing the set announces nothing new.
+    r = await client.put(f"{base}/A-2", json=action("A-2"), headers=bearer(token))
+    assert r.status_code == 200
+    assert (await client.delete(f"{base}/A-1", headers=bearer(token))).status_code == 204
+
+    def ours(event: CloudEvent) -> bool:
+        return event.type == CccPortfolioChanged.event_type and event.data["city"] == city
+
+    published = await read_until(broker, CONTRACTS_EVENTS, ours, count=3)
+    portfolios = [event.payload() for _, event in published]
+    assert [[a.action_id for a in p.actions] for p in portfolios] == [  # type: ignore[attr-defined]
+        ["A-1"],
+        ["A-1", "A-2"],
+        ["A-2"],
+    ]
+    assert portfolios[1].actions[1].gpc_references == ["II.1"]  # type: ignore[attr-defined]
