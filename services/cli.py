@@ -117,17 +117,21 @@ def broker(
 def token(
     city: Annotated[str | None, typer.Option(help="City the token may write for")] = None,
     admin: Annotated[bool, typer.Option(help="An admin token (every city)")] = False,
+    member: Annotated[
+        bool, typer.Option(help="A member token (no city's data; e.g. a ministry in the forum)")
+    ] = False,
     subject: Annotated[str, typer.Option(help="Who holds it")] = "cli",
     days: Annotated[int, typer.Option(help="Valid for this many days")] = 30,
 ) -> None:
     """Issue a bearer token signed with KLIMABY_AUTH_SECRET."""
-    from shared.auth import issue_token
+    from shared.auth import Role, issue_token
 
-    if admin == bool(city):
-        raise typer.BadParameter("give exactly one of --city or --admin")
+    if admin + member + bool(city) != 1:
+        raise typer.BadParameter("give exactly one of --city, --admin or --member")
     settings = SERVICES["inventory"].settings()
     secret = settings.auth_secret.get_secret_value()
-    typer.echo(issue_token(secret, subject, "admin" if admin else "city", city, days * 86400))
+    role: Role = "admin" if admin else "member" if member else "city"
+    typer.echo(issue_token(secret, subject, role, city, days * 86400))
 
 
 @app.command()

@@ -2,7 +2,10 @@
 
 A token is an HS256 JWT signed with ``KLIMABY_AUTH_SECRET`` (shared by the services, so any
 service can verify it without calling another). Roles: ``admin`` may write for every city;
-``city`` may write only for the city named in its ``city`` claim. ``klimaby token`` issues them.
+``city`` may write only for the city named in its ``city`` claim; ``member`` writes no city's
+data at all: it names a person of an organisation without a city (a ministry, a directorate) for
+the places that enrol such subjects, such as the hub's collaboration forum. ``klimaby token``
+issues them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.problems import ProblemError
 
-Role = Literal["admin", "city"]
+Role = Literal["admin", "city", "member"]
 ISSUER = "klimaby"
 _bearer = HTTPBearer(auto_error=False, description="A token from `klimaby token`")
 
@@ -56,7 +59,7 @@ def verify_token(secret: str, token: str) -> Principal:
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
     role = claims.get("role")
-    if role not in ("admin", "city"):
+    if role not in ("admin", "city", "member"):
         raise ProblemError(401, "Unauthorized", "token has no valid role", kind="unauthorized")
     return Principal(subject=str(claims.get("sub")), role=role, city=claims.get("city"))
 
@@ -74,6 +77,17 @@ async def require_principal(
             kind="unauthorized",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    secret: str = request.app.state.settings.auth_secret.get_secret_value()
+    return verify_token(secret, credentials.credentials)
+
+
+async def optional_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal | None:
+    """For reads that show more to some callers: no token is anonymous, a bad one is 401."""
+    if credentials is None:
+        return None
     secret: str = request.app.state.settings.auth_secret.get_secret_value()
     return verify_token(secret, credentials.credentials)
 
