@@ -49,9 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "progress", "description": "Every city's live figures (JSON)"},
             {"name": "pages", "description": "The public dashboard (HTML)"},
             {"name": "directory", "description": "Networks, mission cities and who belongs where"},
-            {"name": "resources", "description": "Knowledge resources, translations, full-text search"},
+            {
+                "name": "resources",
+                "description": "Knowledge resources, translations, full-text search",
+            },
             {"name": "gatherings", "description": "Gatherings: programme, registration, iCalendar"},
-            {"name": "forum", "description": "The collaboration forum of the mission cities and the state"},
+            {
+                "name": "forum",
+                "description": "The collaboration forum of the mission cities and the state",
+            },
         ],
     )
     return create_service_app(spec)

@@ -28,7 +28,9 @@ async def test_seed_003s_directory_and_the_klimasats_network_and_mission_cities_
     networks = {s for s, e in entries.items() if e["kind"] == "network"}
     assert networks == APPENDIX_A | {"klimanettverk-nord-norge"}
     assert {s for s, e in entries.items() if e["kind"] == "mission_city"} == {
-        "oslo", "trondheim", "stavanger",
+        "oslo",
+        "trondheim",
+        "stavanger",
     }
     nordic_edge = entries["nordic-edge"]
     assert nordic_edge["reach"] == ["regional", "national"]
@@ -36,12 +38,18 @@ async def test_seed_003s_directory_and_the_klimasats_network_and_mission_cities_
     assert nordic_edge["membership_fee"] is False
     assert "Smartby-klynge med hovedsete i Stavanger" in nordic_edge["description"]
     assert entries["klimapartnere"]["membership_fee"] is True
-    assert entries["c40-cities"]["fee_note"] == "Gratis for byene, men har partnere som bidrar med finansiering"
+    assert (
+        entries["c40-cities"]["fee_note"]
+        == "Gratis for byene, men har partnere som bidrar med finansiering"
+    )
     assert entries["viable-cities"]["reach_text"] == "Svensk"
     assert entries["viable-cities"]["country"] == "SE"
     assert entries["storbynettverket-ks"]["organisation"] == "KS"
     assert {m["city"] for m in entries["storbynettverket-ks"]["members"]} == {
-        "oslo", "trondheim", "stavanger", "tromso",
+        "oslo",
+        "trondheim",
+        "stavanger",
+        "tromso",
     }
     nord = entries["klimanettverk-nord-norge"]
     assert "Alta kommune" in nord["known_members"] and "Tromsø kommune" in nord["known_members"]
@@ -59,7 +67,9 @@ async def test_seed_003s_directory_and_the_klimasats_network_and_mission_cities_
     assert len(next(e for e in again if e["slug"] == "storbynettverket-ks")["members"]) == 4
 
 
-async def test_the_directory_is_searched_and_filtered(hub: tuple[FastAPI, httpx.AsyncClient]) -> None:
+async def test_the_directory_is_searched_and_filtered(
+    hub: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
     _, client = hub
 
     async def slugs(**params: object) -> set[str]:
@@ -95,18 +105,30 @@ async def test_a_city_links_itself_and_its_partners_and_no_other_city(
     trondheim = {"Authorization": f"Bearer {city_token('trondheim')}"}
     oslo = {"Authorization": f"Bearer {city_token('oslo')}"}
 
-    assert (await client.put("/v1/directory/networks/eurocities/members/cities/trondheim")).status_code == 401
-    r = await client.put("/v1/directory/networks/eurocities/members/cities/trondheim", headers=trondheim)
+    assert (
+        await client.put("/v1/directory/networks/eurocities/members/cities/trondheim")
+    ).status_code == 401
+    r = await client.put(
+        "/v1/directory/networks/eurocities/members/cities/trondheim", headers=trondheim
+    )
     assert r.status_code == 201, r.text
-    again = await client.put("/v1/directory/networks/eurocities/members/cities/trondheim", headers=trondheim)
+    again = await client.put(
+        "/v1/directory/networks/eurocities/members/cities/trondheim", headers=trondheim
+    )
     assert again.status_code == 200
-    refused = await client.put("/v1/directory/networks/eurocities/members/cities/trondheim", headers=oslo)
+    refused = await client.put(
+        "/v1/directory/networks/eurocities/members/cities/trondheim", headers=oslo
+    )
     assert refused.status_code == 403
     assert refused.json()["invalid-params"][0]["name"] == "/path/city"
 
     partner = uuid.uuid4()
     body = {"city": "trondheim", "name": "Nidelv Energi AS"}
-    r = await client.put(f"/v1/directory/networks/klimapartnere/members/partners/{partner}", json=body, headers=trondheim)
+    r = await client.put(
+        f"/v1/directory/networks/klimapartnere/members/partners/{partner}",
+        json=body,
+        headers=trondheim,
+    )
     assert r.status_code == 201, r.text
     stolen = await client.put(
         f"/v1/directory/networks/klimapartnere/members/partners/{partner}",
@@ -114,17 +136,31 @@ async def test_a_city_links_itself_and_its_partners_and_no_other_city(
         headers=oslo,
     )
     assert stolen.status_code == 403
-    assert (await client.delete(f"/v1/directory/networks/klimapartnere/members/partners/{partner}", headers=oslo)).status_code == 403
+    assert (
+        await client.delete(
+            f"/v1/directory/networks/klimapartnere/members/partners/{partner}", headers=oslo
+        )
+    ).status_code == 403
 
     mine = (await client.get("/v1/directory/cities/trondheim/networks")).json()
     assert {(m["network"], m["member_kind"]) for m in mine} >= {
-        ("eurocities", "city"), ("klimapartnere", "partner"), ("netzerocities", "city"),
+        ("eurocities", "city"),
+        ("klimapartnere", "partner"),
+        ("netzerocities", "city"),
     }
-    assert (await client.get("/v1/directory/networks", params={"city": "trondheim", "q": "200 europeiske byer"})).json()[0]["slug"] == "eurocities"
+    assert (
+        await client.get(
+            "/v1/directory/networks", params={"city": "trondheim", "q": "200 europeiske byer"}
+        )
+    ).json()[0]["slug"] == "eurocities"
 
     # A mission city is not a network one joins; unknown networks are 404; bad input names its field.
-    assert (await client.put("/v1/directory/networks/oslo/members/cities/trondheim", headers=trondheim)).status_code == 409
-    assert (await client.put("/v1/directory/networks/nope/members/cities/trondheim", headers=trondheim)).status_code == 404
+    assert (
+        await client.put("/v1/directory/networks/oslo/members/cities/trondheim", headers=trondheim)
+    ).status_code == 409
+    assert (
+        await client.put("/v1/directory/networks/nope/members/cities/trondheim", headers=trondheim)
+    ).status_code == 404
     bad = await client.put(
         f"/v1/directory/networks/klimapartnere/members/partners/{partner}",
         json={"city": "trondheim", "name": "a\x00b"},
@@ -133,6 +169,10 @@ async def test_a_city_links_itself_and_its_partners_and_no_other_city(
     assert bad.status_code == 422
     assert bad.json()["invalid-params"][0]["name"] == "/body/name"
 
-    assert (await client.delete("/v1/directory/networks/eurocities/members/cities/trondheim", headers=trondheim)).status_code == 204
+    assert (
+        await client.delete(
+            "/v1/directory/networks/eurocities/members/cities/trondheim", headers=trondheim
+        )
+    ).status_code == 204
     members = (await client.get("/v1/directory/networks/eurocities/members")).json()
     assert all(m["city"] != "trondheim" for m in members)

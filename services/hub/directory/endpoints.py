@@ -25,19 +25,27 @@ from shared.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1/directory", tags=["directory"], responses=PROBLEM_RESPONSES)
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
-NetworkPath = Annotated[str, Path(pattern=SLUG_PATTERN, description="The network's slug, e.g. eurocities")]
+NetworkPath = Annotated[
+    str, Path(pattern=SLUG_PATTERN, description="The network's slug, e.g. eurocities")
+]
 CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
 
 
 @router.get("/networks", summary="Directory: networks and mission cities, searched and filtered")
 async def search_directory(
     session: DbSession,
-    q: str | None = Query(None, max_length=200, description="Words that must all occur (any field)"),
+    q: str | None = Query(
+        None, max_length=200, description="Words that must all occur (any field)"
+    ),
     kind: EntryKind | None = Query(None),
     reach: list[Reach] = Query([], description="Any of these reaches"),
     actor: list[Actor] = Query([], description="All of these actors"),
-    fee: bool | None = Query(None, description="Only networks with (true) or without (false) a fee"),
-    city: str | None = Query(None, pattern=CITY_SLUG_PATTERN, description="Networks this city belongs to"),
+    fee: bool | None = Query(
+        None, description="Only networks with (true) or without (false) a fee"
+    ),
+    city: str | None = Query(
+        None, pattern=CITY_SLUG_PATTERN, description="Networks this city belongs to"
+    ),
 ) -> list[DirectoryEntryPublic]:
     entries = await DirectoryRepository(session).search(
         text=q, kind=kind, reach=reach, actor=actor, fee=fee, city=city
@@ -76,7 +84,9 @@ async def link_city(
 
 
 @router.delete(
-    "/networks/{network}/members/cities/{city}", status_code=204, summary="Unlink a city from a network"
+    "/networks/{network}/members/cities/{city}",
+    status_code=204,
+    summary="Unlink a city from a network",
 )
 async def unlink_city(
     network: NetworkPath,

@@ -105,7 +105,9 @@ class DirectoryRepository:
             members[m.network_slug].append(m)
         return reaches, actors, members
 
-    async def replace_entry(self, row: dict[str, Any], reach: Sequence[str], actors: Sequence[str]) -> bool:
+    async def replace_entry(
+        self, row: dict[str, Any], reach: Sequence[str], actors: Sequence[str]
+    ) -> bool:
         """Insert or update an entry from the shipped data; True if anything changed."""
         existing = await self.get(row["slug"])
         changed = existing is None
@@ -125,7 +127,11 @@ class DirectoryRepository:
         return changed
 
     async def _replace_set(
-        self, model: type[DirectoryReach] | type[DirectoryActor], field: str, slug: str, values: Sequence[str]
+        self,
+        model: type[DirectoryReach] | type[DirectoryActor],
+        field: str,
+        slug: str,
+        values: Sequence[str],
     ) -> None:
         column = getattr(model, field)
         current = set(

@@ -56,17 +56,27 @@ class DirectoryEntryPublic(BaseModel):
     kind: EntryKind
     name: str
     description: str
-    reach: list[Reach] = Field(description="Where the network works; several where the source says so")
+    reach: list[Reach] = Field(
+        description="Where the network works; several where the source says so"
+    )
     reach_text: str = Field(description="The source's own wording of the reach")
-    country: str | None = Field(description="ISO country of a national network; null if international")
-    membership_fee: bool | None = Field(description="Whether members pay a fee; null if the source does not say")
+    country: str | None = Field(
+        description="ISO country of a national network; null if international"
+    )
+    membership_fee: bool | None = Field(
+        description="Whether members pay a fee; null if the source does not say"
+    )
     fee_note: str | None
     actors: list[Actor]
     mandate: str
     organisation: str
     website: str | None
-    known_members: list[str] = Field(description="Members the source names (not all are on the platform)")
-    members: list[MembershipPublic] = Field(description="Cities and partners linked on the platform")
+    known_members: list[str] = Field(
+        description="Members the source names (not all are on the platform)"
+    )
+    members: list[MembershipPublic] = Field(
+        description="Cities and partners linked on the platform"
+    )
     source: str
 
 

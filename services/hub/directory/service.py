@@ -22,7 +22,9 @@ SEEDER = "klimaby-seed"
 
 def shipped_directory() -> dict[str, Any]:
     """The directory data shipped in the package (``data/networks.json``)."""
-    text = resources.files("services.hub.directory").joinpath("data/networks.json").read_text("utf-8")
+    text = (
+        resources.files("services.hub.directory").joinpath("data/networks.json").read_text("utf-8")
+    )
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -69,22 +71,24 @@ async def load_shipped_directory(session: AsyncSession) -> int:
     return changed
 
 
-async def present(session: AsyncSession, entries: Sequence[DirectoryEntry]) -> list[DirectoryEntryPublic]:
+async def present(
+    session: AsyncSession, entries: Sequence[DirectoryEntry]
+) -> list[DirectoryEntryPublic]:
     repo = DirectoryRepository(session)
     reaches, actors, members = await repo.facets_of([e.slug for e in entries])
     order = ["local", "regional", "national", "nordic", "european", "global"]
     return [
         DirectoryEntryPublic(
             slug=e.slug,
-            kind=e.kind,  # type: ignore[arg-type]
+            kind=e.kind,
             name=e.name,
             description=e.description,
-            reach=sorted(reaches[e.slug], key=order.index),  # type: ignore[arg-type]
+            reach=sorted(reaches[e.slug], key=order.index),
             reach_text=e.reach_text,
             country=e.country,
             membership_fee=e.membership_fee,
             fee_note=e.fee_note,
-            actors=sorted(actors[e.slug]),  # type: ignore[arg-type]
+            actors=sorted(actors[e.slug]),
             mandate=e.mandate,
             organisation=e.organisation,
             website=e.website,
@@ -99,7 +103,7 @@ async def present(session: AsyncSession, entries: Sequence[DirectoryEntry]) -> l
 def membership_public(m: NetworkMembership) -> MembershipPublic:
     return MembershipPublic(
         network=m.network_slug,
-        member_kind=m.member_kind,  # type: ignore[arg-type]
+        member_kind=m.member_kind,
         city=m.city,
         partner_id=m.partner_id,
         partner_name=m.partner_name,
@@ -110,7 +114,13 @@ def membership_public(m: NetworkMembership) -> MembershipPublic:
 async def get_network(session: AsyncSession, slug: str) -> DirectoryEntry:
     entry = await DirectoryRepository(session).get(slug)
     if entry is None:
-        raise ProblemError(404, "Not Found", f"no directory entry '{slug}'", kind="not-found", field="/path/network")
+        raise ProblemError(
+            404,
+            "Not Found",
+            f"no directory entry '{slug}'",
+            kind="not-found",
+            field="/path/network",
+        )
     return entry
 
 
@@ -118,7 +128,10 @@ async def _network_to_link(session: AsyncSession, slug: str) -> DirectoryEntry:
     entry = await get_network(session, slug)
     if entry.kind != "network":
         raise ProblemError(
-            409, "Conflict", f"'{slug}' is a mission city, not a network", kind="not-a-network",
+            409,
+            "Conflict",
+            f"'{slug}' is a mission city, not a network",
+            kind="not-a-network",
             field="/path/network",
         )
     return entry
@@ -165,8 +178,11 @@ async def link_partner(
         ensure_can_write(principal, existing.city, field="/body/city")
         if existing.city != city:
             raise ProblemError(
-                409, "Conflict", f"partner {partner_id} is linked as a partner of '{existing.city}'",
-                kind="conflict", field="/body/city",
+                409,
+                "Conflict",
+                f"partner {partner_id} is linked as a partner of '{existing.city}'",
+                kind="conflict",
+                field="/body/city",
             )
         existing.partner_name = name
         await session.flush()
@@ -186,12 +202,16 @@ async def link_partner(
     return membership, True
 
 
-async def unlink(session: AsyncSession, principal: Principal, network: str, member_key: str, field: str) -> None:
+async def unlink(
+    session: AsyncSession, principal: Principal, network: str, member_key: str, field: str
+) -> None:
     await get_network(session, network)
     repo = DirectoryRepository(session)
     existing = await repo.membership(network, member_key)
     if existing is None:
-        raise ProblemError(404, "Not Found", "no such member of this network", kind="not-found", field=field)
+        raise ProblemError(
+            404, "Not Found", "no such member of this network", kind="not-found", field=field
+        )
     ensure_can_write(principal, existing.city, field=field)
     await repo.remove_membership(existing)
     await session.flush()

@@ -49,8 +49,11 @@ async def list_threads(
 ) -> list[ThreadSummary]:
     member = await service.member_of(session, principal)
     threads = await ForumRepository(session).threads(
-        include_members_only=member is not None, action_id=action_id, indicator_id=indicator_id,
-        limit=limit, offset=offset,
+        include_members_only=member is not None,
+        action_id=action_id,
+        indicator_id=indicator_id,
+        limit=limit,
+        offset=offset,
     )
     return await service.summaries(session, list(threads))
 
@@ -74,10 +77,14 @@ async def get_thread(
     session: DbSession,
     principal: Principal | None = Depends(optional_principal),
 ) -> ThreadPublic:
-    return await service.present(session, await service.readable_thread(session, principal, thread_id))
+    return await service.present(
+        session, await service.readable_thread(session, principal, thread_id)
+    )
 
 
-@router.post("/threads/{thread_id}/replies", status_code=201, summary="Reply to a thread (members only)")
+@router.post(
+    "/threads/{thread_id}/replies", status_code=201, summary="Reply to a thread (members only)"
+)
 async def reply(
     thread_id: uuid.UUID,
     data: ReplyCreate,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text, Uuid
 from sqlalchemy import Column as SAColumn
+from sqlalchemy import ForeignKey, Text, Uuid
 from sqlmodel import Field
 
 from services.hub.db import Base

@@ -25,7 +25,10 @@ class MemberCreate(BaseModel):
     kind: MemberKind
     city: CitySlug | None = Field(None, description="For kind=city")
     subject: StoredText | None = Field(
-        None, min_length=1, max_length=200, description="For kind=state: the subject of its member tokens"
+        None,
+        min_length=1,
+        max_length=200,
+        description="For kind=state: the subject of its member tokens",
     )
 
 
@@ -44,7 +47,9 @@ class ThreadCreate(BaseModel):
 
     title: StoredText = Field(min_length=1, max_length=300)
     body: StoredText = Field(min_length=1, max_length=50_000)
-    visibility: Visibility = Field("members", description="public: anyone reads it; members: members only")
+    visibility: Visibility = Field(
+        "members", description="public: anyone reads it; members: members only"
+    )
     action_id: TopicId | None = Field(None, description="A CCC action the thread is about")
     indicator_id: TopicId | None = Field(None, description="An indicator the thread is about")
 

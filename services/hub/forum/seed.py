@@ -22,10 +22,17 @@ async def seed_forum(db: Database) -> None:
     async with db.transaction() as session:
         repo = ForumRepository(session)
         for organisation, kind, city, subject in FOUNDING_MEMBERS:
-            known = await (repo.member_by_city(city) if city else repo.member_by_subject(subject or ""))
+            known = await (
+                repo.member_by_city(city) if city else repo.member_by_subject(subject or "")
+            )
             if known is None:
                 session.add(
-                    ForumMember(organisation=organisation, kind=kind, city=city, subject=subject,
-                                joined_at=datetime.now(UTC))
+                    ForumMember(
+                        organisation=organisation,
+                        kind=kind,
+                        city=city,
+                        subject=subject,
+                        joined_at=datetime.now(UTC),
+                    )
                 )
         await session.flush()

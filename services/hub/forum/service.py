@@ -39,26 +39,59 @@ async def require_member(session: AsyncSession, principal: Principal) -> ForumMe
     member = await member_of(session, principal)
     if member is None:
         raise ProblemError(
-            403, "Forbidden", "only members of the collaboration forum may write here",
+            403,
+            "Forbidden",
+            "only members of the collaboration forum may write here",
             kind="not-a-member",
         )
     return member
 
 
-async def add_member(session: AsyncSession, principal: Principal, data: MemberCreate) -> ForumMember:
+async def add_member(
+    session: AsyncSession, principal: Principal, data: MemberCreate
+) -> ForumMember:
     if principal.role != "admin":
-        raise ProblemError(403, "Forbidden", "this operation needs an admin token", kind="forbidden")
+        raise ProblemError(
+            403, "Forbidden", "this operation needs an admin token", kind="forbidden"
+        )
     if data.kind == "city" and (data.city is None or data.subject is not None):
-        raise ProblemError(422, "Unprocessable Content", "a city member is known by its city (and no subject)", kind="validation", field="/body/city")
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "a city member is known by its city (and no subject)",
+            kind="validation",
+            field="/body/city",
+        )
     if data.kind == "state" and (data.subject is None or data.city is not None):
-        raise ProblemError(422, "Unprocessable Content", "a state member is known by its token subject (and no city)", kind="validation", field="/body/subject")
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "a state member is known by its token subject (and no city)",
+            kind="validation",
+            field="/body/subject",
+        )
     repo = ForumRepository(session)
     if data.city and await repo.member_by_city(data.city):
-        raise ProblemError(409, "Conflict", f"city '{data.city}' is a member already", kind="conflict", field="/body/city")
+        raise ProblemError(
+            409,
+            "Conflict",
+            f"city '{data.city}' is a member already",
+            kind="conflict",
+            field="/body/city",
+        )
     if data.subject and await repo.member_by_subject(data.subject):
-        raise ProblemError(409, "Conflict", "this subject is enrolled already", kind="conflict", field="/body/subject")
+        raise ProblemError(
+            409,
+            "Conflict",
+            "this subject is enrolled already",
+            kind="conflict",
+            field="/body/subject",
+        )
     member = ForumMember(
-        organisation=data.organisation, kind=data.kind, city=data.city, subject=data.subject,
+        organisation=data.organisation,
+        kind=data.kind,
+        city=data.city,
+        subject=data.subject,
         joined_at=datetime.now(UTC),
     )
     session.add(member)
@@ -66,32 +99,54 @@ async def add_member(session: AsyncSession, principal: Principal, data: MemberCr
     return member
 
 
-async def start_thread(session: AsyncSession, principal: Principal, data: ThreadCreate) -> ForumThread:
+async def start_thread(
+    session: AsyncSession, principal: Principal, data: ThreadCreate
+) -> ForumThread:
     member = await require_member(session, principal)
     now = datetime.now(UTC)
     thread = ForumThread(
-        title=data.title, body=data.body, visibility=data.visibility, action_id=data.action_id,
-        indicator_id=data.indicator_id, author_member_id=member.id, author_subject=principal.subject,
-        created_at=now, last_activity_at=now,
+        title=data.title,
+        body=data.body,
+        visibility=data.visibility,
+        action_id=data.action_id,
+        indicator_id=data.indicator_id,
+        author_member_id=member.id,
+        author_subject=principal.subject,
+        created_at=now,
+        last_activity_at=now,
     )
     session.add(thread)
     await session.flush()
     return thread
 
 
-async def readable_thread(session: AsyncSession, principal: Principal | None, thread_id: uuid.UUID, *, lock: bool = False) -> ForumThread:
+async def readable_thread(
+    session: AsyncSession, principal: Principal | None, thread_id: uuid.UUID, *, lock: bool = False
+) -> ForumThread:
     thread = await ForumRepository(session).thread(thread_id, lock=lock)
     # Members-only threads are not found for the public: their existence is not public either.
-    if thread is None or (thread.visibility != "public" and await member_of(session, principal) is None):
-        raise ProblemError(404, "Not Found", "no such thread", kind="not-found", field="/path/thread_id")
+    if thread is None or (
+        thread.visibility != "public" and await member_of(session, principal) is None
+    ):
+        raise ProblemError(
+            404, "Not Found", "no such thread", kind="not-found", field="/path/thread_id"
+        )
     return thread
 
 
-async def reply(session: AsyncSession, principal: Principal, thread_id: uuid.UUID, data: ReplyCreate) -> ForumReply:
+async def reply(
+    session: AsyncSession, principal: Principal, thread_id: uuid.UUID, data: ReplyCreate
+) -> ForumReply:
     member = await require_member(session, principal)
     thread = await readable_thread(session, principal, thread_id, lock=True)
     now = datetime.now(UTC)
-    row = ForumReply(thread_id=thread.id, body=data.body, author_member_id=member.id, author_subject=principal.subject, created_at=now)
+    row = ForumReply(
+        thread_id=thread.id,
+        body=data.body,
+        author_member_id=member.id,
+        author_subject=principal.subject,
+        created_at=now,
+    )
     session.add(row)
     thread.reply_count += 1
     thread.last_activity_at = now
@@ -111,10 +166,15 @@ async def summaries(session: AsyncSession, threads: list[ForumThread]) -> list[T
 
 def _summary(t: ForumThread, members: dict[uuid.UUID, ForumMember]) -> ThreadSummary:
     return ThreadSummary(
-        id=t.id, title=t.title, visibility=t.visibility,  # type: ignore[arg-type]
-        action_id=t.action_id, indicator_id=t.indicator_id,
-        author=_author(members, t.author_member_id), reply_count=t.reply_count,
-        created_at=t.created_at, last_activity_at=t.last_activity_at,
+        id=t.id,
+        title=t.title,
+        visibility=t.visibility,
+        action_id=t.action_id,
+        indicator_id=t.indicator_id,
+        author=_author(members, t.author_member_id),
+        reply_count=t.reply_count,
+        created_at=t.created_at,
+        last_activity_at=t.last_activity_at,
     )
 
 
@@ -126,11 +186,21 @@ async def present(session: AsyncSession, t: ForumThread) -> ThreadPublic:
         **_summary(t, members).model_dump(),
         body=t.body,
         replies=[
-            ReplyPublic(id=r.id, body=r.body, author=_author(members, r.author_member_id), created_at=r.created_at)
+            ReplyPublic(
+                id=r.id,
+                body=r.body,
+                author=_author(members, r.author_member_id),
+                created_at=r.created_at,
+            )
             for r in replies
         ],
     )
 
 
 def reply_public(row: ForumReply, member: ForumMember) -> ReplyPublic:
-    return ReplyPublic(id=row.id, body=row.body, author=Author(member_id=member.id, organisation=member.organisation), created_at=row.created_at)
+    return ReplyPublic(
+        id=row.id,
+        body=row.body,
+        author=Author(member_id=member.id, organisation=member.organisation),
+        created_at=row.created_at,
+    )

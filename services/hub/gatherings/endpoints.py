@@ -4,7 +4,7 @@ anyone, with a token to cancel), the participant list (organiser only)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
@@ -28,29 +28,44 @@ from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/gatherings", tags=["gatherings"], responses=PROBLEM_RESPONSES)
 
-SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The gathering's slug")]
+SlugPath = Annotated[
+    str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The gathering's slug")
+]
 RegistrationToken = Annotated[
     str | None,
-    Header(alias="X-Registration-Token", max_length=200, description="The token shown at registration"),
+    Header(
+        alias="X-Registration-Token", max_length=200, description="The token shown at registration"
+    ),
 ]
 ICS = "text/calendar; charset=utf-8"
-ICS_RESPONSE = {200: {"content": {"text/calendar": {}}, "description": "An iCalendar (RFC 5545) feed"}}
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar (RFC 5545) feed"}
+}
 
 
 @router.get("", summary="Gatherings, soonest first")
 async def list_gatherings(session: DbSession) -> list[GatheringSummary]:
-    return [service.summary(g) for g in await GatheringRepository(session).list()]
+    return [service.summary(g) for g in await GatheringRepository(session).all()]
 
 
 @router.get(
-    "/calendar.ics", summary="Every gathering as an iCalendar feed", response_class=Response, responses=ICS_RESPONSE
+    "/calendar.ics",
+    summary="Every gathering as an iCalendar feed",
+    response_class=Response,
+    responses=ICS_RESPONSE,
 )
 async def gatherings_calendar(session: DbSession) -> Response:
-    body = ical.gatherings_feed(await GatheringRepository(session).list())
-    return Response(body, media_type=ICS, headers={"Content-Disposition": 'inline; filename="klimaby.ics"'})
+    body = ical.gatherings_feed(await GatheringRepository(session).all())
+    return Response(
+        body, media_type=ICS, headers={"Content-Disposition": 'inline; filename="klimaby.ics"'}
+    )
 
 
-@router.post("", status_code=201, summary="Add a gathering with its programme (admin, or the organising city)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a gathering with its programme (admin, or the organising city)",
+)
 async def create_gathering(
     data: GatheringCreate,
     request: Request,
@@ -68,7 +83,9 @@ async def get_gathering(slug: SlugPath, session: DbSession) -> GatheringPublic:
     return await service.present(session, await service.get(session, slug))
 
 
-@router.patch("/{slug}", summary="Change places or the deadline (organiser); new places go to the waitlist")
+@router.patch(
+    "/{slug}", summary="Change places or the deadline (organiser); new places go to the waitlist"
+)
 async def update_gathering(
     slug: SlugPath,
     data: GatheringUpdate,
@@ -91,7 +108,9 @@ async def programme_calendar(slug: SlugPath, session: DbSession) -> Response:
     body = ical.programme_feed(
         g, await repo.tracks(slug), sessions, await repo.speakers([s.id for s in sessions if s.id])
     )
-    return Response(body, media_type=ICS, headers={"Content-Disposition": f'inline; filename="{slug}.ics"'})
+    return Response(
+        body, media_type=ICS, headers={"Content-Disposition": f'inline; filename="{slug}.ics"'}
+    )
 
 
 @router.post(
@@ -128,7 +147,10 @@ async def participants(
     return [await service.participant(session, g, r) for r in rows]
 
 
-@router.get("/{slug}/registrations/{registration_id}", summary="One registration (its token, or the organiser)")
+@router.get(
+    "/{slug}/registrations/{registration_id}",
+    summary="One registration (its token, or the organiser)",
+)
 async def get_registration(
     slug: SlugPath,
     registration_id: uuid.UUID,
@@ -136,7 +158,9 @@ async def get_registration(
     token: RegistrationToken = None,
     principal: Principal | None = Depends(optional_principal),
 ) -> RegistrationPublic:
-    g, registration = await service.authorised_registration(session, slug, registration_id, token, principal)
+    g, registration = await service.authorised_registration(
+        session, slug, registration_id, token, principal
+    )
     return await service.registration_public(session, g, registration)
 
 
@@ -153,4 +177,6 @@ async def cancel_registration(
 ) -> Cancellation:
     registration, promoted = await service.cancel(session, slug, registration_id, token, principal)
     g = await service.get(session, slug)
-    return Cancellation(registration=await service.registration_public(session, g, registration), promoted=promoted)
+    return Cancellation(
+        registration=await service.registration_public(session, g, registration), promoted=promoted
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy import Column as SAColumn
@@ -15,7 +16,7 @@ from services.hub.db import Base
 from shared.db import UTCDateTime
 
 
-def _fk(target: str, length: int = 100, **kwargs: object) -> SAColumn:  # type: ignore[type-arg]
+def _fk(target: str, length: int = 100, **kwargs: Any) -> Any:
     return SAColumn(SAString(length), ForeignKey(target, ondelete="CASCADE"), **kwargs)
 
 

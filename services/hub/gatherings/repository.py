@@ -32,7 +32,7 @@ class GatheringRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalars().first()
 
-    async def list(self) -> Sequence[Gathering]:
+    async def all(self) -> Sequence[Gathering]:
         query = select(Gathering).order_by(col(Gathering.starts_at), col(Gathering.slug))
         return (await self.session.execute(query)).scalars().all()
 
@@ -94,7 +94,9 @@ class GatheringRepository:
     async def waitlist(self, slug: str) -> list[Registration]:
         query = (
             select(Registration)
-            .where(col(Registration.gathering_slug) == slug, col(Registration.status) == "waitlisted")
+            .where(
+                col(Registration.gathering_slug) == slug, col(Registration.status) == "waitlisted"
+            )
             .order_by(col(Registration.sequence))
         )
         return list((await self.session.execute(query)).scalars())
@@ -113,4 +115,6 @@ class GatheringRepository:
         query = select(Registration).where(col(Registration.gathering_slug) == slug)
         if status:
             query = query.where(col(Registration.status) == status)
-        return list((await self.session.execute(query.order_by(col(Registration.sequence)))).scalars())
+        return list(
+            (await self.session.execute(query.order_by(col(Registration.sequence)))).scalars()
+        )

@@ -46,7 +46,9 @@ class TrackIn(BaseModel):
     day: date = Field(description="The local day the track runs")
     title: StoredText = Field(min_length=1, max_length=300)
     description: StoredText = Field("", max_length=20_000)
-    capacity: Capacity | None = Field(None, description="Places in this track; none: only the gathering's")
+    capacity: Capacity | None = Field(
+        None, description="Places in this track; none: only the gathering's"
+    )
 
 
 class GatheringCreate(BaseModel):
@@ -59,8 +61,12 @@ class GatheringCreate(BaseModel):
     description: StoredText = Field("", max_length=20_000)
     venue: StoredText = Field(min_length=1, max_length=300)
     organiser: StoredText = Field(min_length=1, max_length=2000)
-    organiser_city: CitySlug | None = Field(None, description="An organising city (its token manages it)")
-    time_zone: str = Field(DEFAULT_TIME_ZONE, max_length=64, description="IANA zone the times are shown in")
+    organiser_city: CitySlug | None = Field(
+        None, description="An organising city (its token manages it)"
+    )
+    time_zone: str = Field(
+        DEFAULT_TIME_ZONE, max_length=64, description="IANA zone the times are shown in"
+    )
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     registration_deadline: AwareDatetime
@@ -158,9 +164,7 @@ class RegistrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: StoredText = Field(min_length=1, max_length=200)
-    email: StoredText = Field(
-        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    )
+    email: StoredText = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     organisation: StoredText | None = Field(None, max_length=200)
     track: TrackKey | None = Field(None, description="Required when the gathering has tracks")
 
@@ -179,7 +183,9 @@ class RegistrationPublic(BaseModel):
 
 
 class RegistrationReceipt(RegistrationPublic):
-    cancellation_token: str = Field(description="Shown once: send it as X-Registration-Token to read or cancel")
+    cancellation_token: str = Field(
+        description="Shown once: send it as X-Registration-Token to read or cancel"
+    )
 
 
 class Participant(RegistrationPublic):

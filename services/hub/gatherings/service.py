@@ -39,7 +39,9 @@ from shared.problems import ProblemError
 
 
 def _not_found(slug: str) -> ProblemError:
-    return ProblemError(404, "Not Found", f"no gathering '{slug}'", kind="not-found", field="/path/slug")
+    return ProblemError(
+        404, "Not Found", f"no gathering '{slug}'", kind="not-found", field="/path/slug"
+    )
 
 
 def is_organiser(principal: Principal | None, gathering: Gathering) -> bool:
@@ -47,8 +49,10 @@ def is_organiser(principal: Principal | None, gathering: Gathering) -> bool:
         return False
     if principal.role == "admin":
         return True
-    return principal.role == "city" and gathering.organiser_city is not None and (
-        principal.city == gathering.organiser_city
+    return (
+        principal.role == "city"
+        and gathering.organiser_city is not None
+        and (principal.city == gathering.organiser_city)
     )
 
 
@@ -68,23 +72,56 @@ async def create(session: AsyncSession, principal: Principal, data: GatheringCre
         principal.role == "city" and data.organiser_city == principal.city
     ):
         raise ProblemError(
-            403, "Forbidden", "an admin, or a token of the organising city, may add a gathering",
-            kind="forbidden", field="/body/organiser_city",
+            403,
+            "Forbidden",
+            "an admin, or a token of the organising city, may add a gathering",
+            kind="forbidden",
+            field="/body/organiser_city",
         )
     if data.ends_at <= data.starts_at:
-        raise ProblemError(422, "Unprocessable Content", "must be after starts_at", kind="validation", field="/body/ends_at")
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "must be after starts_at",
+            kind="validation",
+            field="/body/ends_at",
+        )
     keys = [t.key for t in data.tracks]
     for i, key in enumerate(keys):
         if key in keys[:i]:
-            raise ProblemError(422, "Unprocessable Content", f"track '{key}' given twice", kind="validation", field=f"/body/tracks/{i}/key")
+            raise ProblemError(
+                422,
+                "Unprocessable Content",
+                f"track '{key}' given twice",
+                kind="validation",
+                field=f"/body/tracks/{i}/key",
+            )
     for i, item in enumerate(data.sessions):
         if item.track is not None and item.track not in keys:
-            raise ProblemError(422, "Unprocessable Content", f"no track '{item.track}'", kind="validation", field=f"/body/sessions/{i}/track")
+            raise ProblemError(
+                422,
+                "Unprocessable Content",
+                f"no track '{item.track}'",
+                kind="validation",
+                field=f"/body/sessions/{i}/track",
+            )
         if item.ends_at is not None and item.ends_at < item.starts_at:
-            raise ProblemError(422, "Unprocessable Content", "must not be before starts_at", kind="validation", field=f"/body/sessions/{i}/ends_at")
+            raise ProblemError(
+                422,
+                "Unprocessable Content",
+                "must not be before starts_at",
+                kind="validation",
+                field=f"/body/sessions/{i}/ends_at",
+            )
     repo = GatheringRepository(session)
     if await repo.get(data.slug) is not None:
-        raise ProblemError(409, "Conflict", f"a gathering '{data.slug}' exists", kind="conflict", field="/body/slug")
+        raise ProblemError(
+            409,
+            "Conflict",
+            f"a gathering '{data.slug}' exists",
+            kind="conflict",
+            field="/body/slug",
+        )
     gathering = Gathering(
         slug=data.slug,
         title=data.title,
@@ -105,7 +142,17 @@ async def create(session: AsyncSession, principal: Principal, data: GatheringCre
     session.add(gathering)
     await session.flush()
     for position, t in enumerate(data.tracks):
-        session.add(Track(gathering_slug=data.slug, key=t.key, day=t.day, title=t.title, description=t.description, capacity=t.capacity, position=position))
+        session.add(
+            Track(
+                gathering_slug=data.slug,
+                key=t.key,
+                day=t.day,
+                title=t.title,
+                description=t.description,
+                capacity=t.capacity,
+                position=position,
+            )
+        )
     await session.flush()
     for position, item in enumerate(data.sessions):
         row = ProgrammeSession(
@@ -122,7 +169,9 @@ async def create(session: AsyncSession, principal: Principal, data: GatheringCre
         await session.flush()
         assert row.id is not None
         for n, speaker in enumerate(item.speakers):
-            session.add(SessionSpeaker(session_id=row.id, position=n, name=speaker.name, role=speaker.role))
+            session.add(
+                SessionSpeaker(session_id=row.id, position=n, name=speaker.name, role=speaker.role)
+            )
     await session.flush()
     return gathering
 
@@ -148,9 +197,9 @@ def summary(g: Gathering) -> GatheringSummary:
         title=g.title,
         venue=g.venue,
         time_zone=g.time_zone,
-        starts_at=_local(g.starts_at, g.time_zone),  # type: ignore[arg-type]
-        ends_at=_local(g.ends_at, g.time_zone),  # type: ignore[arg-type]
-        registration_deadline=_local(g.registration_deadline, g.time_zone),  # type: ignore[arg-type]
+        starts_at=_local(g.starts_at, g.time_zone),
+        ends_at=_local(g.ends_at, g.time_zone),
+        registration_deadline=_local(g.registration_deadline, g.time_zone),
         registration_open=registration_open(g),
     )
 
@@ -176,7 +225,7 @@ async def present(session: AsyncSession, g: Gathering) -> GatheringPublic:
             ends_at=_local(s.ends_at, tz),
             title=s.title,
             description=s.description,
-            kind=s.kind,  # type: ignore[arg-type]
+            kind=s.kind,
             speakers=[SpeakerPublic(name=p.name, role=p.role) for p in speakers[s.id or 0]],
         )
         if s.track_key is None:
@@ -184,7 +233,9 @@ async def present(session: AsyncSession, g: Gathering) -> GatheringPublic:
         else:
             day.tracks.setdefault(s.track_key, []).append(item)
     for t in tracks:  # a track without sessions yet still shows on its day
-        days.setdefault(t.day, ProgrammeDay(day=t.day, plenary=[], tracks={})).tracks.setdefault(t.key, [])
+        days.setdefault(t.day, ProgrammeDay(day=t.day, plenary=[], tracks={})).tracks.setdefault(
+            t.key, []
+        )
     return GatheringPublic(
         slug=g.slug,
         title=g.title,
@@ -193,9 +244,9 @@ async def present(session: AsyncSession, g: Gathering) -> GatheringPublic:
         organiser=g.organiser,
         organiser_city=g.organiser_city,
         time_zone=tz,
-        starts_at=_local(g.starts_at, tz),  # type: ignore[arg-type]
-        ends_at=_local(g.ends_at, tz),  # type: ignore[arg-type]
-        registration_deadline=_local(g.registration_deadline, tz),  # type: ignore[arg-type]
+        starts_at=_local(g.starts_at, tz),
+        ends_at=_local(g.ends_at, tz),
+        registration_deadline=_local(g.registration_deadline, tz),
         registration_open=registration_open(g),
         capacity=g.capacity,
         confirmed=confirmed,
@@ -223,7 +274,9 @@ async def present(session: AsyncSession, g: Gathering) -> GatheringPublic:
 class Places:
     """Confirmed places per gathering and per track, read once under the gathering's lock."""
 
-    def __init__(self, gathering: Gathering, tracks: list[Track], counts: dict[tuple[str, str | None], int]) -> None:
+    def __init__(
+        self, gathering: Gathering, tracks: list[Track], counts: dict[tuple[str, str | None], int]
+    ) -> None:
         self.capacity = gathering.capacity
         self.track_capacity = {t.key: t.capacity for t in tracks}
         self.by_track: dict[str | None, int] = defaultdict(int)
@@ -278,18 +331,37 @@ async def register(
     g = await get(session, slug, lock=True)
     if not registration_open(g, now):
         raise ProblemError(
-            409, "Conflict",
+            409,
+            "Conflict",
             f"registration closed at {_local(g.registration_deadline, g.time_zone):%Y-%m-%d %H:%M %Z}",
             kind="registration-closed",
         )
     places = await _places(session, g)
     if places.track_capacity and data.track is None:
-        raise ProblemError(422, "Unprocessable Content", "choose one of the tracks: " + ", ".join(places.track_capacity), kind="validation", field="/body/track")
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "choose one of the tracks: " + ", ".join(places.track_capacity),
+            kind="validation",
+            field="/body/track",
+        )
     if data.track is not None and data.track not in places.track_capacity:
-        raise ProblemError(422, "Unprocessable Content", f"no track '{data.track}'", kind="validation", field="/body/track")
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            f"no track '{data.track}'",
+            kind="validation",
+            field="/body/track",
+        )
     repo = GatheringRepository(session)
     if await repo.active_by_email(slug, data.email) is not None:
-        raise ProblemError(409, "Conflict", "this e-mail address is already registered", kind="already-registered", field="/body/email")
+        raise ProblemError(
+            409,
+            "Conflict",
+            "this e-mail address is already registered",
+            kind="already-registered",
+            field="/body/email",
+        )
     # Nobody may jump the queue: places already free go to the waitlist first (normally there
     # are none: every cancellation promotes at once).
     await promote(session, g, places, now)
@@ -311,26 +383,56 @@ async def register(
 
 
 async def authorised_registration(
-    session: AsyncSession, slug: str, registration_id: uuid.UUID, token: str | None, principal: Principal | None, *, lock: bool = False
+    session: AsyncSession,
+    slug: str,
+    registration_id: uuid.UUID,
+    token: str | None,
+    principal: Principal | None,
+    *,
+    lock: bool = False,
 ) -> tuple[Gathering, Registration]:
     g = await get(session, slug, lock=lock)
     registration = await GatheringRepository(session).registration(slug, registration_id)
     if registration is None:
-        raise ProblemError(404, "Not Found", "no such registration", kind="not-found", field="/path/registration_id")
+        raise ProblemError(
+            404,
+            "Not Found",
+            "no such registration",
+            kind="not-found",
+            field="/path/registration_id",
+        )
     if is_organiser(principal, g):
         return g, registration
     if token is None:
-        raise ProblemError(401, "Unauthorized", "send the registration's token as X-Registration-Token (or an organiser's bearer token)", kind="unauthorized", field="/header/X-Registration-Token")
+        raise ProblemError(
+            401,
+            "Unauthorized",
+            "send the registration's token as X-Registration-Token (or an organiser's bearer token)",
+            kind="unauthorized",
+            field="/header/X-Registration-Token",
+        )
     if not hmac.compare_digest(hash_token(token), registration.token_hash):
-        raise ProblemError(403, "Forbidden", "this token is not the registration's", kind="forbidden", field="/header/X-Registration-Token")
+        raise ProblemError(
+            403,
+            "Forbidden",
+            "this token is not the registration's",
+            kind="forbidden",
+            field="/header/X-Registration-Token",
+        )
     return g, registration
 
 
 async def cancel(
-    session: AsyncSession, slug: str, registration_id: uuid.UUID, token: str | None, principal: Principal | None
+    session: AsyncSession,
+    slug: str,
+    registration_id: uuid.UUID,
+    token: str | None,
+    principal: Principal | None,
 ) -> tuple[Registration, int]:
     """Cancel, and in the same transaction give the freed place to the first who fits."""
-    g, registration = await authorised_registration(session, slug, registration_id, token, principal, lock=True)
+    g, registration = await authorised_registration(
+        session, slug, registration_id, token, principal, lock=True
+    )
     if registration.status == "cancelled":
         return registration, 0
     now = datetime.now(UTC)
@@ -344,7 +446,9 @@ async def cancel(
     return registration, await promote(session, g, places, now)
 
 
-async def update(session: AsyncSession, principal: Principal, slug: str, data: GatheringUpdate) -> Gathering:
+async def update(
+    session: AsyncSession, principal: Principal, slug: str, data: GatheringUpdate
+) -> Gathering:
     g = await get(session, slug, lock=True)
     ensure_organiser(principal, g)
     fields = data.model_fields_set
@@ -355,7 +459,13 @@ async def update(session: AsyncSession, principal: Principal, slug: str, data: G
     tracks = {t.key: t for t in await GatheringRepository(session).tracks(slug)}
     for key, capacity in data.track_capacities.items():
         if key not in tracks:
-            raise ProblemError(422, "Unprocessable Content", f"no track '{key}'", kind="validation", field=f"/body/track_capacities/{key}")
+            raise ProblemError(
+                422,
+                "Unprocessable Content",
+                f"no track '{key}'",
+                kind="validation",
+                field=f"/body/track_capacities/{key}",
+            )
         tracks[key].capacity = capacity
         session.add(tracks[key])
     now = datetime.now(UTC)
@@ -366,7 +476,9 @@ async def update(session: AsyncSession, principal: Principal, slug: str, data: G
     return g
 
 
-async def registration_public(session: AsyncSession, g: Gathering, r: Registration) -> RegistrationPublic:
+async def registration_public(
+    session: AsyncSession, g: Gathering, r: Registration
+) -> RegistrationPublic:
     return RegistrationPublic(**await _registration_fields(session, g, r))
 
 
@@ -374,7 +486,9 @@ async def participant(session: AsyncSession, g: Gathering, r: Registration) -> P
     return Participant(**await _registration_fields(session, g, r), email=r.email)
 
 
-async def _registration_fields(session: AsyncSession, g: Gathering, r: Registration) -> dict[str, object]:
+async def _registration_fields(
+    session: AsyncSession, g: Gathering, r: Registration
+) -> dict[str, object]:
     tz = g.time_zone
     return {
         "id": r.public_id,

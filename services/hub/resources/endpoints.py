@@ -28,16 +28,24 @@ from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/resources", tags=["resources"], responses=PROBLEM_RESPONSES)
 
-SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The resource's slug")]
+SlugPath = Annotated[
+    str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The resource's slug")
+]
 
 
 @router.get("", summary="Search resources (full text, stemmed) with facets")
 async def search_resources(
     session: DbSession,
-    q: str | None = Query(None, max_length=300, description="Words to find (stemmed: 'klimabudsjettet' finds 'klimabudsjett')"),
+    q: str | None = Query(
+        None,
+        max_length=300,
+        description="Words to find (stemmed: 'klimabudsjettet' finds 'klimabudsjett')",
+    ),
     kind: ResourceKind | None = Query(None),
     tool_kind: ToolKind | None = Query(None),
-    netzerocities: bool | None = Query(None, description="Only NetZeroCities material (true) or none of it (false)"),
+    netzerocities: bool | None = Query(
+        None, description="Only NetZeroCities material (true) or none of it (false)"
+    ),
     effort_area: list[EffortArea] = Query([], description="All of these effort areas"),
     gpc_sector: list[GpcSector] = Query([], description="All of these GPC sectors"),
     city: list[CitySlug] = Query([], description="Tagged with all of these cities"),
@@ -62,7 +70,11 @@ async def search_resources(
     )
 
 
-@router.post("", status_code=201, summary="Add a resource with its original text (admin, or the publishing city)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a resource with its original text (admin, or the publishing city)",
+)
 async def create_resource(
     data: ResourceCreate,
     request: Request,
@@ -96,11 +108,11 @@ async def set_text(
     row, created = await service.set_text(session, principal, slug, language, data)
     response.status_code = 201 if created else 200
     return ResourceTextPublic(
-        language=row.language,  # type: ignore[arg-type]
+        language=row.language,
         title=row.title,
         summary=row.summary,
         body=row.body,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         based_on_revision=row.based_on_revision,
         locally_adapted=row.locally_adapted,
         adaptation_note=row.adaptation_note,

@@ -26,7 +26,9 @@ class Resource(Base, table=True):
     slug: str = Field(primary_key=True, max_length=100)
     kind: str = Field(max_length=20, index=True)
     tool_kind: str | None = Field(default=None, max_length=30)
-    origin: str = Field(max_length=200, description="Who made it (NetZeroCities, Miljødirektoratet…)")
+    origin: str = Field(
+        max_length=200, description="Who made it (NetZeroCities, Miljødirektoratet…)"
+    )
     netzerocities: bool = False
     original_language: str = Field(max_length=5)
     revision: int = 1

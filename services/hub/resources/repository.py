@@ -68,7 +68,9 @@ class ResourceRepository:
         return out
 
     async def replace_tags(self, slug: str, tags: Sequence[tuple[str, str]]) -> None:
-        await self.session.execute(delete(ResourceTag).where(col(ResourceTag.resource_slug) == slug))
+        await self.session.execute(
+            delete(ResourceTag).where(col(ResourceTag.resource_slug) == slug)
+        )
         for facet, value in sorted(set(tags)):
             self.session.add(ResourceTag(resource_slug=slug, facet=facet, value=value))
         await self.session.flush()
@@ -127,7 +129,8 @@ class ResourceRepository:
         query = select(
             col(ResourceText.id), col(ResourceText.resource_slug), col(ResourceText.language)
         )
-        return [TextMatch(i, s, lang, 0.0) for i, s, lang in (await self.session.execute(query)).all()]
+        rows = (await self.session.execute(query)).all()
+        return [TextMatch(i, s, lang, 0.0) for i, s, lang in rows if i is not None]
 
     async def match(self, q: str) -> list[TextMatch]:
         """Every text the engine matches for ``q`` in that text's own language."""

@@ -14,9 +14,7 @@ ResourceKind = Literal["guide", "case_study", "tool"]
 ToolKind = Literal["measurement_method", "climate_budget_model", "other"]
 Language = Literal["nb", "nn", "en", "sv", "da"]
 TranslationStatus = Literal["original", "machine", "human_reviewed", "outdated"]
-EffortArea = Literal[
-    "land_use_transport", "buildings_energy", "consumption_waste", "adaptation"
-]
+EffortArea = Literal["land_use_transport", "buildings_energy", "consumption_waste", "adaptation"]
 GpcSector = Literal["I", "II", "III", "IV", "V"]
 ActionId = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", description="A CCC action id")
@@ -40,7 +38,9 @@ class ResourceTextIn(BaseModel):
     title: StoredText = Field(min_length=1, max_length=300)
     summary: StoredText = Field("", max_length=4000)
     body: StoredText = Field("", max_length=200_000)
-    locally_adapted: bool = Field(False, description="Adapted to Norwegian conditions, not only translated")
+    locally_adapted: bool = Field(
+        False, description="Adapted to Norwegian conditions, not only translated"
+    )
     adaptation_note: StoredText | None = Field(None, max_length=4000)
 
 
@@ -126,7 +126,9 @@ class SearchHit(BaseModel):
     language: Language = Field(description="The language of the best-matching text")
     title: str
     summary: str
-    rank: float = Field(description="Relevance by the database's engine (higher is better); 0 without q")
+    rank: float = Field(
+        description="Relevance by the database's engine (higher is better); 0 without q"
+    )
     matched_languages: list[Language]
     languages: list[LanguageStatus]
     tags: Tags

@@ -69,7 +69,8 @@ def configurations() -> dict[str, list[str]]:
 def generated_tsvector_sql() -> str:
     """The expression of the generated column (immutable: literal configurations only)."""
     cases = " ".join(
-        f"WHEN '{language}' THEN '{config}'::regconfig" for language, (config, _) in LANGUAGES.items()
+        f"WHEN '{language}' THEN '{config}'::regconfig"
+        for language, (config, _) in LANGUAGES.items()
     )
     config = f"(CASE language {cases} ELSE 'simple'::regconfig END)"
     return (

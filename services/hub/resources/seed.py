@@ -73,7 +73,7 @@ DEMO_RESOURCES: tuple[dict[str, object], ...] = (
         "text": {
             "title": "Klimaplan og klimabudsjett i Målselv kommune",
             "summary": "Erfaringer fra Målselv kommune, delt på klimasamlingen for kommunene i Troms og Finnmark 18. november 2020.",
-            "body": "Målselv kommune la fram sin klimaplan og sitt klimabudsjett i økta «Eksempler på lokalt klimaarbeid – kommuner deler erfaringer». Et klimabudsjett setter årlige utslippsrammer per sektor og viser tiltakene som skal gi kuttene.",
+            "body": "Målselv kommune la fram sin klimaplan og sitt klimabudsjett i økta «Eksempler på lokalt klimaarbeid – kommuner deler erfaringer». Et klimabudsjett setter årlige utslippsrammer per sektor og viser tiltakene som skal gi kuttene.",  # noqa: RUF001 (the source's dash)
         },
         "tags": {"effort_areas": ["land_use_transport", "buildings_energy"], "gpc_sectors": ["I", "II"],
                  "cities": ["tromso"]},
@@ -84,7 +84,7 @@ DEMO_RESOURCES: tuple[dict[str, object], ...] = (
         "origin": "Miljødirektoratet",
         "language": "nb",
         "text": {
-            "title": "«Vær smart!» – kursopplegg om klimatilpasning for kommunene",
+            "title": "«Vær smart!» – kursopplegg om klimatilpasning for kommunene",  # noqa: RUF001
             "summary": "Miljødirektoratets kurs for kommunale saksbehandlere og ansvarlige innen kommunalteknikk, landbruk, plan, byggesak, miljø, beredskap og jurister.",
             "body": "Et hovedmål med kurset er bedre tverrfaglig samhandling om klimatilpasning; kommunene oppfordres til å delta med representanter fra flere fagområder.",
             "locally_adapted": True,

@@ -35,9 +35,7 @@ FACET_OF_FIELD = {
 
 def _tag_rows(tags: Tags) -> list[tuple[str, str]]:
     return [
-        (facet, value)
-        for field, facet in FACET_OF_FIELD.items()
-        for value in getattr(tags, field)
+        (facet, value) for field, facet in FACET_OF_FIELD.items() for value in getattr(tags, field)
     ]
 
 
@@ -66,7 +64,10 @@ async def create(session: AsyncSession, principal: Principal, data: ResourceCrea
     _ensure_can_edit(principal, data.publisher_city, "/body/publisher_city")
     if data.tool_kind is not None and data.kind != "tool":
         raise ProblemError(
-            422, "Unprocessable Content", "tool_kind is only for kind=tool", kind="validation",
+            422,
+            "Unprocessable Content",
+            "tool_kind is only for kind=tool",
+            kind="validation",
             field="/body/tool_kind",
         )
     repo = ResourceRepository(session)
@@ -132,21 +133,32 @@ async def set_text(
     is_original = language == resource.original_language
     if is_original and data.status is not None:
         raise ProblemError(
-            422, "Unprocessable Content",
+            422,
+            "Unprocessable Content",
             f"'{language}' is the original language: it has no translation status",
-            kind="validation", field="/body/status",
+            kind="validation",
+            field="/body/status",
         )
     if not is_original and data.status is None:
         raise ProblemError(
-            422, "Unprocessable Content",
+            422,
+            "Unprocessable Content",
             "a translation needs its status: machine or human_reviewed",
-            kind="validation", field="/body/status",
+            kind="validation",
+            field="/body/status",
         )
     existing = texts.get(language)
     created = existing is None
     row = existing or ResourceText(
-        resource_slug=slug, language=language, title="", summary="", body="", status="",
-        based_on_revision=resource.revision, updated_by=principal.subject, updated_at=now,
+        resource_slug=slug,
+        language=language,
+        title="",
+        summary="",
+        body="",
+        status="",
+        based_on_revision=resource.revision,
+        updated_by=principal.subject,
+        updated_at=now,
     )
     if is_original:
         changed = (row.title, row.summary, row.body) != (data.title, data.summary, data.body)
@@ -177,23 +189,23 @@ async def present(session: AsyncSession, resource: Resource) -> ResourcePublic:
     tags = (await repo.tags([resource.slug]))[resource.slug]
     return ResourcePublic(
         slug=resource.slug,
-        kind=resource.kind,  # type: ignore[arg-type]
-        tool_kind=resource.tool_kind,  # type: ignore[arg-type]
+        kind=resource.kind,
+        tool_kind=resource.tool_kind,
         origin=resource.origin,
         netzerocities=resource.netzerocities,
         url=resource.url,
         publisher_city=resource.publisher_city,
-        original_language=resource.original_language,  # type: ignore[arg-type]
+        original_language=resource.original_language,
         revision=resource.revision,
         tags=_tags_of(tags),
         languages=[_status(t) for t in texts],
         texts=[
             ResourceTextPublic(
-                language=t.language,  # type: ignore[arg-type]
+                language=t.language,
                 title=t.title,
                 summary=t.summary,
                 body=t.body,
-                status=t.status,  # type: ignore[arg-type]
+                status=t.status,
                 based_on_revision=t.based_on_revision,
                 locally_adapted=t.locally_adapted,
                 adaptation_note=t.adaptation_note,
@@ -208,8 +220,8 @@ async def present(session: AsyncSession, resource: Resource) -> ResourcePublic:
 
 def _status(t: ResourceText) -> LanguageStatus:
     return LanguageStatus(
-        language=t.language,  # type: ignore[arg-type]
-        status=t.status,  # type: ignore[arg-type]
+        language=t.language,
+        status=t.status,
         locally_adapted=t.locally_adapted,
     )
 
@@ -251,13 +263,20 @@ async def search(
     slugs = list(by_resource)
     texts = await repo.texts(slugs)
     tags = await repo.tags(slugs)
-    resources = {s: await repo.get(s) for s in slugs}
+    resources: dict[str, Resource] = {}
+    for slug in slugs:
+        found = await repo.get(slug)
+        assert found is not None  # matched in this very transaction
+        resources[slug] = found
 
     def best(slug: str) -> TextMatch:
-        return max(by_resource[slug], key=lambda m: (m.rank, m.language == resources[slug].original_language))  # type: ignore[union-attr]
+        original = resources[slug].original_language
+        return max(by_resource[slug], key=lambda m: (m.rank, m.language == original))
 
     ordered = sorted(slugs, key=lambda s: (-best(s).rank, s))
-    counts: dict[str, Counter[str]] = {f: Counter() for f in ("effort_area", "gpc_sector", "kind", "language")}
+    counts: dict[str, Counter[str]] = {
+        f: Counter() for f in ("effort_area", "gpc_sector", "kind", "language")
+    }
     for slug in slugs:
         resource = resources[slug]
         assert resource is not None
@@ -269,7 +288,10 @@ async def search(
                 counts[tag.facet][tag.value] += 1
 
     def facet(name: str) -> list[FacetCount]:
-        return [FacetCount(value=v, count=c) for v, c in sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))]
+        return [
+            FacetCount(value=v, count=c)
+            for v, c in sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
 
     hits: list[SearchHit] = []
     for slug in ordered[offset : offset + limit]:
@@ -280,14 +302,14 @@ async def search(
         hits.append(
             SearchHit(
                 slug=slug,
-                kind=resource.kind,  # type: ignore[arg-type]
-                tool_kind=resource.tool_kind,  # type: ignore[arg-type]
+                kind=resource.kind,
+                tool_kind=resource.tool_kind,
                 netzerocities=resource.netzerocities,
-                language=text_row.language,  # type: ignore[arg-type]
+                language=text_row.language,
                 title=text_row.title,
                 summary=text_row.summary,
                 rank=round(top.rank, 6),
-                matched_languages=sorted({m.language for m in by_resource[slug]}),  # type: ignore[arg-type]
+                matched_languages=sorted({m.language for m in by_resource[slug]}),
                 languages=[_status(t) for t in texts[slug]],
                 tags=_tags_of(tags[slug]),
             )
