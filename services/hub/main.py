@@ -8,8 +8,10 @@ from fastapi import FastAPI
 
 from services.hub.db import load_models, messaging, metadata
 from services.hub.directory.endpoints import router as directory_router
+from services.hub.directory.pages import router as directory_pages_router
 from services.hub.forum.endpoints import router as forum_router
 from services.hub.gatherings.endpoints import router as gatherings_router
+from services.hub.gatherings.pages import router as gathering_pages_router
 from services.hub.progress.consumers import projection
 from services.hub.progress.endpoints import router as progress_router
 from services.hub.progress.pages import router as pages_router
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             resources_router,
             gatherings_router,
             forum_router,
+            directory_pages_router,
+            gathering_pages_router,
         ],
         consumers=[projection],
         openapi_tags=[
