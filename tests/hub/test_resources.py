@@ -255,3 +255,14 @@ async def test_changing_the_original_marks_its_translations_outdated(
     nul = await client.post("/v1/resources", json=resource("nul", "a\x00", "b"), headers=admin)
     assert nul.status_code == 422 and nul.json()["invalid-params"][0]["name"] == "/body/text/title"
     assert (await client.post("/v1/resources", json=resource("x", "t", "b"))).status_code == 401
+
+
+async def test_a_nul_in_a_search_is_a_422_naming_the_query(
+    hub: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    """PostgreSQL text cannot hold NUL: refused at the edge on both databases, never a 500."""
+    _, client = hub
+    for path in ("/v1/resources", "/v1/directory/networks", "/directory"):
+        r = await client.get(path, params={"q": "klima\x00budsjett"})
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["invalid-params"][0]["name"] == "/query/q"

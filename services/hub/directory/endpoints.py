@@ -21,6 +21,7 @@ from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES
+from shared.text import StoredText
 
 router = APIRouter(prefix="/v1/directory", tags=["directory"], responses=PROBLEM_RESPONSES)
 
@@ -34,7 +35,7 @@ CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug
 @router.get("/networks", summary="Directory: networks and mission cities, searched and filtered")
 async def search_directory(
     session: DbSession,
-    q: str | None = Query(
+    q: StoredText | None = Query(
         None, max_length=200, description="Words that must all occur (any field)"
     ),
     kind: EntryKind | None = Query(None),

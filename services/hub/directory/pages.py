@@ -12,6 +12,7 @@ from services.hub.directory.repository import DirectoryRepository
 from services.hub.directory.schemas import ACTOR_LABELS, REACH_LABELS, Actor, Reach
 from services.hub.page_shell import both, page
 from shared.db import DbSession
+from shared.text import StoredText
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
 
@@ -31,7 +32,7 @@ def _fee(fee: bool | None) -> str:
 @router.get("/directory", summary="Page: the network directory (bokmål and English)")
 async def directory_page(
     session: DbSession,
-    q: str | None = Query(None, max_length=200),
+    q: StoredText | None = Query(None, max_length=200),
     reach: Reach | None = Query(None),
     actor: Actor | None = Query(None),
 ) -> HTMLResponse:

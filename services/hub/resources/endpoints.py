@@ -25,6 +25,7 @@ from shared.db import DbSession
 from shared.events.payloads import CitySlug
 from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES
+from shared.text import StoredText
 
 router = APIRouter(prefix="/v1/resources", tags=["resources"], responses=PROBLEM_RESPONSES)
 
@@ -36,7 +37,7 @@ SlugPath = Annotated[
 @router.get("", summary="Search resources (full text, stemmed) with facets")
 async def search_resources(
     session: DbSession,
-    q: str | None = Query(
+    q: StoredText | None = Query(
         None,
         max_length=300,
         description="Words to find (stemmed: 'klimabudsjettet' finds 'klimabudsjett')",
