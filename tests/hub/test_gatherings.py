@@ -300,6 +300,10 @@ async def test_registration_closes_at_the_deadline_and_bad_input_names_the_field
     naive["starts_at"] = "2030-11-18T08:30:00"
     bad = await client.post("/v1/gatherings", json=naive, headers=admin)
     assert bad.status_code == 422 and bad.json()["invalid-params"][0]["name"] == "/body/starts_at"
+    ancient = gathering(f"gammel-{uuid.uuid4().hex[:8]}", capacity=1)
+    ancient["starts_at"] = "0001-01-01T00:00:00+14:00"  # would overflow on the way to UTC
+    bad = await client.post("/v1/gatherings", json=ancient, headers=admin)
+    assert bad.status_code == 422 and bad.json()["invalid-params"][0]["name"] == "/body/starts_at"
     wrong_track = gathering(f"spor-{uuid.uuid4().hex[:8]}", capacity=1)
     wrong_track["sessions"][0]["track"] = "Z"
     bad = await client.post("/v1/gatherings", json=wrong_track, headers=admin)

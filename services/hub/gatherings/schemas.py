@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.payloads import CitySlug
 from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone
@@ -18,6 +18,17 @@ RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
 TrackKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,8}$", description="e.g. A")]
 GatheringSlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")]
 Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Far from the ends of the calendar, so converting to UTC or to local time cannot overflow.
+    if not 1900 <= moment.year <= 2200:
+        raise ValueError("must lie between the years 1900 and 2200")
+    return moment
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+"""A moment with its offset (a naive time is refused rather than guessed)."""
 
 
 class SpeakerIn(BaseModel):
@@ -31,8 +42,8 @@ class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     track: TrackKey | None = Field(None, description="A track's key; none for a plenary session")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime | None = None
+    starts_at: Instant
+    ends_at: Instant | None = None
     title: StoredText = Field(min_length=1, max_length=2000)
     description: StoredText = Field("", max_length=20_000)
     kind: SessionKind = "talk"
@@ -67,9 +78,9 @@ class GatheringCreate(BaseModel):
     time_zone: str = Field(
         DEFAULT_TIME_ZONE, max_length=64, description="IANA zone the times are shown in"
     )
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    registration_deadline: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
+    registration_deadline: Instant
     capacity: Capacity | None = Field(None, description="Places in all; none: unlimited")
     price_note: StoredText | None = Field(None, max_length=2000)
     contact: StoredText | None = Field(None, max_length=300)
@@ -90,7 +101,7 @@ class GatheringUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     capacity: Capacity | None = None
-    registration_deadline: AwareDatetime | None = None
+    registration_deadline: Instant | None = None
     track_capacities: dict[TrackKey, Capacity | None] = Field(default_factory=dict, max_length=20)
 
 

@@ -17,6 +17,11 @@ from sqlmodel import Field
 from services.hub.db import Base
 from shared.db import UTCDateTime
 
+# Made by the migration, not by these models: autogenerate must not propose to drop them.
+Base.metadata.info.setdefault("autogenerate_ignore", set()).update(
+    {"search_vector", "ix_knowledge_resource_texts_search", "knowledge_resource_fts"}
+)
+
 
 class Resource(Base, table=True):
     """A guide, case study or tool; ``revision`` counts changes of its original text."""
