@@ -150,19 +150,22 @@ def token(
             "its climate accounts); its city is read from the contracts database unless --city"
         ),
     ] = None,
+    member: Annotated[
+        bool, typer.Option(help="A member token (no city's data; e.g. a ministry in the forum)")
+    ] = False,
     subject: Annotated[str, typer.Option(help="Who holds it")] = "cli",
     days: Annotated[int, typer.Option(help="Valid for this many days")] = 30,
 ) -> None:
     """Issue a bearer token signed with KLIMABY_AUTH_SECRET."""
     import uuid
 
-    from shared.auth import issue_token
+    from shared.auth import Role, issue_token
 
     settings = SERVICES["inventory"].settings()
     secret = settings.auth_secret.get_secret_value()
     if partner is not None:
-        if admin:
-            raise typer.BadParameter("give --partner or --admin, not both")
+        if admin or member:
+            raise typer.BadParameter("give --partner alone, not with --admin or --member")
         try:
             partner = str(uuid.UUID(partner))
         except ValueError:
@@ -174,9 +177,10 @@ def token(
             raise typer.BadParameter(f"partner {partner} is a partner of {known}, not {city}")
         typer.echo(issue_token(secret, subject, "partner", known, days * 86400, partner=partner))
         return
-    if admin == bool(city):
-        raise typer.BadParameter("give exactly one of --city, --partner or --admin")
-    typer.echo(issue_token(secret, subject, "admin" if admin else "city", city, days * 86400))
+    if admin + member + bool(city) != 1:
+        raise typer.BadParameter("give exactly one of --city, --partner, --admin or --member")
+    role: Role = "admin" if admin else "member" if member else "city"
+    typer.echo(issue_token(secret, subject, role, city, days * 86400))
 
 
 @app.command()

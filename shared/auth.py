@@ -6,7 +6,9 @@ service can verify it without calling another). Roles: ``admin`` may write for e
 organisation of one city (claims ``partner`` = the partner's id and ``city``): it may keep its own
 record, sign its own side of its MoUs and report its own climate account, and write nothing of
 its city or of another partner. ``klimaby token`` issues them; a partner also gets its token by
-accepting the city's invitation (contracts).
+accepting the city's invitation (contracts); ``member`` writes no city's
+data at all: it names a person of an organisation without a city (a ministry, a directorate) for
+the places that enrol such subjects, such as the hub's collaboration forum.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.problems import ProblemError
 
-Role = Literal["admin", "city", "partner"]
-ROLES: tuple[Role, ...] = ("admin", "city", "partner")
+Role = Literal["admin", "city", "partner", "member"]
+ROLES: tuple[Role, ...] = ("admin", "city", "partner", "member")
 ISSUER = "klimaby"
 _bearer = HTTPBearer(auto_error=False, description="A token from `klimaby token`")
 

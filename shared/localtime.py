@@ -23,11 +23,15 @@ def zone(name: str) -> ZoneInfo:
 
 def is_time_zone(name: str) -> bool:
     """Whether ``name`` is a known IANA time zone (for validating a city's zone)."""
+    # The list first: ZoneInfo("Europe") is an IsADirectoryError and a very long name an
+    # OSError, not the ValueError one would expect.
+    if name not in _known_zones():
+        return False
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
-    return name in _known_zones()
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -88,8 +88,25 @@ def _render_item(type_: str, obj: Any, _context: Any) -> str | bool:
     return False
 
 
+def _include_object(metadata: MetaData) -> Any:
+    """Autogenerate leaves alone what a migration made by hand and no model declares (a
+    generated tsvector column, an FTS5 table and its shadow tables): the names a service lists
+    in ``metadata.info["autogenerate_ignore"]``."""
+    ignored: set[str] = set(metadata.info.get("autogenerate_ignore", ()))
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if not (reflected and compare_to is None and name):
+            return True
+        if name in ignored:
+            return False
+        return not (type_ == "table" and any(name.startswith(f"{i}_") for i in ignored))
+
+    return include
+
+
 def _configure_and_run(connection: Connection, metadata: MetaData, schema: str | None) -> None:
     options: dict[str, Any] = {
+        "include_object": _include_object(metadata),
         "connection": connection,
         "target_metadata": metadata,
         "compare_type": True,

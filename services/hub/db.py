@@ -18,4 +18,8 @@ messaging = messaging_tables(metadata)
 
 def load_models() -> None:
     """Import every domain module's models so the metadata is complete (for Alembic)."""
-    import services.hub.progress.models  # noqa: F401
+    import services.hub.directory.models
+    import services.hub.forum.models
+    import services.hub.gatherings.models
+    import services.hub.progress.models
+    import services.hub.resources.models  # noqa: F401
