@@ -174,7 +174,10 @@ class SectorEstimate:
 
     @property
     def method(self) -> SectorMethod:
-        methods = {c.method for c in self.cells}
+        # A cell the inventory says does not occur (NO, zero carried) adds nothing: it does
+        # not make the sector "mixed" unless it is all there is.
+        counted = [c for c in self.cells if c.inputs.has_live_data or c.estimate_mg != 0]
+        methods = {c.method for c in counted or self.cells}
         if not methods:
             return "none"
         if len(methods) == 1:

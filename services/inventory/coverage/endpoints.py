@@ -51,7 +51,7 @@ def statement_public(s: CoverageStatement) -> CoverageStatementPublic:
         city=s.city,
         gpc_reference=s.gpc_reference,
         sensor_group=s.sensor_group or None,
-        share=s.share,
+        share=Decimal(s.share).quantize(Decimal("1e-9")),
         source=s.source,
         updated_by=s.updated_by,
         updated_at=s.updated_at,
