@@ -22,7 +22,7 @@ A ceiling pro-rated to zero (a net-zero year) is on track only with a zero estim
 cities and sectors whose figures the batch changed (a few queries per city: its target, at
 most 24 monthly roll-up rows per cell, its last published inventory, its sensors' activity
 months and coverage, the stored statuses), after a factor revision or a new factor changed
-accounted emissions, and when the city's target, coverage or published inventory changes. A
+accounted emissions, and when the city's target or coverage changes. A
 status that differs from the stored one is stored and announced with ``budget.status_changed``
 through the outbox, in that same transaction. The pace read from the API is always computed
 afresh.
@@ -389,7 +389,7 @@ async def evaluate_pace(
 async def evaluate_city(
     session: AsyncSession, outbox: Outbox, city: str, now: datetime
 ) -> list[BudgetStatusChanged]:
-    """After a change of the city's target, coverage or published inventory: every sector of
+    """After a change of the city's target or coverage: every sector of
     its target (a sector that had a status and no longer has any data turns ``no_data``)."""
     return await evaluate_pace(session, outbox, {city: None}, now)
 
