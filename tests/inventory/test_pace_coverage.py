@@ -251,6 +251,12 @@ async def test_three_meters_covering_a_stated_share_of_i22_estimate_the_sector(
             not_estimated="III",
         )
         pace_url = f"/v1/cities/{city}/budget/{now.year}/pace"
+        # Publishing moved the pace: transport, carried from the inventory, is announced.
+        published = [e for e in await staged_events(app, STATUS_CHANGED) if e["city"] == city]
+        assert {e["sector"]: e["method"] for e in published} == {
+            "I": "estimated_from_inventory",
+            "II": "estimated_from_inventory",
+        }
         report = (await client.get(pace_url)).json()
         assert report["inventory"] == f"{city}/{now.year - 1}/v1"
         as_of = datetime.fromisoformat(report["as_of"])

@@ -22,7 +22,7 @@ A ceiling pro-rated to zero (a net-zero year) is on track only with a zero estim
 cities and sectors whose figures the batch changed (a few queries per city: its target, at
 most 24 monthly roll-up rows per cell, its last published inventory, its sensors' activity
 months and coverage, the stored statuses), after a factor revision or a new factor changed
-accounted emissions, and when the city's target or coverage changes. A
+accounted emissions, and when the city's target, coverage or published inventory changes. A
 status that differs from the stored one is stored and announced with ``budget.status_changed``
 through the outbox, in that same transaction. The pace read from the API is always computed
 afresh.
@@ -227,7 +227,7 @@ async def compute_pace(
         elif row_year == year - 1:
             last_year[sector_of(row.gpc_reference)][row_month - 1] += row.co2e_mg
     inventory = await published_figures(session, city, year)
-    activity = await _sensor_months(session, city, year, inventory, tz)
+    activity = await _sensor_months(session, city, year, inventory, tz, wanted)
     coverage_repo = CoverageRepository(session)
     statements = {
         (s.gpc_reference, s.sensor_group): s for s in await coverage_repo.statements(city)
@@ -288,6 +288,7 @@ async def _sensor_months(
     year: int,
     inventory: PublishedFigures | None,
     tz: str,
+    sectors: Sequence[str],
 ) -> dict[str, list[SensorMonth]]:
     """Per cell: each sensor's activity per local month this year, beside the same month of
     the inventory's year (the history the estimate scales the inventory's figure by)."""
@@ -295,7 +296,7 @@ async def _sensor_months(
     base_year = inventory.year if inventory is not None and inventory.year < year else None
     if base_year is not None:
         periods.append((year_start(base_year, tz), year_start(base_year + 1, tz)))
-    rows = await CoverageRepository(session).activity_months(city, periods)
+    rows = await CoverageRepository(session).activity_months(city, periods, sectors)
     this: dict[tuple[str, str, str, int], int] = defaultdict(int)
     base: dict[tuple[str, str, str, int], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
@@ -389,7 +390,7 @@ async def evaluate_pace(
 async def evaluate_city(
     session: AsyncSession, outbox: Outbox, city: str, now: datetime
 ) -> list[BudgetStatusChanged]:
-    """After a change of the city's target or coverage: every sector of
+    """After a change of the city's target, coverage or published inventory: every sector of
     its target (a sector that had a status and no longer has any data turns ``no_data``)."""
     return await evaluate_pace(session, outbox, {city: None}, now)
 

@@ -101,12 +101,18 @@ class CoverageRepository:
         )
 
     async def activity_months(
-        self, city: str, periods: Sequence[tuple[datetime, datetime]]
+        self,
+        city: str,
+        periods: Sequence[tuple[datetime, datetime]],
+        sectors: Sequence[str] | None = None,
     ) -> Sequence[SensorActivityMonth]:
-        """A city's sensor-months whose month starts in any of the [start, end) periods."""
+        """A city's sensor-months whose month starts in any of the [start, end) periods (of
+        the cells of ``sectors`` only, when given)."""
         m = SensorActivityMonth
         query = select(m).where(
             col(m.city) == city,
             or_(*[(col(m.month) >= start) & (col(m.month) < end) for start, end in periods]),
         )
+        if sectors is not None:
+            query = query.where(or_(*[col(m.gpc_reference).like(f"{s}.%") for s in sectors]))
         return (await self.session.execute(query)).scalars().all()
