@@ -22,6 +22,7 @@ def load_models() -> None:
     from services.inventory.budget import models as _budget  # noqa: F401
     from services.inventory.cities import models as _cities  # noqa: F401
     from services.inventory.contract_actions import models as _contract_actions  # noqa: F401
+    from services.inventory.coverage import models as _coverage  # noqa: F401
     from services.inventory.factors import models as _factors  # noqa: F401
     from services.inventory.imports import models as _imports  # noqa: F401
     from services.inventory.inventories import models as _inventories  # noqa: F401

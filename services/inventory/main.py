@@ -11,6 +11,7 @@ from services.inventory.accounting.endpoints import router as accounting_router
 from services.inventory.budget.endpoints import router as budget_router
 from services.inventory.cities.endpoints import router as cities_router
 from services.inventory.contract_actions.consumers import contract_actions
+from services.inventory.coverage.endpoints import router as coverage_router
 from services.inventory.db import load_models, messaging, metadata
 from services.inventory.factors.endpoints import router as factors_router
 from services.inventory.gpc.endpoints import router as gpc_router
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 accounting_router,
                 targets_router,
                 budget_router,
+                coverage_router,
             ],
             consumers=[
                 # Readings are keyed by their reading id in accounted_readings, so the inbox

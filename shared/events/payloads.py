@@ -46,6 +46,14 @@ class AccountingParameters(BaseModel):
     bidding_zone: BiddingZone | None = None
     road_segment_km: float | None = Field(None, gt=0)
     vehicle_class: VehicleClass | None = None
+    # Coverage (optional, so events from before it still parse): the sensor's group and the
+    # share of its GPC cell's activity the group measures, as declared in the registry.
+    coverage_group: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="The sensor's group"
+    )
+    coverage_share: float | None = Field(
+        None, gt=0, le=1, description="Share of the cell's activity the group measures"
+    )
 
 
 ReadingFlag = Literal["reset", "gap"]
@@ -243,7 +251,15 @@ class EmissionsRecalculated(EventPayload):
     period_end: AwareDatetime = Field(description="End of the latest hour touched")
 
 
-PaceStatus = Literal["on_track", "at_risk", "off_track"]
+PaceStatus = Literal["on_track", "at_risk", "off_track", "no_data"]
+PaceMethod = Literal[
+    "scaled_by_history",
+    "measured_over_coverage",
+    "measured_only",
+    "estimated_from_inventory",
+    "mixed",
+    "none",
+]
 
 
 class BudgetStatusChanged(EventPayload):
@@ -258,13 +274,33 @@ class BudgetStatusChanged(EventPayload):
         None, description="None the first time the sector's pace is evaluated this year"
     )
     status: PaceStatus
-    ytd_co2e_mg: int = Field(description="Live emissions of the sector this year so far")
+    ytd_co2e_mg: int = Field(description="What the sector's sensors measured this year so far")
     ceiling_co2e_mg: int = Field(description="The sector's emission ceiling for the year")
     prorated_ceiling_co2e_mg: int = Field(
         description="The share of the ceiling expected by now (seasonal profile or flat)"
     )
     profile: Literal["seasonal", "flat"]
     evaluated_at: AwareDatetime
+    # The estimate of the whole sector that the status compares (None in events from before
+    # the coverage-aware pace, whose status compared ytd_co2e_mg).
+    estimate_co2e_mg: int | None = Field(
+        None, description="Estimate of the whole sector so far: measured + scaled + carried"
+    )
+    estimate_tco2e: TCO2e | None = None
+    measured_co2e_mg: int | None = Field(None, description="Part of the estimate measured")
+    scaled_co2e_mg: int | None = Field(
+        None, description="Part scaled up from measurements (history ratio or coverage)"
+    )
+    carried_co2e_mg: int | None = Field(
+        None, description="Part carried from the published inventory, pro-rated by season"
+    )
+    measured_share: float | None = Field(
+        None, description="measured / estimate (None when the estimate is zero or unknown)"
+    )
+    method: PaceMethod | None = Field(None, description="How the estimate was made")
+    inventory: str | None = Field(
+        None, description="The published inventory the estimate leans on, e.g. oslo/2025/v1"
+    )
 
 
 # --- contracts.events.v1 ------------------------------------------------------------------

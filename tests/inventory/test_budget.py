@@ -355,7 +355,13 @@ async def test_pace_follows_last_years_seasonal_profile_when_it_has_one(
         stationary = next(s for s in report["sectors"] if s["sector"] == "I")
         assert stationary["profile"] == "seasonal"
         as_of = datetime.fromisoformat(report["as_of"])
-        expected, _ = expected_share(now.year, as_of, [mg(k, 15) for k in monthly_kwh])
+        # The profile's months are the city's local months (Europe/Oslo).
+        expected, _ = expected_share(
+            now.year, as_of, [mg(k, 15) for k in monthly_kwh], report["time_zone"]
+        )
+        assert report["time_zone"] == "Europe/Oslo"
         assert stationary["prorated_ceiling_co2e_mg"] == round(10 * T * expected)
         transport = next(s for s in report["sectors"] if s["sector"] == "II")
         assert transport["profile"] == "flat" and not transport["has_live_data"]
+        # Neither live data nor a published inventory: nothing is known, never "on track".
+        assert transport["status"] == "no_data" and transport["ratio"] is None

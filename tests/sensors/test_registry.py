@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import ServiceClientFactory
-from tests.helpers import ELECTRICITY_METER, register_gateway_with_sensors
+from tests.helpers import ELECTRICITY_METER, eventually, register_gateway_with_sensors
 from tests.sensors.conftest import hour_ago, kwh
 
 CSV = """external_id,kind,gpc_reference,energy_carrier,road_segment_km,vehicle_class,value_type,latitude,longitude,expected_interval_s
@@ -153,3 +153,61 @@ async def test_a_sensor_is_changed_deactivated_and_activated_again(
             "/v1/readings", json={"readings": [kwh(meter, t, 60)]}, headers={"X-Api-Key": key}
         )
         assert "plausible" in r.json()["results"][0]["problem"]["detail"]
+
+
+async def test_a_sensor_declares_its_coverage_and_the_inventory_hears_it_with_each_reading(
+    service_client: ServiceClientFactory, admin_token: str, city: str, city_token: Any
+) -> None:
+    async with (
+        service_client("sensors") as (_s, sensors),
+        service_client("inventory") as (_i, inventory),
+    ):
+        admin = {"Authorization": f"Bearer {admin_token}"}
+        r = await inventory.post(
+            "/v1/cities",
+            json={"slug": city, "name": city.title(), "bidding_zone": "NO1"},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        meter_spec = {
+            **ELECTRICITY_METER,
+            "gpc_reference": "I.2.2",
+            "coverage_group": "kommunale-bygg",
+            "coverage_share": 0.12,
+        }
+        _gw, key, (meter,) = await register_gateway_with_sensors(
+            sensors, admin_token, city, [meter_spec]
+        )
+        auth = {"Authorization": f"Bearer {city_token(city)}"}
+        r = await sensors.get(f"/v1/sensors/{meter}")
+        assert (r.json()["coverage_group"], r.json()["coverage_share"]) == ("kommunale-bygg", 0.12)
+        for body, field in (
+            ({"coverage_share": 0}, "/body/coverage_share"),
+            ({"coverage_share": 1.2}, "/body/coverage_share"),
+            ({"coverage_group": "no spaces"}, "/body/coverage_group"),
+        ):
+            r = await sensors.patch(f"/v1/sensors/{meter}", json=body, headers=auth)
+            assert r.status_code == 422 and r.json()["invalid-params"][0]["name"] == field, r.text
+        r = await sensors.patch(f"/v1/sensors/{meter}", json={"coverage_share": 0.15}, headers=auth)
+        assert r.status_code == 200 and r.json()["coverage_share"] == 0.15
+
+        r = await sensors.post(
+            "/v1/readings",
+            json={"readings": [kwh(meter, hour_ago(), 5.0)]},
+            headers={"X-Api-Key": key},
+        )
+        assert r.status_code == 202, r.text
+
+        async def coverage() -> dict[str, Any]:
+            return (await inventory.get(f"/v1/cities/{city}/coverage/I.2.2")).json()
+
+        cell = await eventually(coverage, lambda c: c["basis"] != "unknown")
+        assert (cell["basis"], cell["share"]) == ("groups", "0.150000000")
+        assert cell["groups"] == [
+            {
+                "group": "kommunale-bygg",
+                "share": "0.150000000",
+                "basis": "declared",
+                "sensors": [meter],
+            }
+        ]

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.inventory.accounting.calculation import sector_of
 from services.inventory.accounting.service import BatchResult, account_readings
 from services.inventory.budget.pace import evaluate_pace
+from services.inventory.coverage.service import record_measured
 from shared.events.payloads import ReadingAccepted
 from shared.messaging.consumer import ConsumedEvent, Handler
 from shared.messaging.outbox import Outbox
@@ -18,12 +20,17 @@ from shared.messaging.outbox import Outbox
 async def account_batch(
     session: AsyncSession, outbox: Outbox, readings: Sequence[ReadingAccepted]
 ) -> BatchResult:
-    """One consumed batch: account the new readings, then, in the same transaction, this
-    year's budget pace of the cities and sectors the batch moved. Late readings of earlier
-    years move no current pace and are left out."""
+    """One consumed batch: account the new readings and their sensors' measured activity, then,
+    in the same transaction, this year's budget pace of the cities and sectors the batch moved.
+    A late reading of an earlier year moves it too: last year's months are the seasonal
+    profile, and the inventory's year is the history the estimate scales by."""
     result = await account_readings(session, outbox, readings)
     now = datetime.now(UTC)
-    await evaluate_pace(session, outbox, result.touched_sectors(now.year), now)
+    await record_measured(session, result.accounted, now)
+    touched = result.touched_sectors()
+    for a in result.accounted:  # also readings waiting for a factor: their activity counts
+        touched.setdefault(a.reading.city, set()).add(sector_of(a.reading.gpc_reference))
+    await evaluate_pace(session, outbox, touched, now)
     return result
 
 

@@ -33,6 +33,8 @@ class BatchResult:
     unaccounted: int = 0
     per_city_mg: dict[str, int] = field(default_factory=dict)
     changes: BucketChanges = field(default_factory=dict)
+    accounted: list[Accounted] = field(default_factory=list)
+    """The readings this batch accounted for the first time (duplicates left out)."""
 
     def touched_sectors(self, year: int | None = None) -> dict[str, set[str]]:
         """The GPC sectors per city whose figures this batch changed (in ``year``, if given)."""
@@ -77,6 +79,7 @@ async def account_readings(
     await _emit_per_city(session, outbox, new, buckets)
     result.per_city_mg = _per_city(buckets)
     result.changes = buckets
+    result.accounted = new
     return result
 
 

@@ -76,7 +76,7 @@ async def delete_measure(
 
 @router.get(
     "/pace",
-    summary="Live pace: year-to-date per sector against the pro-rated ceiling",
+    summary="Live pace: each sector's estimate (measured, scaled, carried) against the pro-rated ceiling",
 )
 async def pace(city: CityPath, year: YearPath, session: DbSession) -> PaceReport:
     return await service.pace_report(session, city, year, datetime.now(UTC))

@@ -56,9 +56,12 @@ class BudgetPaceStatus(Base, table=True):
     city: str = Field(primary_key=True, max_length=64)
     year: int = Field(primary_key=True)
     sector: str = Field(primary_key=True, max_length=4)
-    status: str = Field(max_length=16, description="on_track, at_risk or off_track")
+    status: str = Field(max_length=16, description="on_track, at_risk, off_track or no_data")
     ytd_co2e_mg: int = Field(sa_column=Column(BigInteger, nullable=False))
     ceiling_co2e_mg: int = Field(sa_column=Column(BigInteger, nullable=False))
     prorated_ceiling_co2e_mg: int = Field(sa_column=Column(BigInteger, nullable=False))
     profile: str = Field(max_length=16, description="seasonal or flat")
     changed_at: datetime = Field(sa_type=UTCDateTime)
+    # The sector's estimate the status compared, and how it was made (NULL before 0005).
+    estimate_co2e_mg: int | None = Field(default=None, sa_column=Column(BigInteger))
+    method: str | None = Field(default=None, max_length=32)

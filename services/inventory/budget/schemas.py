@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.inventory.budget.estimate import CellMethod, SectorMethod
 from services.inventory.targets.schemas import GpcSector, Tonnes
 from shared.events.payloads import PaceStatus
+from shared.quantities import TCO2e
 from shared.text import NoNul
 
 Text = Annotated[str, NoNul]
@@ -93,6 +95,37 @@ class BudgetSheet(BaseModel):
     measures: list[MeasurePublic]
 
 
+class CellEstimatePublic(BaseModel):
+    """How one GPC cell's part of the sector's estimate was made."""
+
+    gpc_reference: str
+    method: CellMethod = Field(
+        description="scaled_by_history: inventory figure * activity ratio * expected share; "
+        "measured_over_coverage: measured / coverage; estimated_from_inventory: inventory "
+        "figure * expected share; measured_only: what the sensors measured"
+    )
+    has_live_data: bool
+    sensors: int = Field(description="Sensors that measured the cell's activity this year")
+    measured_co2e_mg: int
+    measured_tco2e: TCO2e
+    estimate_co2e_mg: int
+    estimate_tco2e: TCO2e
+    inventory_co2e_mg: int | None = Field(
+        description="The published inventory's figure for the cell, for its whole year"
+    )
+    inventory_tco2e: TCO2e | None
+    activity_ratio: float | None = Field(
+        description="This year's measured activity / the same sensors' activity over the same "
+        "period of the inventory's year"
+    )
+    coverage_share: float | None = Field(
+        description="Share of the cell's activity its sensors measure (stated or declared)"
+    )
+    uncovered_sensors: list[str] = Field(
+        description="Measuring sensors without a known coverage (the cell has none then)"
+    )
+
+
 class SectorPacePublic(BaseModel):
     sector: GpcSector
     name: str
@@ -101,26 +134,50 @@ class SectorPacePublic(BaseModel):
         description="When the stored status last changed (current year; none if never stored)"
     )
     has_live_data: bool
-    ytd_co2e_mg: int
+    ytd_co2e_mg: int = Field(description="What the sector's sensors measured this year so far")
     ytd_tco2e: float
+    estimate_co2e_mg: int = Field(
+        description="Estimate of the whole sector so far (measured + scaled + carried): "
+        "what the status compares"
+    )
+    estimate_tco2e: TCO2e
+    measured_co2e_mg: int
+    measured_tco2e: TCO2e
+    scaled_co2e_mg: int = Field(description="Scaled up from measurements: history or coverage")
+    scaled_tco2e: TCO2e
+    carried_co2e_mg: int = Field(
+        description="Carried from the published inventory, pro-rated by the expected share"
+    )
+    carried_tco2e: TCO2e
+    measured_share: float | None = Field(
+        description="measured / estimate; None when the estimate is zero or there is no data"
+    )
+    method: SectorMethod = Field(
+        description="The cells' method when they share one, else mixed; none without data"
+    )
+    cells: list[CellEstimatePublic]
     ceiling_co2e_mg: int
     ceiling_tco2e: float
     prorated_ceiling_co2e_mg: int = Field(description="The ceiling times the expected share")
     prorated_ceiling_tco2e: float
     expected_share: float = Field(description="Share of the year's emissions expected by now")
     profile: Literal["seasonal", "flat"]
-    ratio: float | None = Field(description="Year-to-date / pro-rated ceiling")
+    ratio: float | None = Field(description="Estimate / pro-rated ceiling")
     projected_year_end_co2e_mg: int | None = Field(
-        description="The year-to-date scaled to the whole year by the same profile"
+        description="The estimate scaled to the whole year by the same profile"
     )
 
 
 class PaceReport(BaseModel):
-    """Live year-to-date against the year's ceilings; see the thresholds."""
+    """The live estimate per sector against the year's ceilings; see the thresholds."""
 
     city: str
-    year: int
+    year: int = Field(description="The city's local calendar year")
+    time_zone: str = Field(description="The zone of the city's calendar, e.g. Europe/Oslo")
     as_of: datetime
     target_version: int
+    inventory: str | None = Field(
+        description="The published inventory the estimates lean on (city/year/version)"
+    )
     thresholds: dict[PaceStatus, str]
     sectors: list[SectorPacePublic]

@@ -9,17 +9,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.inventory.budget.estimate import CellEstimate
 from services.inventory.budget.models import BudgetMeasure, BudgetProjection
 from services.inventory.budget.pace import (
     AT_RISK_ABOVE,
     OFF_TRACK_ABOVE,
+    SectorPace,
     compute_pace,
-    year_start,
 )
 from services.inventory.budget.repository import BudgetRepository
 from services.inventory.budget.schemas import (
     BudgetLine,
     BudgetSheet,
+    CellEstimatePublic,
     MeasureCreate,
     MeasurePublic,
     PaceReport,
@@ -27,17 +29,20 @@ from services.inventory.budget.schemas import (
     SectorBudget,
     SectorPacePublic,
 )
-from services.inventory.cities.service import get_city
+from services.inventory.cities.service import get_city, time_zone_of
 from services.inventory.contract_actions.service import check_reference
 from services.inventory.targets.schemas import to_mg
 from services.inventory.targets.service import TargetWithSectors, current_target, sector_name
 from shared.auth import Principal
+from shared.localtime import local_year, year_start
 from shared.problems import ProblemError
+from shared.quantities import tco2e_from_mg
 
 THRESHOLDS = {
-    "on_track": f"year-to-date ≤ {float(AT_RISK_ABOVE):.2f} x the pro-rated ceiling",
+    "on_track": f"estimate ≤ {float(AT_RISK_ABOVE):.2f} x the pro-rated ceiling",
     "at_risk": f"up to {float(OFF_TRACK_ABOVE):.2f} x the pro-rated ceiling",
     "off_track": f"above {float(OFF_TRACK_ABOVE):.2f} x the pro-rated ceiling",
+    "no_data": "neither live data nor a figure in a published inventory",
 }
 
 
@@ -229,7 +234,8 @@ def measure_public(m: BudgetMeasure) -> MeasurePublic:
 
 async def pace_report(session: AsyncSession, city: str, year: int, now: datetime) -> PaceReport:
     target = await budget_target(session, city, year)
-    if year > now.year:
+    tz = await time_zone_of(session, city)
+    if year > local_year(now, tz):
         raise ProblemError(
             422,
             "Year not begun",
@@ -237,35 +243,76 @@ async def pace_report(session: AsyncSession, city: str, year: int, now: datetime
             kind="validation",
             field="/path/year",
         )
-    as_of = min(now, year_start(year + 1))
-    paces = await compute_pace(session, city, target, year, as_of)
+    as_of = min(now, year_start(year + 1, tz))
+    result = await compute_pace(session, city, target, year, as_of)
     stored = await BudgetRepository(session).pace_statuses(city, year)
     return PaceReport(
         city=city,
         year=year,
+        time_zone=result.time_zone,
         as_of=as_of,
         target_version=target.target.version,
+        inventory=result.inventory.label if result.inventory else None,
         thresholds=THRESHOLDS,
         sectors=[
-            SectorPacePublic(
-                sector=p.sector,
-                name=sector_name(p.sector),
-                status=p.status,
-                status_since=stored[p.sector].changed_at
+            _sector_pace(
+                p,
+                stored[p.sector].changed_at
                 if p.sector in stored and stored[p.sector].status == p.status
                 else None,
-                has_live_data=p.ytd_mg != 0,
-                ytd_co2e_mg=p.ytd_mg,
-                ytd_tco2e=p.ytd_mg / 1e9,
-                ceiling_co2e_mg=p.ceiling_mg,
-                ceiling_tco2e=p.ceiling_mg / 1e9,
-                prorated_ceiling_co2e_mg=p.prorated_ceiling_mg,
-                prorated_ceiling_tco2e=p.prorated_ceiling_mg / 1e9,
-                expected_share=float(p.share),
-                profile=p.profile,
-                ratio=p.ratio,
-                projected_year_end_co2e_mg=p.projected_year_end_mg,
             )
-            for p in paces
+            for p in result.sectors
         ],
+    )
+
+
+def _sector_pace(p: SectorPace, since: datetime | None) -> SectorPacePublic:
+    e = p.estimate
+    share = e.measured_share
+    return SectorPacePublic(
+        sector=p.sector,
+        name=sector_name(p.sector),
+        status=p.status,
+        status_since=since,
+        has_live_data=any(c.inputs.has_live_data for c in e.cells),
+        ytd_co2e_mg=p.ytd_mg,
+        ytd_tco2e=p.ytd_mg / 1e9,
+        estimate_co2e_mg=e.estimate_mg,
+        estimate_tco2e=tco2e_from_mg(e.estimate_mg),
+        measured_co2e_mg=e.measured_mg,
+        measured_tco2e=tco2e_from_mg(e.measured_mg),
+        scaled_co2e_mg=e.scaled_mg,
+        scaled_tco2e=tco2e_from_mg(e.scaled_mg),
+        carried_co2e_mg=e.carried_mg,
+        carried_tco2e=tco2e_from_mg(e.carried_mg),
+        measured_share=float(share) if share is not None else None,
+        method=e.method,
+        cells=[_cell(c) for c in e.cells],
+        ceiling_co2e_mg=p.ceiling_mg,
+        ceiling_tco2e=p.ceiling_mg / 1e9,
+        prorated_ceiling_co2e_mg=p.prorated_ceiling_mg,
+        prorated_ceiling_tco2e=p.prorated_ceiling_mg / 1e9,
+        expected_share=float(p.share),
+        profile=p.profile,
+        ratio=p.ratio,
+        projected_year_end_co2e_mg=p.projected_year_end_mg,
+    )
+
+
+def _cell(c: CellEstimate) -> CellEstimatePublic:
+    i = c.inputs
+    return CellEstimatePublic(
+        gpc_reference=c.gpc_reference,
+        method=c.method,
+        has_live_data=i.has_live_data,
+        sensors=i.sensors,
+        measured_co2e_mg=c.measured_mg,
+        measured_tco2e=tco2e_from_mg(c.measured_mg),
+        estimate_co2e_mg=c.estimate_mg,
+        estimate_tco2e=tco2e_from_mg(c.estimate_mg),
+        inventory_co2e_mg=i.inventory_mg,
+        inventory_tco2e=tco2e_from_mg(i.inventory_mg) if i.inventory_mg is not None else None,
+        activity_ratio=float(i.activity_ratio) if i.activity_ratio is not None else None,
+        coverage_share=float(i.coverage) if i.coverage is not None else None,
+        uncovered_sensors=list(i.uncovered_sensors),
     )

@@ -6,10 +6,12 @@ of the city (or admin) and a draft version: a published version answers 409.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from services.inventory.budget.pace import evaluate_city
 from services.inventory.imports.repository import AgencyRepository
 from services.inventory.inventories import service, views
 from services.inventory.inventories.access import may_see_drafts, optional_principal
@@ -161,6 +163,8 @@ async def publish_version(
     principal: Writer,
 ) -> VersionPublic:
     ref = await service.publish(session, request.app.state.outbox, principal, city, year, version)
+    # The budget's pace leans on the last published inventory: it moves with a new one.
+    await evaluate_city(session, request.app.state.outbox, city, datetime.now(UTC))
     return await _version_public(session, ref)
 
 

@@ -81,6 +81,8 @@ def accounting_of(sensor: Sensor) -> AccountingParameters:
         bidding_zone=sensor.bidding_zone,
         road_segment_km=sensor.road_segment_km,
         vehicle_class=sensor.vehicle_class,
+        coverage_group=sensor.coverage_group,
+        coverage_share=sensor.coverage_share,
     )
 
 

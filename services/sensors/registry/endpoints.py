@@ -53,7 +53,7 @@ async def register_sensor(
         "Body: `text/csv`, UTF-8, a header row naming fields of a sensor (`external_id`, "
         "`kind`, `gpc_reference`, `energy_carrier`, `bidding_zone`, `road_segment_km`, "
         "`vehicle_class`, `value_type`, `latitude`, `longitude`, `expected_interval_s`, "
-        "`plausible_min`, `plausible_max`), then one sensor per row (empty cell: not given). "
+        "`plausible_min`, `plausible_max`, `coverage_group`, `coverage_share`), then one sensor per row (empty cell: not given). "
         f"At most {service.MAX_BULK_ROWS} rows. **201** all created, **207** some rejected, "
         "**422** none created; each rejected row names its column as `/rows/<row>/<column>`."
     ),

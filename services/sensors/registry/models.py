@@ -40,5 +40,9 @@ class Sensor(Base, table=True):
     bidding_zone: str | None = Field(default=None, max_length=3)
     road_segment_km: float | None = None
     vehicle_class: str | None = Field(default=None, max_length=16)
+    # Coverage: the group of sensors this one measures with, and the share of its GPC cell's
+    # activity the group measures (the inventory scales the cell's estimate by it).
+    coverage_group: str | None = Field(default=None, max_length=64)
+    coverage_share: float | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

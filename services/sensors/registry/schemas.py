@@ -22,6 +22,7 @@ TRANSPORT_CARRIERS: dict[str, frozenset[str]] = {
     "2": frozenset({"electricity"}),
 }
 MAX_EXPECTED_INTERVAL_S = 31 * 86400
+COVERAGE_GROUP_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 ValueType = Literal["interval", "cumulative"]
 SensorStatus = Literal["active", "inactive"]
@@ -52,6 +53,19 @@ class SensorFields(BaseModel):
     vehicle_class: VehicleClass | None = Field(None, description="traffic counters; default car")
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+    coverage_group: str | None = Field(
+        None,
+        pattern=COVERAGE_GROUP_PATTERN,
+        description="Sensors of one cell that measure together (e.g. kommunale-bygg)",
+    )
+    coverage_share: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Share of the GPC cell's activity that the sensor (or its group) measures, "
+        "0 < share <= 1 (0.12 = 12 %)",
+    )
     expected_interval_s: int | None = Field(
         None,
         ge=1,
@@ -157,6 +171,8 @@ class SensorUpdate(BaseModel):
     vehicle_class: VehicleClass | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+    coverage_group: str | None = Field(None, pattern=COVERAGE_GROUP_PATTERN)
+    coverage_share: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     expected_interval_s: int | None = Field(None, ge=1, le=MAX_EXPECTED_INTERVAL_S)
     plausible_min: float | None = Field(None, ge=0, allow_inf_nan=False)
     plausible_max: float | None = Field(None, gt=0, allow_inf_nan=False)
@@ -182,6 +198,8 @@ class SensorPublic(BaseModel):
     vehicle_class: str | None
     latitude: float | None
     longitude: float | None
+    coverage_group: str | None
+    coverage_share: float | None
     expected_interval_s: int | None
     plausible_min: float | None
     plausible_max: float | None

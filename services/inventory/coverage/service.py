@@ -1,0 +1,231 @@
+"""Coverage: recording what sensors measure, the city's statements, and the coverage of a cell.
+
+A **coverage group** is a set of sensors of one cell that together measure a known share of
+the cell's activity: the sensors that name the same ``coverage_group`` in the registry, or one
+sensor alone (its group is its id). A group's share is what the city states for it, else what
+its sensors declare (the newest declaration). The city may also state the share of a whole cell
+(all its sensors together), which then applies instead of the groups'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.inventory.accounting.calculation import Accounted
+from services.inventory.cities.service import get_city, time_zone_of
+from services.inventory.coverage.models import WHOLE_CELL, CoverageStatement, SensorCoverage
+from services.inventory.coverage.repository import CoverageRepository
+from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE
+from shared.auth import Principal
+from shared.localtime import DEFAULT_TIME_ZONE, month_start_of
+from shared.problems import ProblemError
+
+MICRO = Decimal(1_000_000)
+
+
+async def time_zones_of(session: AsyncSession, cities: Iterable[str]) -> dict[str, str]:
+    """Each city's zone; a reading of a city not registered (yet) keeps the default calendar
+    instead of failing its whole batch."""
+    zones = {}
+    for city in sorted(set(cities)):
+        try:
+            zones[city] = await time_zone_of(session, city)
+        except ProblemError:
+            zones[city] = DEFAULT_TIME_ZONE
+    return zones
+
+
+def to_micro(value: Decimal) -> int:
+    return int((value * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+async def record_measured(
+    session: AsyncSession, accounted: Sequence[Accounted], now: datetime
+) -> None:
+    """In the accounting transaction: add the batch's newly accounted readings to their sensors'
+    activity per local month, and keep each sensor's newest coverage declaration. One upsert
+    per sensor-month and one per sensor, whatever the batch's size."""
+    if not accounted:
+        return
+    zones = await time_zones_of(session, {a.reading.city for a in accounted})
+    months: dict[tuple[str, str, str, str, datetime], list[object]] = {}
+    declared: dict[str, dict[str, object]] = {}
+    for a in accounted:
+        r = a.reading
+        latest = declared.get(r.sensor_id)
+        if latest is None or latest["declared_at"] <= r.received_at:  # type: ignore[operator]
+            share = r.accounting.coverage_share
+            declared[r.sensor_id] = {
+                "sensor_id": r.sensor_id,
+                "city": r.city,
+                "gpc_reference": r.gpc_reference,
+                "coverage_group": r.accounting.coverage_group,
+                "coverage_share": Decimal(str(share)) if share is not None else None,
+                "declared_at": r.received_at,
+            }
+        if a.activity is None:
+            continue
+        key = (
+            r.city,
+            r.gpc_reference,
+            r.sensor_id,
+            a.activity.name,
+            month_start_of(a.hour, zones[r.city]),
+        )
+        row = months.setdefault(key, [a.activity.unit, 0, 0, 0])
+        row[1] = int(row[1]) + 1  # type: ignore[call-overload]
+        row[2] = int(row[2]) + to_micro(a.activity.value)  # type: ignore[call-overload]
+        row[3] = int(row[3]) + (a.co2e_mg or 0)  # type: ignore[call-overload]
+    repo = CoverageRepository(session)
+    await repo.add_activity(
+        [
+            {
+                "city": city,
+                "gpc_reference": ref,
+                "sensor_id": sensor,
+                "activity": activity,
+                "month": month,
+                "activity_unit": unit,
+                "readings": n,
+                "activity_micro": micro,
+                "co2e_mg": mg,
+                "updated_at": now,
+            }
+            for (city, ref, sensor, activity, month), (unit, n, micro, mg) in months.items()
+        ]
+    )
+    # One row per sensor of the batch: a sensor whose declaration was removed is cleared.
+    await repo.declare(list(declared.values()))
+
+
+# --- the coverage of a cell ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupCoverage:
+    group: str
+    share: Fraction | None
+    basis: str
+    """stated (by the city), declared (by its sensors) or unknown"""
+    sensors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CellCoverage:
+    gpc_reference: str
+    share: Fraction | None
+    """The share of the cell's activity its measuring sensors cover; None when unknown"""
+    basis: str
+    """cell_stated, groups or unknown"""
+    groups: tuple[GroupCoverage, ...] = ()
+    uncovered_sensors: tuple[str, ...] = field(default=())
+
+
+def cell_coverage(
+    gpc_reference: str,
+    sensors: Iterable[str],
+    statements: Mapping[tuple[str, str], CoverageStatement],
+    declarations: Mapping[str, SensorCoverage],
+) -> CellCoverage:
+    """The coverage of the cell measured by ``sensors``: the city's statement for the whole
+    cell; else the sum of the sensors' groups' shares (a group counted once, at most 1), known
+    only if every measuring sensor is in a group with a share."""
+    whole = statements.get((gpc_reference, WHOLE_CELL))
+    if whole is not None:
+        return CellCoverage(gpc_reference, Fraction(whole.share), "cell_stated")
+    members: dict[str, list[str]] = {}
+    for sensor in sorted(set(sensors)):
+        d = declarations.get(sensor)
+        own = d if d is not None and d.gpc_reference == gpc_reference else None
+        group = own.coverage_group if own is not None and own.coverage_group else sensor
+        members.setdefault(group, []).append(sensor)
+    groups = []
+    for group, names in sorted(members.items()):
+        stated = statements.get((gpc_reference, group))
+        if stated is not None:
+            groups.append(GroupCoverage(group, Fraction(stated.share), "stated", tuple(names)))
+            continue
+        shares = sorted(
+            (d.declared_at, d.coverage_share)
+            for d in declarations.values()
+            if d.gpc_reference == gpc_reference
+            and (d.coverage_group or d.sensor_id) == group
+            and d.coverage_share is not None
+        )
+        share = Fraction(shares[-1][1]) if shares else None
+        groups.append(
+            GroupCoverage(
+                group, share, "declared" if share is not None else "unknown", tuple(names)
+            )
+        )
+    uncovered = tuple(s for g in groups if g.share is None for s in g.sensors)
+    if not groups or uncovered:
+        return CellCoverage(gpc_reference, None, "unknown", tuple(groups), uncovered)
+    total = min(Fraction(1), sum((g.share for g in groups if g.share), Fraction(0)))
+    return CellCoverage(gpc_reference, total, "groups", tuple(groups))
+
+
+# --- the city's statements ----------------------------------------------------------------
+
+
+def known_cell(gpc_reference: str) -> None:
+    if gpc_reference not in CELLS_BY_REFERENCE:
+        raise ProblemError(
+            422,
+            "Unknown GPC cell",
+            f"'{gpc_reference}' is not a GPC cell (see GET /v1/gpc/cells)",
+            kind="validation",
+            field="/path/gpc_reference",
+        )
+
+
+async def state_coverage(
+    session: AsyncSession,
+    principal: Principal,
+    city: str,
+    gpc_reference: str,
+    sensor_group: str,
+    share: Decimal,
+    source: str | None,
+    now: datetime,
+) -> CoverageStatement:
+    await get_city(session, city)
+    known_cell(gpc_reference)
+    statement = CoverageStatement(
+        city=city,
+        gpc_reference=gpc_reference,
+        sensor_group=sensor_group,
+        share=share,
+        source=source,
+        updated_by=principal.subject,
+        updated_at=now,
+    )
+    await CoverageRepository(session).save_statement(statement)
+    await session.flush()
+    return statement
+
+
+async def withdraw_coverage(
+    session: AsyncSession, city: str, gpc_reference: str, sensor_group: str
+) -> None:
+    await get_city(session, city)
+    known_cell(gpc_reference)
+    repo = CoverageRepository(session)
+    statement = await repo.statement(city, gpc_reference, sensor_group)
+    if statement is None:
+        what = f"group '{sensor_group}' of " if sensor_group else ""
+        raise ProblemError(
+            404,
+            "Not Found",
+            f"{city} states no coverage for {what}{gpc_reference}",
+            kind="not-found",
+            field="/path/group" if sensor_group else "/path/gpc_reference",
+        )
+    await repo.delete_statement(statement)
+    await session.flush()
