@@ -34,7 +34,9 @@ import os
 import platform
 import re
 import resource
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +57,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: E402
 from aiokafka.partitioner import DefaultPartitioner  # noqa: E402
 
 from services.cli import migrate_services, seed_services  # noqa: E402
-from services.sensors.readings.publisher import HEADERS, SOURCE  # noqa: E402
+from services.sensors.readings.events import SOURCE  # noqa: E402
+from services.sensors.readings.publisher import HEADERS  # noqa: E402
 from services.sensors.readings.service import READING_NAMESPACE  # noqa: E402
 from services.supervisor import ServiceProcess  # noqa: E402
 from shared.auth import issue_token  # noqa: E402
@@ -100,8 +103,7 @@ class Processes:
 
     def report(self) -> list[tuple[str, float, float]]:
         rows = [
-            (n, cpu_seconds(p) - self.cpu_at_start[n], peak_rss_mb(p))
-            for n, p in self.pids.items()
+            (n, cpu_seconds(p) - self.cpu_at_start[n], peak_rss_mb(p)) for n, p in self.pids.items()
         ]
         own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append(("bench client", _own_cpu() - self.cpu_at_start["bench client"], own_rss))
@@ -245,7 +247,9 @@ async def register(client: httpx.AsyncClient, token: str, n: int, sensors: int) 
     auth = {"Authorization": f"Bearer {token}"}
     out = []
     for g in range(n):
-        r = await client.post("/v1/gateways", json={"city": CITY, "name": f"bench {g}"}, headers=auth)
+        r = await client.post(
+            "/v1/gateways", json={"city": CITY, "name": f"bench {g}"}, headers=auth
+        )
         r.raise_for_status()
         gw = r.json()
         ids = []
@@ -277,9 +281,7 @@ class Batch:
         self.body = json.dumps({"readings": self.items}, separators=(",", ":")).encode()
 
 
-def make_batches(
-    gateways: list[Gateway], total: int, size: int, start: datetime
-) -> list[Batch]:
+def make_batches(gateways: list[Gateway], total: int, size: int, start: datetime) -> list[Batch]:
     """``total`` distinct readings in batches of ``size``, round-robin over the gateways (one a
     minute per sensor, so they spread over the hours and the partitions)."""
     per_gateway: dict[str, int] = defaultdict(int)
@@ -433,6 +435,50 @@ async def latencies(pg: asyncpg.Connection, posted: Posted) -> tuple[list[float]
     return out, first, last
 
 
+# --- profiles -----------------------------------------------------------------------------
+
+
+def start_profilers(bench: Bench, out: Path | None) -> list[subprocess.Popen[bytes]]:
+    """py-spy on the sensors and inventory processes during the measured phase (collapsed
+    stacks, one file each; ``bench/profile_summary.py`` turns them into a table)."""
+    if out is None:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    procs = []
+    for name in ("sensors", "inventory"):
+        for i, svc in enumerate(bench.services[name]):
+            assert svc.process is not None
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(spy),
+                        "record",
+                        "--nonblocking",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "200",
+                        "-o",
+                        str(out / f"{name}-{i + 1}.txt"),
+                        "-p",
+                        str(svc.process.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+    time.sleep(1.0)  # py-spy attaches
+    return procs
+
+
+def stop_profilers(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGINT)
+    for proc in procs:
+        proc.wait(30)
+
+
 # --- raw produce --------------------------------------------------------------------------
 
 
@@ -551,6 +597,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         base = count
 
         procs = bench.processes()
+        profilers = start_profilers(bench, args.profile)
         procs.mark()
         hub_lag: list[int] = []
         if steady:
@@ -562,6 +609,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         )
         hub_done, target, shown = await hub_catch_up(bench)
         usage = procs.report()
+        stop_profilers(profilers)
         lat, _first, last = await latencies(pg, posted)
     finally:
         await pg.close()
@@ -576,9 +624,15 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
     accepted_rate = posted.accepted / wall
     accounted = count - base
     accounted_rate = accounted / max(1e-9, last - posted.started)
-    print(f"machine:    {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}")
-    print(f"            load average (1 min) after the run: {os.getloadavg()[0]:.2f} (a shared machine)")
-    print(f"broker:     {'embedded Tansu' if bench.broker else bench.bootstrap}, {args.partitions} partitions")
+    print(
+        f"machine:    {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    )
+    print(
+        f"            load average (1 min) after the run: {os.getloadavg()[0]:.2f} (a shared machine)"
+    )
+    print(
+        f"broker:     {'embedded Tansu' if bench.broker else bench.bootstrap}, {args.partitions} partitions"
+    )
     print("database:   PostgreSQL (a fresh database)")
     print(
         f"processes:  {args.sensors_workers} sensors, {args.inventory_replicas} inventory, 1 hub; "
@@ -630,7 +684,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--readings", type=int, default=100_000, help="throughput mode: how many")
-    parser.add_argument("--batch", type=int, default=0, help="readings per POST (5,000; steady 500)")
+    parser.add_argument(
+        "--batch", type=int, default=0, help="readings per POST (5,000; steady 500)"
+    )
     parser.add_argument("--gateways", type=int, default=4, help="concurrent gateways")
     parser.add_argument("--sensors", type=int, default=25, help="sensors per gateway")
     parser.add_argument("--steady", type=float, default=None, help="offered readings/s")
@@ -638,6 +694,7 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=6, help="partitions per topic")
     parser.add_argument("--inventory-replicas", type=int, default=1)
     parser.add_argument("--sensors-workers", type=int, default=1)
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks into DIR")
     parser.add_argument("--timeout", type=float, default=150, help="wait for accounting, s")
     asyncio.run(run(parser.parse_args()))
 
