@@ -32,6 +32,7 @@ from shared.problems import ProblemError
 log = logging.getLogger(__name__)
 HEADERS = [("content-type", CONTENT_TYPE.encode())]
 _PARTITIONER = DefaultPartitioner()
+_PARTITION_OF: dict[tuple[bytes, int], int] = {}
 BROKER_UP = Gauge("klimaby_sensors_broker_available", "1 while readings can be published")
 
 
@@ -141,8 +142,14 @@ async def _send_all(producer: AIOKafkaProducer, records: Sequence[tuple[bytes, b
     )
     open_batches: dict[int, BatchBuilder] = {}
     futures: list[asyncio.Future[Any]] = []
+    count = len(partitions)
     for key, value in records:
-        partition = _PARTITIONER(key, partitions, available)
+        # murmur2 is pure Python in aiokafka: hash each sensor id once per partition count.
+        partition = _PARTITION_OF.get((key, count))
+        if partition is None:
+            if len(_PARTITION_OF) > 100_000:
+                _PARTITION_OF.clear()
+            partition = _PARTITION_OF[(key, count)] = _PARTITIONER(key, partitions, available)
         batch = open_batches.get(partition)
         if batch is None:
             batch = open_batches[partition] = producer.create_batch()

@@ -69,6 +69,10 @@ class IngestLimits:
     history_horizon: timedelta
 
 
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
 def reading_id_for(sensor: Sensor, item: Item) -> str:
     """Deterministic: the gateway's own id when it gives one, else sensor + time (or interval)
     + quantity. The same reading sent twice, in any batch, by any path, gets the same id
@@ -76,7 +80,7 @@ def reading_id_for(sensor: Sensor, item: Item) -> str:
     if item.client_id:
         name = f"{sensor.id}|client|{item.client_id}"
     elif item.time is not None:
-        name = f"{sensor.id}|{item.time.astimezone(UTC).isoformat()}|{sensor.quantity}"
+        name = f"{sensor.id}|{_utc_text(item.time)}|{sensor.quantity}"
     else:
         assert item.start is not None and item.end is not None
         span = f"{item.start.astimezone(UTC).isoformat()}/{item.end.astimezone(UTC).isoformat()}"
