@@ -138,7 +138,9 @@ async def seed(conn: asyncpg.Connection, n: int) -> float:
     await conn.execute("ANALYZE inventory.emission_buckets")
     await conn.execute("ANALYZE inventory.emission_months")
     total = time.perf_counter() - started
-    print(f"seeded:    {n:,} readings by COPY in {copied:.1f} s; indexes and roll-ups: {total:.1f} s in all")
+    print(
+        f"seeded:    {n:,} readings by COPY in {copied:.1f} s; indexes and roll-ups: {total:.1f} s in all"
+    )
     return total
 
 
@@ -191,13 +193,19 @@ async def main(args: argparse.Namespace) -> None:
             "territorial view": f"/v1/cities/{CITY}/live/views/territorial?year={year}",
             "hourly (newest 100)": f"/v1/cities/{CITY}/live/hourly?limit=100",
         }
-        print(f"requests:  {args.requests} per view, one at a time, after 5 warm-up requests")
+        print(
+            f"requests:  up to {args.requests} per view (or {args.budget:.0f} s), one at a time, "
+            "after 5 warm-up requests"
+        )
         async with httpx.AsyncClient(base_url=service.url, timeout=120) as client:
             for label, path in views.items():
                 for _ in range(5):
                     (await client.get(path)).raise_for_status()
-                times = []
-                for _ in range(args.requests):
+                times: list[float] = []
+                budget = time.perf_counter() + args.budget
+                while len(times) < args.requests and (
+                    len(times) < 10 or time.perf_counter() < budget
+                ):
                     t0 = time.perf_counter()
                     r = await client.get(path)
                     times.append(time.perf_counter() - t0)
@@ -205,6 +213,7 @@ async def main(args: argparse.Namespace) -> None:
                 print(
                     f"{label:<22} p50 {pct(times, 0.5) * 1000:8.1f} ms   "
                     f"p99 {pct(times, 0.99) * 1000:8.1f} ms   max {max(times) * 1000:8.1f} ms"
+                    f"   ({len(times)} requests)"
                 )
     finally:
         os.environ.clear()
@@ -223,5 +232,8 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--readings", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=100, help="per view, at most")
+    parser.add_argument(
+        "--budget", type=float, default=30, help="seconds per view (at least 10 requests)"
+    )
     asyncio.run(main(parser.parse_args()))
