@@ -673,6 +673,11 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         f"{hub_done - seen_all:.2f} s after the last reading was accounted"
         + ("" if shown == target else f"  (NOT caught up: {shown} vs {target})")
     )
+    sensors_cpu = sum(cpu for name, cpu, _rss in usage if name.startswith("sensors"))
+    print(
+        f"sensors CPU per POST of {size:,}:      {sensors_cpu / len(batches) * 1000:.0f} ms "
+        "(the whole process: HTTP, parsing, checks, database, publication)"
+    )
     print()
     print(f"{'process':<16} {'CPU s':>8} {'CPU µs/reading':>15} {'peak RSS MB':>12}")
     for name, cpu, rss in usage:

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.sensors.readings.events import SOURCE, AcceptedEvents, Candidate, uuid5_text
+from services.sensors.readings.events import (
+    SOURCE,
+    AcceptedEvents,
+    Candidate,
+    SensorFacts,
+    uuid5_text,
+)
 from services.sensors.readings.service import READING_NAMESPACE
 from services.sensors.registry.models import Sensor
 from shared.events.envelope import decode_event, encode_event, new_event
@@ -75,7 +81,7 @@ def test_the_fast_record_decodes_to_the_typed_event(
 ) -> None:
     s = sensor()
     rid = uuid5_text(READING_NAMESPACE, f"{s.id}|{start.isoformat()}|energy")
-    c = Candidate(0, rid, s, value, start, end, flags)
+    c = Candidate(0, rid, SensorFacts.of(s), value, start, end, flags)
     key, value_bytes = AcceptedEvents(s.gateway_id, NOW).record(c)
     assert key == s.id.encode()
     fast, model = decode_event(value_bytes), decode_event(typed(s, c))
@@ -94,7 +100,7 @@ def test_a_traffic_counter_record_carries_its_road_segment() -> None:
         road_segment_km=1.5,
         vehicle_class="car",
     )
-    c = Candidate(3, uuid5_text(READING_NAMESPACE, "x"), s, 17.0, NOW, None)
+    c = Candidate(3, uuid5_text(READING_NAMESPACE, "x"), SensorFacts.of(s), 17.0, NOW, None)
     _key, value = AcceptedEvents(s.gateway_id, NOW).record(c)
     assert decode_event(value).payload() == decode_event(typed(s, c)).payload()
 

@@ -26,7 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sensors.gateways.models import Gateway
 from services.sensors.operations.service import Counts, record_batch
 from services.sensors.readings import meters
-from services.sensors.readings.events import DELTA_FLAGS, AcceptedEvents, Candidate, uuid5_text
+from services.sensors.readings.events import (
+    DELTA_FLAGS,
+    AcceptedEvents,
+    Candidate,
+    SensorFacts,
+    uuid5_text,
+)
 from services.sensors.readings.formats import Item, Parsed, Rejection
 from services.sensors.readings.models import AcceptedReading
 from services.sensors.readings.publisher import ReadingPublisher
@@ -73,7 +79,7 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def reading_id_for(sensor: Sensor, item: Item) -> str:
+def reading_id_for(sensor: SensorFacts, item: Item) -> str:
     """Deterministic: the gateway's own id when it gives one, else sensor + time (or interval)
     + quantity. The same reading sent twice, in any batch, by any path, gets the same id
     (a UUID 5, as text, computed without building a UUID object)."""
@@ -168,10 +174,11 @@ async def ingest(
             items.append(p)
 
     sensors = await _resolve_sensors(session, gateway, items)
+    facts = {ref: SensorFacts.of(s) for ref, s in sensors.items()}
     candidates: dict[str, Candidate] = {}
     registers: dict[str, list[tuple[int, datetime, float]]] = defaultdict(list)
     for item in items:
-        checked = _check(batch, item, sensors.get(item.sensor_ref), gateway, limits, now)
+        checked = _check(batch, item, facts.get(item.sensor_ref), gateway, limits, now)
         if checked is None:
             continue
         sensor, value = checked
@@ -195,7 +202,7 @@ async def ingest(
     by_index = {item.index: item for item in items}
     for item in items:
         result = batch.results[item.index]
-        named = sensors.get(item.sensor_ref)
+        named = facts.get(item.sensor_ref)
         if result is not None and named is not None and named.gateway_id == gateway.id:
             observed = item.observed_at if result["status"] != "rejected" else None
             batch.counts[named.id].saw(result["status"], observed)
@@ -229,11 +236,11 @@ async def _resolve_sensors(
 def _check(
     batch: Batch,
     item: Item,
-    sensor: Sensor | None,
+    sensor: SensorFacts | None,
     gateway: Gateway,
     limits: IngestLimits,
     now: datetime,
-) -> tuple[Sensor, float] | None:
+) -> tuple[SensorFacts, float] | None:
     """The item's sensor and its value in the sensor's unit when everything but the amount's
     plausibility holds; else the item is rejected and None returned."""
     if sensor is None:
@@ -279,7 +286,7 @@ def _check(
     return sensor, value
 
 
-def _plausible(batch: Batch, item: Item, sensor: Sensor, value: float) -> bool:
+def _plausible(batch: Batch, item: Item, sensor: SensorFacts, value: float) -> bool:
     low, high = sensor.plausible_min, sensor.plausible_max
     if (low is not None and value < low) or (high is not None and value > high):
         batch.reject(
@@ -335,7 +342,7 @@ async def _advance_meters(
                 candidates[step.reading_id] = Candidate(
                     step.index,
                     step.reading_id,
-                    sensor,
+                    SensorFacts.of(sensor),
                     step.amount,
                     step.start,
                     step.end,
