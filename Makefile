@@ -32,7 +32,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingestion.py
+	$(BIN)/python bench/e2e.py $(BENCH_ARGS)
 
 asyncapi: $(STAMP)
 	$(BIN)/klimaby asyncapi --output docs/asyncapi.yaml

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.cli import migrate_services  # noqa: E402
-from services.sensors.readings.publisher import HEADERS, SOURCE  # noqa: E402
+from services.sensors.readings.events import SOURCE  # noqa: E402
+from services.sensors.readings.publisher import HEADERS  # noqa: E402
 from services.sensors.readings.service import READING_NAMESPACE  # noqa: E402
 from services.supervisor import ServiceProcess  # noqa: E402
 from shared.auth import issue_token  # noqa: E402

@@ -265,9 +265,26 @@ def import_readings(
 @app.command()
 def run(
     simulate_gateway: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="KLIMABY_INVENTORY_REPLICAS",
+            help="inventory processes in one consumer group (they share the partitions)",
+        ),
+    ] = 1,
+    sensors_workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="KLIMABY_SENSORS_WORKERS",
+            help="sensors processes, each on its own port (put a load balancer in front)",
+        ),
+    ] = 1,
 ) -> None:
     """Start the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, seed, start the four
-    services and a simulated gateway; Ctrl-C stops every child process."""
+    services (inventory and sensors with ``--replicas`` / ``--sensors-workers`` processes) and a
+    simulated gateway; Ctrl-C stops every child process."""
     from services.supervisor import System
     from shared.broker import start_broker
 
@@ -294,7 +311,19 @@ def run(
     ports = {name: SERVICES[name].settings().effective_port for name in SERVICE_NAMES}
     # The full system bridges MQTT gateways too (Mosquitto at SENSORS_MQTT_HOST:PORT).
     os.environ.setdefault("SENSORS_MQTT_ENABLED", "true")
-    system = System(env={}, ports=ports, log_dir=log_dir)
+    if replicas > 1 and SERVICES["inventory"].settings().effective_database_url.startswith(
+        "sqlite"
+    ):
+        typer.echo(
+            "note: inventory replicas share one SQLite file and take turns writing; "
+            "use PostgreSQL (KLIMABY_DATABASE_URL) for replicas that scale"
+        )
+    system = System(
+        env={},
+        ports=ports,
+        log_dir=log_dir,
+        replicas={"inventory": replicas, "sensors": sensors_workers},
+    )
     simulator: subprocess.Popen[bytes] | None = None
 
     def shutdown(*_: object) -> None:
@@ -321,8 +350,8 @@ def run(
                 preexec_fn=die_with_parent,
             )
         typer.echo(f"\nKlimaby is up in {time.monotonic() - started:.1f}s (logs in {log_dir}/)")
-        for name in SERVICE_NAMES:
-            typer.echo(f"  {name:<10} {system.url(name)}/docs")
+        for name in system.services:
+            typer.echo(f"  {name:<11} {system.url(name)}/docs")
         typer.echo(f"  hub page   {system.url('hub')}/cities/oslo")
         typer.echo(f"  broker     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}")
         typer.echo("Ctrl-C stops everything.")

@@ -93,23 +93,40 @@ class ServiceProcess:
 
 @dataclass
 class System:
-    """The four services sharing one broker and one database server."""
+    """The four services sharing one broker and one database server.
+
+    ``replicas`` runs more processes of a service (``{"inventory": 2}``): each replica is the
+    same app on a port of its own (``ports["inventory-2"]``, else a free one), in the service's
+    consumer group, so the group's partitions are shared among them and a replica that dies
+    hands its partitions to the others. Its key in ``services`` is ``<name>-<n>`` from 2 on.
+    Only the first sensors process bridges MQTT (one subscriber per gateway topic)."""
 
     env: Mapping[str, str]
     ports: Mapping[str, int]
     log_dir: Path | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    replicas: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from shared.broker import free_port
+
         for name in SERVICES:
-            env = {**os.environ, **self.env}
-            env[f"{name.upper()}_PORT"] = str(self.ports[name])
-            self.services[name] = ServiceProcess(
-                name,
-                self.ports[name],
-                env,
-                self.log_dir / f"{name}.log" if self.log_dir else None,
-            )
+            for n in range(1, max(1, self.replicas.get(name, 1)) + 1):
+                key = name if n == 1 else f"{name}-{n}"
+                port = self.ports.get(key) or free_port()
+                env = {**os.environ, **self.env}
+                env[f"{name.upper()}_PORT"] = str(port)
+                if n > 1 and name == "sensors":
+                    env["SENSORS_MQTT_ENABLED"] = "false"
+                self.services[key] = ServiceProcess(
+                    name,
+                    port,
+                    env,
+                    self.log_dir / f"{key}.log" if self.log_dir else None,
+                )
+
+    def replicas_of(self, name: str) -> list[ServiceProcess]:
+        return [svc for svc in self.services.values() if svc.name == name]
 
     def start(self, timeout_s: float = 60.0) -> None:
         for svc in self.services.values():

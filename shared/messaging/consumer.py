@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,93 +136,131 @@ class IdempotentConsumer(BackgroundTask):
                 await self._check_cluster(consumer)
                 next_cluster_check = loop.time() + CLUSTER_CHECK_S
             batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
-            for tp, records in batches.items():
-                await self._apply_with_retry(consumer, tp, records)
+            if batches:
+                await self._apply_with_retry(consumer, batches)
             await self._report_lag(consumer)
 
     async def _apply_with_retry(
-        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
+        self,
+        consumer: AIOKafkaConsumer,
+        batches: Mapping[TopicPartition, Sequence[ConsumerRecord]],
     ) -> None:
         backoff = 0.5
-        while True:
+        pending = dict(batches)
+        while pending:
             try:
-                await self.apply(tp, records)
+                await self.apply_many(pending)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The transaction rolled back: nothing of this batch is applied. Retry the same
+                # The transaction rolled back: nothing of this fetch is applied. Retry the same
                 # records (the DB may be restarting); the offset filter keeps it exact.
                 log.exception(
                     "applying a batch failed; retrying",
-                    extra={"group": self.group_id, "topic": tp.topic, "partition": tp.partition},
+                    extra={
+                        "group": self.group_id,
+                        "partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in pending),
+                    },
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
-                if tp not in consumer.assignment():
-                    return
+                assigned = consumer.assignment()
+                pending = {tp: r for tp, r in pending.items() if tp in assigned}
 
     # --- the exactly-once step -------------------------------------------------------------
 
     async def apply(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> int:
         """Apply ``records`` of one partition in one transaction; returns how many were new."""
-        offsets = self.tables.consumer_offsets
+        return await self.apply_many({tp: records})
+
+    async def apply_many(self, batches: Mapping[TopicPartition, Sequence[ConsumerRecord]]) -> int:
+        """Apply one fetch, every partition of it, in one transaction: the handler sees all of
+        its new events at once (its fixed costs per transaction are paid once per fetch, not
+        once per partition), and every partition's next offset commits with them. Returns how
+        many events were new."""
+        applied: dict[str, int] = {}
         async with self.db.transaction() as session:
-            query = select(offsets.c.next_offset, offsets.c.cluster_id).where(
-                offsets.c.group_id == self.group_id,
-                offsets.c.topic == tp.topic,
-                offsets.c.partition == tp.partition,
-            )
-            if self.db.is_postgres:
-                query = query.with_for_update()
-            row = (await session.execute(query)).first()
-            await self._ensure_cluster_id()
-            stored = self._usable_offset(row)
-            if stored is not None and records and records[0].offset < stored:
-                # Records below the stored offset: a stale fetch, or a broker that lost its log.
-                # Only the broker can tell which; without its answer nothing is skipped (the
-                # batch rolls back and is tried again).
-                if not await self.refresh_cluster_id() and self._consumer is not None:
-                    raise RuntimeError("cannot read the broker's cluster id; retrying the batch")
-                stored = self._usable_offset(row)
-            fresh = [r for r in records if stored is None or r.offset >= stored]
-            if len(fresh) < len(records):
-                SKIPPED.labels(self.group_id, tp.topic, "below_stored_offset").inc(
-                    len(records) - len(fresh)
-                )
-            if not fresh:
+            fresh_by_tp: list[tuple[TopicPartition, Any, list[ConsumerRecord]]] = []
+            # Offset rows are locked in one order, so replicas overlapping in a rebalance wait
+            # for each other instead of deadlocking.
+            for tp in sorted(batches, key=lambda t: (t.topic, t.partition)):
+                records = batches[tp]
+                row, fresh = await self._fresh_records(session, tp, records)
+                if fresh:
+                    fresh_by_tp.append((tp, row, fresh))
+            if not fresh_by_tp:
                 return 0
-            events = self._decode(fresh)
+            events = self._decode([r for _tp, _row, fresh in fresh_by_tp for r in fresh])
             if self.dedupe_by_event_id and events:
                 events = await self._first_time_only(session, events)
             if events:
                 await self.handler(session, events)
-            next_offset = fresh[-1].offset + 1
             now = datetime.now(UTC)
-            if row is None:
-                # A concurrent first insert fails on the primary key and rolls this batch back.
-                await session.execute(
-                    insert(offsets).values(
-                        group_id=self.group_id,
-                        topic=tp.topic,
-                        partition=tp.partition,
-                        next_offset=next_offset,
-                        cluster_id=self.cluster_id,
-                        updated_at=now,
-                    )
+            for tp, row, fresh in fresh_by_tp:
+                await self._store_offset(session, tp, row, fresh[-1].offset + 1, now)
+            for e in events:
+                applied[e.topic] = applied.get(e.topic, 0) + 1
+        for topic, n in applied.items():
+            CONSUMED.labels(self.group_id, topic).inc(n)
+        return sum(applied.values())
+
+    async def _fresh_records(
+        self, session: AsyncSession, tp: TopicPartition, records: Sequence[ConsumerRecord]
+    ) -> tuple[Any, list[ConsumerRecord]]:
+        """The partition's stored offset row (locked on PostgreSQL) and the records at or
+        above it."""
+        offsets = self.tables.consumer_offsets
+        query = select(offsets.c.next_offset, offsets.c.cluster_id).where(
+            offsets.c.group_id == self.group_id,
+            offsets.c.topic == tp.topic,
+            offsets.c.partition == tp.partition,
+        )
+        if self.db.is_postgres:
+            query = query.with_for_update()
+        row = (await session.execute(query)).first()
+        await self._ensure_cluster_id()
+        stored = self._usable_offset(row)
+        if stored is not None and records and records[0].offset < stored:
+            # Records below the stored offset: a stale fetch, or a broker that lost its log.
+            # Only the broker can tell which; without its answer nothing is skipped (the
+            # batch rolls back and is tried again).
+            if not await self.refresh_cluster_id() and self._consumer is not None:
+                raise RuntimeError("cannot read the broker's cluster id; retrying the batch")
+            stored = self._usable_offset(row)
+        fresh = [r for r in records if stored is None or r.offset >= stored]
+        if len(fresh) < len(records):
+            SKIPPED.labels(self.group_id, tp.topic, "below_stored_offset").inc(
+                len(records) - len(fresh)
+            )
+        return row, fresh
+
+    async def _store_offset(
+        self, session: AsyncSession, tp: TopicPartition, row: Any, next_offset: int, now: datetime
+    ) -> None:
+        offsets = self.tables.consumer_offsets
+        if row is None:
+            # A concurrent first insert fails on the primary key and rolls this batch back.
+            await session.execute(
+                insert(offsets).values(
+                    group_id=self.group_id,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    next_offset=next_offset,
+                    cluster_id=self.cluster_id,
+                    updated_at=now,
                 )
-            else:
-                await session.execute(
-                    update(offsets)
-                    .where(
-                        offsets.c.group_id == self.group_id,
-                        offsets.c.topic == tp.topic,
-                        offsets.c.partition == tp.partition,
-                    )
-                    .values(next_offset=next_offset, cluster_id=self.cluster_id, updated_at=now)
+            )
+        else:
+            await session.execute(
+                update(offsets)
+                .where(
+                    offsets.c.group_id == self.group_id,
+                    offsets.c.topic == tp.topic,
+                    offsets.c.partition == tp.partition,
                 )
-        CONSUMED.labels(self.group_id, tp.topic).inc(len(events))
-        return len(events)
+                .values(next_offset=next_offset, cluster_id=self.cluster_id, updated_at=now)
+            )
 
     def _usable_offset(self, row: Any) -> int | None:
         """The stored offset, unless it was stored against another (or an unknown) broker

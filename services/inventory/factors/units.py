@@ -7,7 +7,7 @@ digits until the one rounding to milligrams of gas.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 import pint
 
@@ -34,7 +34,11 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
+@lru_cache(maxsize=1024)
 def _parse(unit: str) -> pint.Unit:
+    # Cached: the live accounting converts every reading, and pint parsing the same "kWh"
+    # again was a third of the inventory's CPU per reading (docs/performance.md). Units are
+    # immutable; a unit pint cannot read raises again each time (exceptions are not cached).
     text = _ALIASES.get(unit.strip(), unit.strip())
     if not text or len(text) > 32 or "\x00" in text:
         raise UnitError(f"'{unit}' is not a unit")

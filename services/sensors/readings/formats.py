@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from services.sensors.readings.schemas import MAX_BATCH, SENML_JSON, ReadingIn
 from shared.problems import InvalidParam, ProblemError, pointer
+
+_READINGS = TypeAdapter(list[ReadingIn])
 
 # RFC 8428 §4.5.3: a resolved time below 2**28 s is relative to now.
 SENML_RELATIVE_TIME = 2**28
@@ -21,7 +23,7 @@ SENML_NUMBERS = ("bt", "bv", "bs", "v", "s", "t", "ut")
 SENML_TEXTS = ("bn", "bu", "n", "u")
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One reading, whatever format it came in."""
 
@@ -91,7 +93,13 @@ def batch_items(document: Any, media_type: str) -> list[Any]:
 def parse_items(items: list[Any], media_type: str, now: datetime) -> list[Parsed]:
     if media_type == SENML_JSON:
         return parse_senml(items, now)
-    return [parse_reading(i, raw) for i, raw in enumerate(items)]
+    try:
+        # One pass over the whole list (half the CPU of validating item by item); a batch with
+        # any invalid item is read again item by item, so each gets its own answer.
+        readings = _READINGS.validate_python(items)
+    except ValidationError:
+        return [parse_reading(i, raw) for i, raw in enumerate(items)]
+    return [_item(i, raw, r) for i, (raw, r) in enumerate(zip(items, readings, strict=True))]
 
 
 # --- our JSON ---------------------------------------------------------------------------
@@ -109,6 +117,12 @@ def parse_reading(index: int, raw: Any) -> Parsed:
             for err in exc.errors()
         ]
         return Rejection(index, raw, params)
+    return _item(index, raw, reading)
+
+
+def _item(index: int, raw: Any, reading: ReadingIn) -> Parsed:
+    """The validated reading as an item, once its time or interval is known to be whole."""
+    base = ("readings", index)
     if reading.time is not None:
         if reading.start is not None or reading.end is not None:
             return _bad(index, raw, pointer((*base, "from")), "give either time, or from and to")

@@ -15,21 +15,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from prometheus_client import Gauge
 
 from services.sensors.settings import Settings
 from shared.events.catalogue import SENSORS_READINGS
-from shared.events.envelope import CONTENT_TYPE, encode_event, new_event
-from shared.events.payloads import ReadingAccepted
+from shared.events.envelope import CONTENT_TYPE
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.problems import ProblemError
 
 log = logging.getLogger(__name__)
-SOURCE = "/klimaby/sensors"
 HEADERS = [("content-type", CONTENT_TYPE.encode())]
+_PARTITIONER = DefaultPartitioner()
+_PARTITION_OF: dict[tuple[bytes, int], int] = {}
 BROKER_UP = Gauge("klimaby_sensors_broker_available", "1 while readings can be published")
 
 
@@ -65,8 +68,9 @@ class ReadingPublisher:
             headers={"Retry-After": str(self.settings.broker_retry_after_s)},
         )
 
-    async def publish(self, readings: Sequence[ReadingAccepted]) -> None:
-        """Send every reading and wait for every acknowledgement, or raise 503."""
+    async def publish(self, readings: Sequence[tuple[bytes, bytes]]) -> None:
+        """Send every reading's record (key, value; see ``events.py``) and wait for every
+        acknowledgement, or raise 503."""
         if not readings:
             return
         producer = self._producer
@@ -125,20 +129,37 @@ class ReadingPublisher:
         return producer
 
 
-async def _send_all(producer: AIOKafkaProducer, readings: Sequence[ReadingAccepted]) -> None:
-    futures = []
-    for payload in readings:
-        event = new_event(
-            payload, source=SOURCE, subject=payload.sensor_id, event_id=str(payload.reading_id)
-        )
-        futures.append(
-            await producer.send(
-                SENSORS_READINGS,
-                value=encode_event(event),
-                key=payload.sensor_id.encode(),
-                headers=HEADERS,
-            )
-        )
+async def _send_all(producer: AIOKafkaProducer, records: Sequence[tuple[bytes, bytes]]) -> None:
+    """One ``send_batch`` per partition (and per full batch) instead of one ``send`` per record:
+    the partition is the one the producer's default partitioner gives the key (the sensor id),
+    so a sensor's readings keep their order on one partition, as with ``send``."""
+    await producer.partitions_for(SENSORS_READINGS)  # waits for metadata, as send() does
+    partitions = sorted(producer.client.cluster.partitions_for_topic(SENSORS_READINGS) or ())
+    if not partitions:
+        raise KafkaError(f"no partitions known for {SENSORS_READINGS}")
+    available = sorted(
+        producer.client.cluster.available_partitions_for_topic(SENSORS_READINGS) or partitions
+    )
+    open_batches: dict[int, BatchBuilder] = {}
+    futures: list[asyncio.Future[Any]] = []
+    count = len(partitions)
+    for key, value in records:
+        # murmur2 is pure Python in aiokafka: hash each sensor id once per partition count.
+        partition = _PARTITION_OF.get((key, count))
+        if partition is None:
+            if len(_PARTITION_OF) > 100_000:
+                _PARTITION_OF.clear()
+            partition = _PARTITION_OF[(key, count)] = _PARTITIONER(key, partitions, available)
+        batch = open_batches.get(partition)
+        if batch is None:
+            batch = open_batches[partition] = producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None, headers=HEADERS) is None:
+            futures.append(await producer.send_batch(batch, SENSORS_READINGS, partition=partition))
+            batch = open_batches[partition] = producer.create_batch()
+            if batch.append(key=key, value=value, timestamp=None, headers=HEADERS) is None:
+                raise KafkaError("a reading's record is larger than a batch")
+    for partition, batch in open_batches.items():
+        futures.append(await producer.send_batch(batch, SENSORS_READINGS, partition=partition))
     await asyncio.gather(*futures)
 
 

@@ -16,15 +16,23 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, DateTime, String, Table, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sensors.gateways.models import Gateway
 from services.sensors.operations.service import Counts, record_batch
 from services.sensors.readings import meters
+from services.sensors.readings.events import (
+    DELTA_FLAGS,
+    AcceptedEvents,
+    Candidate,
+    SensorFacts,
+    uuid5_text,
+)
 from services.sensors.readings.formats import Item, Parsed, Rejection
 from services.sensors.readings.models import AcceptedReading
 from services.sensors.readings.publisher import ReadingPublisher
@@ -33,17 +41,25 @@ from services.sensors.readings.units import to_canonical, unit_problem
 from services.sensors.registry.models import Sensor
 from services.sensors.registry.repository import SensorRepository
 from shared.db import insert_ignoring_conflicts
-from shared.events.payloads import (
-    AccountingParameters,
-    ReadingAccepted,
-    ReadingFlag,
-    ReadingRejected,
-    SensorKind,
-)
+from shared.events.payloads import ReadingRejected
 from shared.messaging.outbox import Outbox
 from shared.problems import InvalidParam
 
 ACCEPTED: Table = AcceptedReading.__table__  # type: ignore[attr-defined]
+_INSERT_NEW = (
+    pg_insert(ACCEPTED)
+    .from_select(
+        ["reading_id", "sensor_id", "observed_at", "received_at"],
+        select(
+            func.unnest(bindparam("ids", type_=ARRAY(String))),
+            func.unnest(bindparam("sensors", type_=ARRAY(String))),
+            func.unnest(bindparam("observed", type_=ARRAY(DateTime(timezone=True)))),
+            bindparam("received", type_=DateTime(timezone=True)),
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(ACCEPTED.c.reading_id)
+)
 READING_NAMESPACE = uuid.UUID("6f1c2d4e-8a51-4c1b-9d0e-4b4b1a3c5e7f")
 READINGS = Counter("klimaby_readings_total", "Readings by outcome", ["outcome"])
 LAG = Histogram(
@@ -51,8 +67,6 @@ LAG = Histogram(
     "From observation (or interval end) to arrival, accepted readings",
     buckets=(1, 5, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400),
 )
-DELTA_FLAGS = ("reset", "gap")
-Quantity = Literal["energy", "vehicle_count", "fuel_volume"]
 
 
 @dataclass(frozen=True)
@@ -61,61 +75,23 @@ class IngestLimits:
     history_horizon: timedelta
 
 
-def reading_id_for(sensor: Sensor, item: Item) -> uuid.UUID:
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def reading_id_for(sensor: SensorFacts, item: Item) -> str:
     """Deterministic: the gateway's own id when it gives one, else sensor + time (or interval)
-    + quantity. The same reading sent twice, in any batch, by any path, gets the same id."""
+    + quantity. The same reading sent twice, in any batch, by any path, gets the same id
+    (a UUID 5, as text, computed without building a UUID object)."""
     if item.client_id:
         name = f"{sensor.id}|client|{item.client_id}"
     elif item.time is not None:
-        name = f"{sensor.id}|{item.time.astimezone(UTC).isoformat()}|{sensor.quantity}"
+        name = f"{sensor.id}|{_utc_text(item.time)}|{sensor.quantity}"
     else:
         assert item.start is not None and item.end is not None
         span = f"{item.start.astimezone(UTC).isoformat()}/{item.end.astimezone(UTC).isoformat()}"
         name = f"{sensor.id}|{span}|{sensor.quantity}"
-    return uuid.uuid5(READING_NAMESPACE, name)
-
-
-def accounting_of(sensor: Sensor) -> AccountingParameters:
-    return AccountingParameters(
-        energy_carrier=sensor.energy_carrier,
-        bidding_zone=sensor.bidding_zone,
-        road_segment_km=sensor.road_segment_km,
-        vehicle_class=sensor.vehicle_class,
-        coverage_group=sensor.coverage_group,
-        coverage_share=sensor.coverage_share,
-    )
-
-
-def _accepted_event(
-    sensor: Sensor,
-    gateway: Gateway,
-    reading_id: uuid.UUID,
-    value: float,
-    start: datetime,
-    end: datetime | None,
-    now: datetime,
-    flags: Sequence[str] = (),
-    accounting: AccountingParameters | None = None,
-) -> ReadingAccepted:
-    # Built without validating again: every field comes from a validated reading (a finite,
-    # non-negative value; an aware time) or from the sensor's validated registration, and a
-    # 5,000-reading batch would otherwise pay for each field twice.
-    return ReadingAccepted.model_construct(
-        reading_id=reading_id,
-        sensor_id=sensor.id,
-        gateway_id=gateway.id,
-        city=sensor.city,
-        kind=cast(SensorKind, sensor.kind),
-        quantity=cast(Quantity, sensor.quantity),
-        value=value,
-        unit=sensor.unit,
-        time=start,
-        interval_end=end,
-        gpc_reference=sensor.gpc_reference,
-        accounting=accounting or accounting_of(sensor),
-        received_at=now,
-        flags=[cast(ReadingFlag, f) for f in flags if f in DELTA_FLAGS],
-    )
+    return uuid5_text(READING_NAMESPACE, name)
 
 
 @dataclass
@@ -198,11 +174,11 @@ async def ingest(
             items.append(p)
 
     sensors = await _resolve_sensors(session, gateway, items)
-    candidates: dict[str, tuple[int, ReadingAccepted]] = {}
+    facts = {ref: SensorFacts.of(s) for ref, s in sensors.items()}
+    candidates: dict[str, Candidate] = {}
     registers: dict[str, list[tuple[int, datetime, float]]] = defaultdict(list)
-    accounting: dict[str, AccountingParameters] = {}
     for item in items:
-        checked = _check(batch, item, sensors.get(item.sensor_ref), gateway, limits, now)
+        checked = _check(batch, item, facts.get(item.sensor_ref), gateway, limits, now)
         if checked is None:
             continue
         sensor, value = checked
@@ -212,28 +188,13 @@ async def ingest(
             continue
         if not _plausible(batch, item, sensor, value):
             continue
-        reading_id = reading_id_for(sensor, item)
-        key = str(reading_id)
+        key = reading_id_for(sensor, item)
         if key in candidates:
             batch.answer(item.index, "duplicate", key)
             continue
         start = item.time or item.start
         assert start is not None
-        if sensor.id not in accounting:
-            accounting[sensor.id] = accounting_of(sensor)
-        candidates[key] = (
-            item.index,
-            _accepted_event(
-                sensor,
-                gateway,
-                reading_id,
-                value,
-                start,
-                item.end,
-                now,
-                accounting=accounting[sensor.id],
-            ),
-        )
+        candidates[key] = Candidate(item.index, key, sensor, value, start, item.end)
 
     await _advance_meters(session, batch, gateway, sensors, registers, candidates, now)
     fresh = await _record_new(session, batch, candidates, now)
@@ -241,20 +202,21 @@ async def ingest(
     by_index = {item.index: item for item in items}
     for item in items:
         result = batch.results[item.index]
-        named = sensors.get(item.sensor_ref)
+        named = facts.get(item.sensor_ref)
         if result is not None and named is not None and named.gateway_id == gateway.id:
             observed = item.observed_at if result["status"] != "rejected" else None
             batch.counts[named.id].saw(result["status"], observed)
     await record_batch(session, outbox, batch.counts, {s.id: s for s in sensors.values()}, now)
     await _audit_rejections(session, outbox, gateway, batch, by_index, now)
-    await publisher.publish(fresh)
+    events = AcceptedEvents(gateway.id, now)
+    await publisher.publish([events.record(c) for c in fresh])
 
     summary = batch.summary()
     READINGS.labels("accepted").inc(summary.accepted)
     READINGS.labels("duplicate").inc(summary.duplicates)
     READINGS.labels("rejected").inc(summary.rejected)
-    for payload in fresh:
-        LAG.observe(max(0.0, (now - (payload.interval_end or payload.time)).total_seconds()))
+    for c in fresh:
+        LAG.observe(max(0.0, (now - (c.end or c.start)).total_seconds()))
     return summary
 
 
@@ -274,11 +236,11 @@ async def _resolve_sensors(
 def _check(
     batch: Batch,
     item: Item,
-    sensor: Sensor | None,
+    sensor: SensorFacts | None,
     gateway: Gateway,
     limits: IngestLimits,
     now: datetime,
-) -> tuple[Sensor, float] | None:
+) -> tuple[SensorFacts, float] | None:
     """The item's sensor and its value in the sensor's unit when everything but the amount's
     plausibility holds; else the item is rejected and None returned."""
     if sensor is None:
@@ -324,7 +286,7 @@ def _check(
     return sensor, value
 
 
-def _plausible(batch: Batch, item: Item, sensor: Sensor, value: float) -> bool:
+def _plausible(batch: Batch, item: Item, sensor: SensorFacts, value: float) -> bool:
     low, high = sensor.plausible_min, sensor.plausible_max
     if (low is not None and value < low) or (high is not None and value > high):
         batch.reject(
@@ -343,7 +305,7 @@ async def _advance_meters(
     gateway: Gateway,
     sensors: dict[str, Sensor],
     registers: dict[str, list[tuple[int, datetime, float]]],
-    candidates: dict[str, tuple[int, ReadingAccepted]],
+    candidates: dict[str, Candidate],
     now: datetime,
 ) -> None:
     if not registers:
@@ -377,17 +339,15 @@ async def _advance_meters(
                 batch.answer(step.index, step.status, step.reading_id, step.flags)
             else:
                 assert step.start is not None and step.amount is not None
-                payload = _accepted_event(
-                    sensor,
-                    gateway,
-                    uuid.UUID(step.reading_id),
+                candidates[step.reading_id] = Candidate(
+                    step.index,
+                    step.reading_id,
+                    SensorFacts.of(sensor),
                     step.amount,
                     step.start,
                     step.end,
-                    now,
-                    step.flags,
+                    tuple(f for f in step.flags if f in DELTA_FLAGS),
                 )
-                candidates[step.reading_id] = (step.index, payload)
     await meters.save(session, states, new_registers, now)
 
 
@@ -401,33 +361,48 @@ def _delta_ids(sensor: Sensor) -> Callable[[datetime, datetime], str]:
 async def _record_new(
     session: AsyncSession,
     batch: Batch,
-    candidates: dict[str, tuple[int, ReadingAccepted]],
+    candidates: dict[str, Candidate],
     now: datetime,
-) -> list[ReadingAccepted]:
+) -> list[Candidate]:
     """Record the candidates; those already recorded by an earlier batch are duplicates."""
-    inserted = await insert_ignoring_conflicts(
-        session,
-        ACCEPTED,
-        [
+    if not candidates:
+        return []
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Set-based: one statement over three arrays, however large the batch.
+        rows = await session.execute(
+            _INSERT_NEW,
             {
-                "reading_id": key,
-                "sensor_id": payload.sensor_id,
-                "observed_at": payload.time,
-                "received_at": now,
-            }
-            for key, (_i, payload) in candidates.items()
-        ],
-        returning=("reading_id",),
-    )
-    new_ids = {row.reading_id for row in inserted}
-    fresh: list[ReadingAccepted] = []
-    for key, (index, payload) in candidates.items():
-        flags = payload.flags or None
+                "ids": list(candidates),
+                "sensors": [c.sensor.id for c in candidates.values()],
+                "observed": [c.start for c in candidates.values()],
+                "received": now,
+            },
+        )
+        new_ids = {row[0] for row in rows}
+    else:
+        inserted = await insert_ignoring_conflicts(
+            session,
+            ACCEPTED,
+            [
+                {
+                    "reading_id": key,
+                    "sensor_id": c.sensor.id,
+                    "observed_at": c.start,
+                    "received_at": now,
+                }
+                for key, c in candidates.items()
+            ],
+            returning=("reading_id",),
+        )
+        new_ids = {row.reading_id for row in inserted}
+    fresh: list[Candidate] = []
+    for key, c in candidates.items():
+        flags = list(c.flags) or None
         if key in new_ids:
-            batch.answer(index, "accepted", key, flags)
-            fresh.append(payload)
+            batch.answer(c.index, "accepted", key, flags)
+            fresh.append(c)
         else:
-            batch.answer(index, "duplicate", key, flags)
+            batch.answer(c.index, "duplicate", key, flags)
     return fresh
 
 

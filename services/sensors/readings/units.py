@@ -92,6 +92,8 @@ def to_canonical(value: float, unit: str, canonical: str) -> float | None:
     factor = factor_to(unit, canonical)
     if factor is None:
         return None
+    if factor == 1:
+        return value  # what the decimal product below would give, without building it
     return float(Decimal(str(value)) * factor)
 
 
