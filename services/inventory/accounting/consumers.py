@@ -18,12 +18,12 @@ from shared.messaging.outbox import Outbox
 async def account_batch(
     session: AsyncSession, outbox: Outbox, readings: Sequence[ReadingAccepted]
 ) -> BatchResult:
-    """One consumed batch: account the new readings, then, in the same transaction, this
-    year's budget pace of the cities and sectors the batch moved. Late readings of earlier
+    """One consumed batch: account the new readings, then, in the same transaction, the
+    current local year's budget pace of the cities and sectors the batch moved. Late readings of earlier
     years move no current pace and are left out."""
     result = await account_readings(session, outbox, readings)
     now = datetime.now(UTC)
-    await evaluate_pace(session, outbox, result.touched_sectors(now.year), now)
+    await evaluate_pace(session, outbox, result.touched_sectors(now), now)
     return result
 
 
