@@ -175,6 +175,8 @@ async def _emit_per_city(
                 cell[1] += mg
         total = sum(mg for _n, mg in cells.values())
         times = [a.reading.time for a in accounted]
+        # An interval reading's period runs to its end.
+        ends = [a.reading.interval_end or a.reading.time for a in accounted]
         await outbox.add(
             session,
             EmissionsAccounted(
@@ -192,7 +194,7 @@ async def _emit_per_city(
                     for (ref, scope), (n, mg) in sorted(cells.items())
                 ],
                 period_start=min(times),
-                period_end=max(times),
+                period_end=max(ends),
             ),
             key=city,
         )
