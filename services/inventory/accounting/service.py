@@ -69,9 +69,7 @@ async def account_readings(
     result.new = len(new)
     result.duplicates = len(readings) - len(new)
     # The parts of the new readings only, in one statement: a replayed reading has its parts.
-    await insert_ignoring_conflicts(
-        session, PARTS, [_part_row(a, p, now) for a in new for p in a.parts]
-    )
+    await insert_ignoring_conflicts(session, PARTS, [_part_row(a, p) for a in new for p in a.parts])
 
     buckets: BucketChanges = {}
     for a in new:
@@ -121,7 +119,7 @@ def _row(a: Accounted, now: datetime) -> dict[str, object]:
     }
 
 
-def _part_row(a: Accounted, p: Part, now: datetime) -> dict[str, object]:
+def _part_row(a: Accounted, p: Part) -> dict[str, object]:
     r = a.reading
     f = p.factor
     return {
