@@ -240,3 +240,62 @@ async def test_a_city_time_zone_must_be_an_iana_zone(
         )
         assert r.status_code == 422, r.text
         assert problem_field(r) == "/body/time_zone"
+
+
+def heat_factor(city: str, year: int, value: str) -> dict[str, Any]:
+    return {
+        "id": f"{city}-district-heating-{year}",
+        "name": f"District heating of {city}, {year}",
+        "activity": "district_heating",
+        "gpc_references": ["I.1.2", "I.2.2"],
+        "activity_unit": "kWh",
+        "gas": "CO2e",
+        "value": value,
+        "mass_unit": "g",
+        "gwp_set": "AR5",
+        "region": city,
+        "valid_from_year": year,
+        "source": "Plant operator, NS 3720:2018",
+    }
+
+
+async def test_a_spanning_reading_waiting_for_a_factor_is_accounted_in_its_parts(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await city_with_factors(client, admin_token)
+        # 10 kWh of district heating over 23:00-02:00 in Oslo, before the plant has a factor:
+        # one hour in 2022, two in 2023.
+        start = datetime(2022, 12, 31, 23, tzinfo=OSLO)
+        heat = reading(city, start, 10, sensor="dh", carrier="district_heating").model_copy(
+            update={"interval_end": start + timedelta(hours=3)}
+        )
+        await account(app, [heat])
+        waiting = await lineage_of(client, heat)
+        assert waiting["status"] == "no_factor" and waiting["co2e_mg"] is None
+        assert [(p["local_year"], p["status"]) for p in waiting["parts"]] == [
+            (2022, "no_factor"),
+            (2023, "no_factor"),
+            (2023, "no_factor"),
+        ]
+
+        # The plant factor from 2023 arrives; it also stands in for 2022 (no earlier one), so
+        # the three parts are weighed together, as if it had been there all along.
+        r = await client.post("/v1/factors", json=heat_factor(city, 2023, "40"), headers=admin)
+        assert r.status_code == 201, r.text
+        done = await lineage_of(client, heat)
+        whole = mg(10, "40")  # 400 000 mg
+        third = whole * 3333333333 // 10_000_000_000
+        assert [p["co2e_mg"] for p in done["parts"]] == [third, third, whole - 2 * third]
+        assert (done["status"], done["co2e_mg"]) == ("accounted", whole)
+        assert (await ytd(client, city, 2022))["co2e_mg"] == third
+        assert (await ytd(client, city, 2023))["co2e_mg"] == whole - third
+        assert (await ytd(client, city, 2022))["readings"] == 1  # counted once, in its first hour
+        assert (await ytd(client, city, 2023))["readings"] == 0
+        # The same reading accounted afresh now gives the same parts, to the mg.
+        twin = heat.model_copy(update={"reading_id": uuid.uuid4()})
+        await account(app, [twin])
+        assert [p["co2e_mg"] for p in (await lineage_of(client, twin))["parts"]] == [
+            p["co2e_mg"] for p in done["parts"]
+        ]
