@@ -86,3 +86,47 @@ async def test_readings_are_accounted_once_with_lineage(
                 line.startswith("I.1.2,") and str(Decimal(expected) / 10**9) in line
                 for line in lines
             )
+
+
+async def test_a_cumulative_register_read_at_ten_and_thirteen_spreads_over_three_hours(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    city = f"testby-{uuid.uuid4().hex[:8]}"
+    register = {
+        "kind": "energy_meter",
+        "gpc_reference": "I.2.2",
+        "energy_carrier": "electricity",
+        "value_type": "cumulative",
+        "expected_interval_s": 3600,
+    }
+    async with (
+        service_client("sensors") as (_s, sensors),
+        service_client("inventory") as (_i, inventory),
+    ):
+        _gw, key, (meter,) = await register_gateway_with_sensors(
+            sensors, admin_token, city, [register]
+        )
+        day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        ten, thirteen = day - timedelta(hours=14), day - timedelta(hours=11)  # yesterday, UTC
+        batch = {
+            "readings": [
+                {"sensor_id": meter, "time": ten.isoformat(), "value": 1000.0, "unit": "kWh"},
+                {"sensor_id": meter, "time": thirteen.isoformat(), "value": 1007.0, "unit": "kWh"},
+            ]
+        }
+        r = await sensors.post("/v1/readings", json=batch, headers={"X-Api-Key": key})
+        assert r.status_code == 202, r.text
+
+        async def hourly() -> list[dict[str, object]]:
+            return list((await inventory.get(f"/v1/cities/{city}/live/hourly")).json())
+
+        buckets = await eventually(hourly, lambda b: len(b) >= 3)
+        # 7 kWh at 15 g/kWh = 105 000 mg, split by the hours' activity (2.333333333,
+        # 2.333333333, 2.333333334 kWh), floored, the remainder to the last hour.
+        assert {datetime.fromisoformat(str(b["hour"])): b["co2e_mg"] for b in buckets} == {
+            ten: 34_999,
+            ten + timedelta(hours=1): 34_999,
+            ten + timedelta(hours=2): 35_002,
+        }
+        totals = (await inventory.get(f"/v1/cities/{city}/live")).json()
+        assert (totals["readings"], totals["co2e_mg"]) == (1, 105_000)

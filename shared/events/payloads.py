@@ -140,6 +140,10 @@ class CityRegistered(EventPayload):
     country: str = "NO"
     bidding_zone: BiddingZone | None = None
     mission_city: bool = False
+    # Events written before cities stored a zone parse with Norway's calendar.
+    time_zone: str = Field(
+        "Europe/Oslo", description="IANA time zone of the city's calendar (years and months)"
+    )
 
 
 class FactorRevised(EventPayload):

@@ -12,6 +12,7 @@ from services.inventory.accounting.calculation import (
     emissions_mg,
     hour_of,
     scope_of,
+    split_mg,
 )
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.service import FactorBook
@@ -131,12 +132,50 @@ def test_a_sensor_without_a_zone_takes_its_citys_zone_factor() -> None:
     assert account(no_zone, book, city_bidding_zone="NO2").factor.id == "no-grid-location-2023"  # type: ignore[union-attr]
 
 
-def test_the_factor_year_is_the_utc_year_of_the_readings_hour() -> None:
-    # 00:30 on New Year's Day in Oslo is still 2022 in UTC: the 2022 factor (19 g/kWh).
+def test_the_factor_year_is_the_local_year_of_the_readings_hour() -> None:
+    # 00:30 on New Year's Day in Oslo is still 2022 in UTC, but 2023 in the city's calendar:
+    # the 2023 factor; the bucket stays the UTC hour.
     oslo_new_year = datetime(2023, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
     result = account(reading(time=oslo_new_year), BOOK)
-    assert result.factor is not None and result.factor.valid_from_year == 2022
+    assert result.factor is not None and result.factor.valid_from_year == 2023
     assert result.hour == datetime(2022, 12, 31, 23, tzinfo=UTC)
+    # A city that keeps UTC's calendar books the same instant in 2022.
+    in_utc = account(reading(time=oslo_new_year), BOOK, time_zone="UTC")
+    assert in_utc.factor is not None and in_utc.factor.valid_from_year == 2022
+    # 23:30 on New Year's Eve in Oslo stays in 2022.
+    oslo_eve = datetime(2022, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=1)))
+    eve = account(reading(time=oslo_eve), BOOK)
+    assert eve.factor is not None and eve.factor.valid_from_year == 2022
+
+
+def test_an_interval_is_spread_over_its_hours_by_duration_exactly() -> None:
+    start = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
+    halves = account(reading(time=start, interval_end=start + timedelta(hours=1), value=10), BOOK)
+    assert [p.hour.hour for p in halves.parts] == [7, 8]
+    assert [p.activity_value for p in halves.parts] == [Decimal(5), Decimal(5)]
+    assert halves.parts[0].co2e_mg == halves.parts[1].co2e_mg
+    # A third of 7 kWh does not divide: the parts still sum to the whole, to the mg, and the
+    # whole is what the unspread reading weighs.
+    thirds = account(reading(time=start, interval_end=start + timedelta(hours=3), value=7), BOOK)
+    whole = account(reading(time=start, value=7), BOOK)
+    assert len(thirds.parts) == 4  # 07:30-08, 08-09, 09-10, 10-10:30
+    assert sum(p.activity_value for p in thirds.parts) == Decimal(7)
+    assert sum(p.co2e_mg or 0 for p in thirds.parts) == thirds.co2e_mg == whole.co2e_mg
+    assert split_mg(10, [Decimal(1)] * 3) == [3, 3, 4]  # the remainder to the last part
+
+
+def test_an_interval_over_new_year_splits_by_local_year_with_each_years_factor() -> None:
+    oslo = timezone(timedelta(hours=1))
+    start = datetime(2022, 12, 31, 23, 0, tzinfo=oslo)
+    result = account(reading(time=start, interval_end=start + timedelta(hours=2), value=10), BOOK)
+    years = [(p.local_year, p.factor.valid_from_year if p.factor else None) for p in result.parts]
+    assert years == [(2022, 2022), (2023, 2023)]
+    expected = [
+        emissions_mg(Activity("electricity_grid", Decimal(5), "kWh"), p.factor)  # type: ignore[arg-type]
+        for p in result.parts
+    ]
+    assert [p.co2e_mg for p in result.parts] == expected
+    assert result.co2e_mg == sum(expected)
 
 
 def test_activity_is_converted_to_the_factors_unit_and_gases_weighed_by_gwp() -> None:

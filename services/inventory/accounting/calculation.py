@@ -1,16 +1,24 @@
 """Reading → activity → emissions. Pure functions, tested on their own.
 
-Amounts are computed in Decimal and rounded once, per reading, to whole milligrams of CO2e
-(half-even), so that every sum downstream is exact and order-independent.
+Amounts are computed in Decimal and rounded once, per reading and factor, to whole milligrams
+of CO2e (half-even), so that every sum downstream is exact and order-independent.
+
+An interval reading (``time`` to ``interval_end``: an interval meter, or the delta of a
+cumulative register) is spread over the UTC clock hours it covers, by duration: each hour gets a
+**part**. The activity is split first (9 decimals, the rest to the last part), so the parts'
+activity sums to the reading's; the parts that share a factor (one local year, or years that
+fall back to the same factor) are weighed together, rounded once, and the milligrams split in
+proportion to their activity with the remainder to the last part, so the parts sum exactly to
+what the whole would weigh. A recalculation repeats exactly this on the stored parts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
 from services.inventory.factors.models import EmissionFactor
@@ -18,6 +26,7 @@ from services.inventory.factors.units import UnitError, convert
 from services.inventory.gpc.catalogue import scope_of as gpc_scope_of
 from services.inventory.gpc.gases import ALREADY_CO2E, gwp
 from shared.events.payloads import ReadingAccepted
+from shared.localtime import DEFAULT_TIME_ZONE, local_year, month_start_of
 
 if TYPE_CHECKING:
     # Only a type here: the factor library imports the recalculation, which imports this.
@@ -44,6 +53,28 @@ class Activity:
     unit: str
 
 
+ACTIVITY_QUANTUM = Decimal("0.000000001")
+"""Activity is stored with 9 decimals (Numeric(24, 9)); parts are split at that precision."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """The share of a reading that falls in one UTC clock hour."""
+
+    index: int
+    hour: datetime
+    start: datetime
+    end: datetime
+    local_year: int = 0
+    activity_value: Decimal = Decimal(0)
+    factor: EmissionFactor | None = None
+    co2e_mg: int | None = None
+
+    @property
+    def status(self) -> str:
+        return "accounted" if self.co2e_mg is not None else "no_factor"
+
+
 @dataclass(frozen=True)
 class Accounted:
     reading: ReadingAccepted
@@ -53,12 +84,13 @@ class Accounted:
     factor: EmissionFactor | None
     co2e_mg: int | None
     bidding_zone: str | None = None
+    parts: tuple[Part, ...] = ()
 
     @property
     def status(self) -> str:
         if self.activity is None:
             return "no_activity"
-        if self.factor is None:
+        if self.factor is None or any(p.co2e_mg is None for p in self.parts):
             return "no_factor"
         return "accounted"
 
@@ -75,9 +107,56 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def month_of(hour: datetime) -> datetime:
-    """The UTC month a bucket's hour rolls up into (year-to-date and seasonal profiles)."""
-    return hour.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def month_of(hour: datetime, tz: str = DEFAULT_TIME_ZONE) -> datetime:
+    """The month a bucket's hour rolls up into: the first instant (UTC) of the city's local
+    month that holds the hour (year-to-date and seasonal profiles)."""
+    return month_start_of(hour.astimezone(UTC), tz)
+
+
+def hour_slices(start: datetime, end: datetime | None) -> list[tuple[datetime, datetime]]:
+    """The pieces of [start, end) cut at UTC clock hours; a point reading is one piece."""
+    start = start.astimezone(UTC)
+    if end is None or end.astimezone(UTC) <= start:
+        return [(start, start)]
+    end = end.astimezone(UTC)
+    slices = []
+    cursor = start
+    while cursor < end:
+        following = min(hour_of(cursor) + timedelta(hours=1), end)
+        slices.append((cursor, following))
+        cursor = following
+    return slices
+
+
+def split_activity(total: Decimal, weights: list[int]) -> list[Decimal]:
+    """``total`` split in proportion to ``weights`` at 9 decimals; the rest to the last part,
+    so the parts sum exactly to the (9-decimal) total."""
+    total = total.quantize(ACTIVITY_QUANTUM, rounding=ROUND_HALF_EVEN)
+    whole = sum(weights)
+    if len(weights) == 1 or whole <= 0:
+        return [Decimal(0)] * (len(weights) - 1) + [total]
+    parts = [
+        (total * w / whole).quantize(ACTIVITY_QUANTUM, rounding=ROUND_DOWN) for w in weights[:-1]
+    ]
+    return [*parts, total - sum(parts, Decimal(0))]
+
+
+def split_mg(total_mg: int, shares: list[Decimal]) -> list[int]:
+    """Whole milligrams split in proportion to ``shares`` (floored); the remainder goes to the
+    last part, so the parts sum exactly to ``total_mg``."""
+    scaled = [int(s.scaleb(9)) for s in shares]
+    whole = sum(scaled)
+    if whole <= 0:
+        return [0] * (len(shares) - 1) + [total_mg]
+    parts = [total_mg * s // whole for s in scaled[:-1]]
+    return [*parts, total_mg - sum(parts)]
+
+
+def weigh_parts(activity: Activity, factor: EmissionFactor, shares: list[Decimal]) -> list[int]:
+    """The mg of the parts that share one factor: their activity weighed together (rounded
+    once), split in proportion to their activity. UnitError as ``emissions_mg``."""
+    whole = Activity(activity.name, sum(shares, Decimal(0)), activity.unit)
+    return split_mg(emissions_mg(whole, factor), shares)
 
 
 def sector_of(gpc_reference: str) -> str:
@@ -86,13 +165,17 @@ def sector_of(gpc_reference: str) -> str:
 
 
 def touched_sectors(
-    buckets: Iterable[tuple[str, str, int, datetime]], year: int | None = None
+    buckets: Iterable[tuple[str, str, int, datetime]],
+    now: datetime | None = None,
+    time_zones: Mapping[str, str] | None = None,
 ) -> dict[str, set[str]]:
     """The GPC sectors per city among bucket keys (city, reference, scope, hour), optionally
-    only those whose hour falls in ``year``."""
+    only those whose hour falls in the city's current local year at ``now``."""
     touched: dict[str, set[str]] = defaultdict(set)
+    zones = time_zones or {}
     for city, ref, _scope, hour in buckets:
-        if year is None or hour.year == year:
+        tz = zones.get(city, DEFAULT_TIME_ZONE)
+        if now is None or local_year(hour, tz) == local_year(now, tz):
             touched[city].add(sector_of(ref))
     return dict(touched)
 
@@ -135,30 +218,75 @@ def emissions_mg(activity: Activity, factor: EmissionFactor) -> int:
 
 
 def account(
-    reading: ReadingAccepted, factors: FactorBook, city_bidding_zone: str | None = None
+    reading: ReadingAccepted,
+    factors: FactorBook,
+    city_bidding_zone: str | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> Accounted:
-    """Account one reading. Electricity takes the location-based factor of the sensor's bidding
-    zone (the city's when the sensor names none) and of the reading's year; the year is the UTC
-    year of the reading's hour, so a reading, its bucket and the year-to-date agree."""
+    """Account one reading, spread over the hours it covers. Electricity takes the
+    location-based factor of the sensor's bidding zone (the city's when the sensor names none);
+    each part takes the factor of its own local year (the city's calendar year of the part's
+    hour), so a part, its bucket and the year-to-date agree."""
     activity = activity_of(reading)
-    hour = hour_of(reading.time)
+    slices = hour_slices(reading.time, reading.interval_end)
     zone = reading.accounting.bidding_zone or city_bidding_zone
-    factor = None
-    mg = None
+    regions = factor_regions(reading.city, zone)
+    if activity is None:
+        values = [Decimal(0)] * len(slices)
+    else:
+        values = split_activity(activity.value, [_micros(a, b) for a, b in slices])
+    found: list[EmissionFactor | None] = []
+    for a, _b in slices:
+        year = local_year(hour_of(a), time_zone)
+        found.append(None if activity is None else factors.find(activity.name, regions, year))
+    mgs: list[int | None] = [None] * len(slices)
     if activity is not None:
-        factor = factors.find(activity.name, factor_regions(reading.city, zone), hour.year)
-        if factor is not None:
+        groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for i, factor in enumerate(found):
+            if factor is not None:
+                groups[(factor.id, factor.version)].append(i)
+        for indices in groups.values():
+            factor = found[indices[0]]
+            assert factor is not None
             try:
-                mg = emissions_mg(activity, factor)
+                weighed = weigh_parts(activity, factor, [values[i] for i in indices])
             except UnitError:
                 # A factor per tonne cannot weigh kWh: recorded as waiting for a usable factor.
-                factor = None
+                for i in indices:
+                    found[i] = None
+                continue
+            for i, mg in zip(indices, weighed, strict=True):
+                mgs[i] = mg
+    parts = tuple(
+        Part(
+            index=i,
+            hour=hour_of(a),
+            start=a,
+            end=b,
+            local_year=local_year(hour_of(a), time_zone),
+            activity_value=values[i],
+            factor=found[i] if mgs[i] is not None else None,
+            co2e_mg=mgs[i],
+        )
+        for i, (a, b) in enumerate(slices)
+    )
+    accounted = [p.co2e_mg for p in parts if p.co2e_mg is not None]
+    whole = (
+        None
+        if activity is None
+        else Activity(activity.name, sum(values, Decimal(0)), activity.unit)
+    )
     return Accounted(
         reading=reading,
-        hour=hour,
+        hour=parts[0].hour,
         scope=scope_of(reading.gpc_reference),
-        activity=activity,
-        factor=factor,
-        co2e_mg=mg,
+        activity=whole,
+        factor=parts[0].factor,
+        co2e_mg=sum(accounted) if accounted else None,
         bidding_zone=zone,
+        parts=parts,
     )
+
+
+def _micros(start: datetime, end: datetime) -> int:
+    return (end - start) // timedelta(microseconds=1)

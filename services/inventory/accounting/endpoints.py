@@ -9,9 +9,11 @@ from fastapi import APIRouter, Path, Query
 
 from services.inventory.accounting import views
 from services.inventory.accounting.calculation import hour_of
+from services.inventory.accounting.models import AccountedPart, AccountedReading
 from services.inventory.accounting.repository import AccountingRepository
 from services.inventory.accounting.schemas import (
     BucketFactor,
+    BucketLineage,
     CellTotal,
     HourlyBucket,
     LiveGpcView,
@@ -19,6 +21,7 @@ from services.inventory.accounting.schemas import (
     LiveTotals,
     Moment,
     ReadingLineage,
+    ReadingPart,
     YearToDate,
 )
 from shared.db import DbSession
@@ -31,7 +34,11 @@ router = APIRouter(prefix="/v1", tags=["live accounting"], responses=PROBLEM_RES
 CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
 YearQuery = Annotated[
     int | None,
-    Query(ge=1990, le=2100, description="UTC calendar year; default: the current one"),
+    Query(
+        ge=1990,
+        le=2100,
+        description="The city's local calendar year (its time zone); default: the current one",
+    ),
 ]
 GpcReferenceQuery = Annotated[
     str, Query(pattern=r"^[A-Za-z0-9.]{1,16}$", description="A GPC cell, e.g. I.1.2")
@@ -80,11 +87,10 @@ async def live_totals(
 
 @router.get(
     "/cities/{city}/live/year-to-date",
-    summary="Live emissions per GPC cell from 1 January (UTC) of the year up to now",
+    summary="Live emissions per GPC cell from 1 January (local time) of the year up to now",
 )
 async def year_to_date(city: CityPath, session: DbSession, year: YearQuery = None) -> YearToDate:
-    now = datetime.now(UTC)
-    return await views.year_to_date(session, city, year or now.year, now)
+    return await views.year_to_date(session, city, year, datetime.now(UTC))
 
 
 @router.get(
@@ -93,9 +99,8 @@ async def year_to_date(city: CityPath, session: DbSession, year: YearQuery = Non
     "and gas",
 )
 async def live_gpc_view(city: CityPath, session: DbSession, year: YearQuery = None) -> LiveGpcView:
-    now = datetime.now(UTC)
-    ytd = await views.year_to_date(session, city, year or now.year, now)
-    return views.gpc_view(ytd, await views.by_gas(session, city, ytd.year))
+    ytd = await views.year_to_date(session, city, year, datetime.now(UTC))
+    return views.gpc_view(ytd, await views.by_gas(session, city, ytd.year, ytd.time_zone))
 
 
 @router.get(
@@ -105,8 +110,8 @@ async def live_gpc_view(city: CityPath, session: DbSession, year: YearQuery = No
 async def live_territorial_view(
     city: CityPath, session: DbSession, year: YearQuery = None
 ) -> LiveTerritorialView:
-    now = datetime.now(UTC)
-    return views.territorial_view(await views.year_to_date(session, city, year or now.year, now))
+    ytd = await views.year_to_date(session, city, year, datetime.now(UTC))
+    return views.territorial_view(ytd)
 
 
 @router.get(
@@ -140,8 +145,8 @@ async def hourly(
 
 @router.get(
     "/cities/{city}/live/lineage",
-    response_model=list[ReadingLineage],
-    summary="The readings and factor versions behind one hourly bucket",
+    response_model=list[BucketLineage],
+    summary="The readings (their parts in this hour) and factor versions behind one hourly bucket",
 )
 async def lineage(
     city: CityPath,
@@ -150,11 +155,25 @@ async def lineage(
     session: DbSession,
     limit: int = Query(1000, ge=1, le=10_000),
     offset: Offset = 0,
-) -> list[ReadingLineage]:
+) -> list[BucketLineage]:
     rows = await AccountingRepository(session).lineage(
         city, gpc_reference, hour_of(hour), limit, offset
     )
-    return [ReadingLineage.model_validate(r, from_attributes=True) for r in rows]
+    return [_bucket_lineage(part, reading) for part, reading in rows]
+
+
+def _bucket_lineage(part: AccountedPart, reading: AccountedReading) -> BucketLineage:
+    whole = ReadingLineage.model_validate(reading, from_attributes=True).model_dump()
+    own = ReadingPart.model_validate(part, from_attributes=True).model_dump()
+    whole.update(
+        {k: v for k, v in own.items() if k in ReadingLineage.model_fields},
+        reading_activity_value=reading.activity_value,
+        reading_co2e_mg=reading.co2e_mg,
+        part=part.part,
+        part_start=part.part_start,
+        part_end=part.part_end,
+    )
+    return BucketLineage.model_validate(whole)
 
 
 @router.get(
@@ -185,7 +204,8 @@ async def lineage_factors(
     "/readings/{reading_id}", response_model=ReadingLineage, summary="How one reading was accounted"
 )
 async def reading_lineage(reading_id: ReadingIdPath, session: DbSession) -> ReadingLineage:
-    row = await AccountingRepository(session).reading(reading_id)
+    repo = AccountingRepository(session)
+    row = await repo.reading(reading_id)
     if row is None:
         raise ProblemError(
             404,
@@ -194,4 +214,9 @@ async def reading_lineage(reading_id: ReadingIdPath, session: DbSession) -> Read
             kind="not-found",
             field="/path/reading_id",
         )
-    return ReadingLineage.model_validate(row, from_attributes=True)
+    lineage = ReadingLineage.model_validate(row, from_attributes=True)
+    lineage.parts = [
+        ReadingPart.model_validate(p, from_attributes=True)
+        for p in await repo.parts_of([reading_id])
+    ]
+    return lineage

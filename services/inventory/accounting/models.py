@@ -1,5 +1,5 @@
-"""Live accounting: one row per reading (the accounting key), hourly buckets per GPC cell and
-their monthly roll-up."""
+"""Live accounting: one row per reading (the accounting key), its parts (one per UTC hour an
+interval covers), hourly buckets per GPC cell and their monthly roll-up (local months)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,12 @@ class AccountedReading(Base, table=True):
     city: str = Field(max_length=64)
     gpc_reference: str = Field(max_length=16)
     scope: int
-    hour: datetime = Field(sa_type=UTCDateTime, description="Start of the UTC hour of the reading")
+    hour: datetime = Field(
+        sa_type=UTCDateTime, description="Start of the UTC hour of the reading (its first part)"
+    )
     observed_at: datetime = Field(sa_type=UTCDateTime)
+    # The end of an interval reading (NULL for a point reading, and for readings before 0006).
+    interval_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
     activity: str = Field(max_length=64)
     activity_value: Decimal = Field(sa_column=Column(Numeric(24, 9), nullable=False))
     activity_unit: str = Field(max_length=32)
@@ -51,6 +55,46 @@ class AccountedReading(Base, table=True):
     recalculated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class AccountedPart(Base, table=True):
+    """The share of one reading in one UTC hour: what its bucket holds, with its own factor.
+
+    A point reading has one part; an interval reading one per clock hour it covers, its
+    activity split by duration. Written with the reading, in the same transaction, so a
+    reading's parts exist exactly when its row does. The amounts on ``accounted_readings`` are
+    the sum of its parts.
+    """
+
+    __tablename__ = "accounted_reading_parts"
+    __table_args__ = (
+        Index("ix_part_bucket", "city", "gpc_reference", "scope", "hour"),
+        Index("ix_part_factor_version", "factor_id", "factor_version"),
+        Index("ix_part_status_activity", "status", "activity"),
+    )
+
+    reading_id: str = Field(primary_key=True, max_length=36)
+    part: int = Field(primary_key=True, description="0, 1, … in time order")
+    city: str = Field(max_length=64)
+    gpc_reference: str = Field(max_length=16)
+    scope: int
+    hour: datetime = Field(sa_type=UTCDateTime, description="The UTC hour (its bucket)")
+    part_start: datetime = Field(sa_type=UTCDateTime)
+    part_end: datetime = Field(sa_type=UTCDateTime)
+    local_year: int = Field(description="The city's calendar year of the hour (factor year)")
+    activity: str = Field(max_length=64)
+    activity_value: Decimal = Field(sa_column=Column(Numeric(24, 9), nullable=False))
+    activity_unit: str = Field(max_length=32)
+    factor_id: str | None = Field(default=None, max_length=100)
+    factor_version: int | None = None
+    factor_year: int | None = None
+    factor_source: str | None = Field(default=None, max_length=300)
+    gwp_set: str | None = Field(default=None, max_length=8)
+    gas: str | None = Field(default=None, max_length=8)
+    co2e_mg: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    status: str = Field(max_length=16, description="accounted, or no_factor / no_activity")
+    bidding_zone: str | None = Field(default=None, max_length=3)
+    recalculated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class EmissionBucket(Base, table=True):
     """Sum of accounted readings for one city, GPC cell and UTC hour."""
 
@@ -66,7 +110,8 @@ class EmissionBucket(Base, table=True):
 
 
 class EmissionMonth(Base, table=True):
-    """The hourly buckets rolled up per UTC month, kept in the same transactions as the buckets.
+    """The hourly buckets rolled up per month of the city's local calendar (``month`` is the
+    first instant, in UTC, of the local month), kept in the same transactions as the buckets.
 
     Year-to-date figures and last year's seasonal profile read at most twelve rows per cell,
     so the budget's pace can be evaluated after every accounted batch.

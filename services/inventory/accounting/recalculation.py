@@ -3,6 +3,9 @@
 Two things change amounts already accounted: a factor **revision** (every reading computed with
 the superseded version is recomputed with the new one) and a factor **added** for readings that
 were recorded without one (``no_factor``, e.g. district heating before its plant factor exists).
+Both work on a reading's parts (one per hour it covers) and recompute the parts that share the
+factor exactly as the accounting did (``weigh_parts``: weighed together, rounded once, split by
+activity with the remainder to the last part), then refresh the readings' sums from their parts.
 Both run in the caller's transaction: the readings' lineage, every bucket and monthly roll-up
 they touched (adjusted by the exact difference in integer mg) and one ``emissions.recalculated``
 event per city commit together, or not at all. Readings of other factors, versions, years and
@@ -12,6 +15,7 @@ zones are never read, so they cannot change.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -21,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import (
     Activity,
-    emissions_mg,
     factor_regions,
     touched_sectors,
+    weigh_parts,
 )
-from services.inventory.accounting.models import AccountedReading
+from services.inventory.accounting.models import AccountedPart
 from services.inventory.accounting.repository import (
     AccountingRepository,
     BucketChanges,
@@ -59,14 +63,17 @@ class Recalculation:
     # Per bucket, readings recomputed (a revision adds no readings to a bucket, but the event
     # says how many readings each cell's difference comes from).
     recomputed: dict[BucketKey, int] = field(default_factory=lambda: defaultdict(int))
+    _seen: set[str] = field(default_factory=set)
 
-    def add(self, row: AccountedReading, delta_mg: int, readings_added: int) -> None:
+    def add(self, row: AccountedPart, delta_mg: int, readings_added: int) -> None:
         key: BucketKey = (row.city, row.gpc_reference, row.scope, row.hour.astimezone(UTC))
         bucket = self.buckets.setdefault(key, [0, 0])
         bucket[0] += readings_added
         bucket[1] += delta_mg
         self.recomputed[key] += 1
-        self.readings += 1
+        if row.reading_id not in self._seen:
+            self._seen.add(row.reading_id)
+            self.readings += 1
         self.co2e_mg_delta += delta_mg
 
     def per_city(self) -> dict[str, int]:
@@ -93,11 +100,12 @@ async def recalculate_for_revision(
     after = ""
     while page := await repo.readings_of_factor(old.id, old.version, after, PAGE):
         updates = []
-        for row in page:
-            mg = _revised_emissions(row, new)
-            result.add(row, mg - (row.co2e_mg or 0), readings_added=0)
-            updates.append(_lineage(row.reading_id, new, mg, now))
-        await repo.set_factor_of_readings(updates)
+        for parts in _by_reading(page).values():
+            for row, mg in zip(parts, _revised_emissions(parts, new), strict=True):
+                result.add(row, mg - (row.co2e_mg or 0), readings_added=0)
+                updates.append(_lineage(row, new, mg, now))
+        await repo.set_factor_of_parts(updates)
+        await _refresh_readings(repo, {row.reading_id for row in page}, now)
         after = page[-1].reading_id
     await _apply(session, outbox, repo, result, now)
     return result
@@ -123,29 +131,78 @@ async def account_waiting_readings(
     after = ""
     while page := await repo.readings_without_factor(factor.activity, after, PAGE):
         updates = []
-        for row in page:
-            chosen = book.find(
-                row.activity,
-                factor_regions(row.city, row.bidding_zone),
-                row.hour.astimezone(UTC).year,
-            )
-            if chosen is None or (chosen.id, chosen.version) != (factor.id, factor.version):
+        for parts in _by_reading(page).values():
+            # Of a reading's waiting parts, those whose year now picks this factor; weighed
+            # together, as the accounting would have weighed them.
+            chosen = [
+                row
+                for row in parts
+                if _is(
+                    book.find(
+                        row.activity, factor_regions(row.city, row.bidding_zone), row.local_year
+                    ),
+                    factor,
+                )
+            ]
+            if not chosen:
                 continue
             try:
-                mg = _emissions(row, factor)
+                amounts = _emissions(chosen, factor)
             except UnitError:
                 continue  # the factor cannot weigh this activity: the reading keeps waiting
-            result.add(row, mg, readings_added=1)
-            updates.append(_lineage(row.reading_id, factor, mg, now))
-        await repo.set_factor_of_readings(updates)
+            for row, mg in zip(chosen, amounts, strict=True):
+                # A reading counts in the hour of its first part.
+                result.add(row, mg, readings_added=1 if row.part == 0 else 0)
+                updates.append(_lineage(row, factor, mg, now))
+        await repo.set_factor_of_parts(updates)
+        await _refresh_readings(repo, {u["reading_id"] for u in updates}, now)
         after = page[-1].reading_id
     await _apply(session, outbox, repo, result, now)
     return result
 
 
-def _revised_emissions(row: AccountedReading, new: EmissionFactor) -> int:
+def _is(found: EmissionFactor | None, factor: EmissionFactor) -> bool:
+    return found is not None and (found.id, found.version) == (factor.id, factor.version)
+
+
+def _by_reading(page: Sequence[AccountedPart]) -> dict[str, list[AccountedPart]]:
+    parts: dict[str, list[AccountedPart]] = defaultdict(list)
+    for row in page:
+        parts[row.reading_id].append(row)
+    for rows in parts.values():
+        rows.sort(key=lambda row: row.part)
+    return parts
+
+
+async def _refresh_readings(repo: AccountingRepository, ids: set[str], now: datetime) -> None:
+    """A reading's amount is the sum of its parts; its factor lineage that of its first part;
+    it waits (``no_factor``) while any part does. One read and one executemany per page."""
+    updates = []
+    for reading_id, parts in _by_reading(await repo.parts_of(ids)).items():
+        first = parts[0]
+        amounts = [p.co2e_mg for p in parts if p.co2e_mg is not None]
+        waiting = any(p.status == "no_factor" for p in parts)
+        updates.append(
+            {
+                "reading_id": reading_id,
+                "factor_id": first.factor_id,
+                "factor_version": first.factor_version,
+                "factor_year": first.factor_year,
+                "factor_source": first.factor_source,
+                "gwp_set": first.gwp_set,
+                "gas": first.gas,
+                "co2e_mg": sum(amounts) if amounts else None,
+                "status": "no_factor" if waiting else first.status,
+                "recalculated_at": now,
+            }
+        )
+    await repo.set_factor_of_readings(updates)
+
+
+def _revised_emissions(parts: list[AccountedPart], new: EmissionFactor) -> list[int]:
+    row = parts[0]
     try:
-        return _emissions(row, new)
+        return _emissions(parts, new)
     except UnitError as exc:
         # The revision changed what the factor is per (energy to mass, say): the readings it
         # was applied to could no longer be accounted, so the revision is refused.
@@ -158,14 +215,18 @@ def _revised_emissions(row: AccountedReading, new: EmissionFactor) -> int:
         ) from exc
 
 
-def _emissions(row: AccountedReading, factor: EmissionFactor) -> int:
-    activity = Activity(row.activity, Decimal(row.activity_value), row.activity_unit)
-    return emissions_mg(activity, factor)
+def _emissions(parts: list[AccountedPart], factor: EmissionFactor) -> list[int]:
+    """The parts of one reading that share ``factor``, weighed as the accounting weighs them."""
+    first = parts[0]
+    shares = [Decimal(p.activity_value) for p in parts]
+    activity = Activity(first.activity, sum(shares, Decimal(0)), first.activity_unit)
+    return weigh_parts(activity, factor, shares)
 
 
-def _lineage(reading_id: str, factor: EmissionFactor, mg: int, now: datetime) -> dict[str, Any]:
+def _lineage(row: AccountedPart, factor: EmissionFactor, mg: int, now: datetime) -> dict[str, Any]:
     return {
-        "reading_id": reading_id,
+        "reading_id": row.reading_id,
+        "part": row.part,
         "factor_id": factor.id,
         "factor_version": factor.version,
         "factor_year": factor.valid_from_year,
@@ -187,10 +248,11 @@ async def _apply(
 ) -> None:
     if not result.readings:
         return
-    await repo.add_to_buckets(result.buckets, now)
+    zones = await repo.time_zones({city for city, *_rest in result.buckets})
+    await repo.add_to_buckets(result.buckets, now, zones)
     await _emit_per_city(session, outbox, result)
     # The year-to-date moved: the budget's pace of the touched sectors may have too.
-    await evaluate_pace(session, outbox, touched_sectors(result.buckets, now.year), now)
+    await evaluate_pace(session, outbox, touched_sectors(result.buckets, now, zones), now)
 
 
 async def _emit_per_city(session: AsyncSession, outbox: Outbox, result: Recalculation) -> None:

@@ -11,13 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.inventory.accounting.calculation import month_of
-from services.inventory.accounting.models import AccountedReading, EmissionBucket, EmissionMonth
+from services.inventory.accounting.models import (
+    AccountedPart,
+    AccountedReading,
+    EmissionBucket,
+    EmissionMonth,
+)
 from services.inventory.cities.models import City
 from shared.db import upsert_adding
+from shared.localtime import DEFAULT_TIME_ZONE
 
 BUCKETS: Table = EmissionBucket.__table__  # type: ignore[attr-defined]
 MONTHS: Table = EmissionMonth.__table__  # type: ignore[attr-defined]
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
+PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
 
 BucketKey = tuple[str, str, int, datetime]
 """city, GPC reference, scope, UTC hour"""
@@ -47,21 +54,46 @@ class AccountingRepository:
 
     # --- writes ------------------------------------------------------------------------------
 
-    async def city_bidding_zones(self, cities: Iterable[str]) -> dict[str, str | None]:
+    async def city_settings(self, cities: Iterable[str]) -> dict[str, tuple[str | None, str]]:
+        """Per city: its bidding zone and its time zone (one query for a whole batch)."""
         names = sorted(set(cities))
         if not names:
             return {}
-        query = select(col(City.slug), col(City.bidding_zone)).where(col(City.slug).in_(names))
-        return {slug: zone for slug, zone in (await self.session.execute(query)).all()}
+        query = select(col(City.slug), col(City.bidding_zone), col(City.time_zone)).where(
+            col(City.slug).in_(names)
+        )
+        return {
+            slug: (zone, tz or DEFAULT_TIME_ZONE)
+            for slug, zone, tz in (await self.session.execute(query)).all()
+        }
+
+    async def city_bidding_zones(self, cities: Iterable[str]) -> dict[str, str | None]:
+        return {slug: zone for slug, (zone, _tz) in (await self.city_settings(cities)).items()}
+
+    async def time_zones(self, cities: Iterable[str]) -> dict[str, str]:
+        return {slug: tz for slug, (_zone, tz) in (await self.city_settings(cities)).items()}
+
+    async def time_zone(self, city: str) -> str:
+        """The city's zone; Norway's calendar for a city not (yet) registered."""
+        return (await self.time_zones([city])).get(city, DEFAULT_TIME_ZONE)
 
     async def add_to_buckets(
-        self, changes: Mapping[BucketKey, Sequence[int]], now: datetime
+        self,
+        changes: Mapping[BucketKey, Sequence[int]],
+        now: datetime,
+        time_zones: Mapping[str, str] | None = None,
     ) -> None:
-        """Add to the hourly buckets and their monthly roll-up in one go (exact integers, one
-        atomic upsert per row, so concurrent batches never lose an addition)."""
+        """Add to the hourly buckets and their monthly roll-up (the city's local months) in one
+        go (exact integers, one atomic upsert per row, so concurrent batches never lose an
+        addition)."""
+        zones = dict(time_zones or {})
+        missing = {city for city, *_rest in changes} - zones.keys()
+        if missing:
+            zones.update(await self.time_zones(missing))
         months: dict[BucketKey, list[int]] = {}
         for (city, ref, scope, hour), (n, mg) in changes.items():
-            month = months.setdefault((city, ref, scope, month_of(hour)), [0, 0])
+            tz = zones.get(city, DEFAULT_TIME_ZONE)
+            month = months.setdefault((city, ref, scope, month_of(hour, tz)), [0, 0])
             month[0] += n
             month[1] += mg
         for table, column, rows in (
@@ -91,40 +123,68 @@ class AccountingRepository:
 
     async def readings_of_factor(
         self, factor_id: str, version: int, after: str, limit: int
-    ) -> Sequence[AccountedReading]:
-        """Accounted readings computed with one factor version, in reading-id pages."""
-        r = AccountedReading
-        query = (
-            select(r)
-            .where(
-                col(r.factor_id) == factor_id,
-                col(r.factor_version) == version,
-                col(r.status) == "accounted",
-                col(r.reading_id) > after,
-            )
-            .order_by(col(r.reading_id))
-            .limit(limit)
+    ) -> Sequence[AccountedPart]:
+        """The parts computed with one factor version, of a page of readings (by reading id):
+        all such parts of a reading come in the same page, so they are recomputed together."""
+        p = AccountedPart
+        where = (
+            col(p.factor_id) == factor_id,
+            col(p.factor_version) == version,
+            col(p.status) == "accounted",
         )
-        return (await self.session.execute(query)).scalars().all()
+        return await self._parts_in_pages(where, after, limit)
 
     async def readings_without_factor(
         self, activity: str, after: str, limit: int
-    ) -> Sequence[AccountedReading]:
-        r = AccountedReading
-        query = (
-            select(r)
-            .where(
-                col(r.status) == "no_factor",
-                col(r.activity) == activity,
-                col(r.reading_id) > after,
-            )
-            .order_by(col(r.reading_id))
+    ) -> Sequence[AccountedPart]:
+        p = AccountedPart
+        where = (col(p.status) == "no_factor", col(p.activity) == activity)
+        return await self._parts_in_pages(where, after, limit)
+
+    async def _parts_in_pages(
+        self, where: tuple[Any, ...], after: str, limit: int
+    ) -> Sequence[AccountedPart]:
+        p = AccountedPart
+        ids = (
+            select(col(p.reading_id))
+            .where(*where, col(p.reading_id) > after)
+            .group_by(col(p.reading_id))
+            .order_by(col(p.reading_id))
             .limit(limit)
+            .subquery()
+        )
+        query = (
+            select(p)
+            .where(*where, col(p.reading_id).in_(select(ids.c.reading_id)))
+            .order_by(col(p.reading_id), col(p.part))
         )
         return (await self.session.execute(query)).scalars().all()
 
+    async def parts_of(self, reading_ids: Iterable[str]) -> Sequence[AccountedPart]:
+        ids = sorted(set(reading_ids))
+        if not ids:
+            return []
+        p = AccountedPart
+        query = (
+            select(p)
+            .where(col(p.reading_id).in_(ids))
+            .order_by(col(p.reading_id), col(p.part))
+            # The parts were just rewritten by key (core UPDATE): read them afresh.
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def set_factor_of_parts(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rewrite the factor lineage and amount of parts, one executemany by primary key."""
+        await self._update_by_key(PARTS, ("reading_id", "part"), rows)
+
     async def set_factor_of_readings(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rewrite the factor lineage and amount of readings, one executemany by primary key."""
+        await self._update_by_key(READINGS, ("reading_id",), rows)
+
+    async def _update_by_key(
+        self, table: Table, key: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+    ) -> None:
         if not rows:
             return
         columns = (
@@ -140,8 +200,8 @@ class AccountingRepository:
         )
         # Bound names differ from the column names: SQLAlchemy reserves those for SET.
         stmt = (
-            update(READINGS)
-            .where(READINGS.c.reading_id == bindparam("p_reading_id"))
+            update(table)
+            .where(*(table.c[k] == bindparam(f"p_{k}") for k in key))
             .values({name: bindparam(f"p_{name}") for name in columns})
         )
         conn = await self.session.connection()
@@ -173,7 +233,8 @@ class AccountingRepository:
     async def month_cell_totals(
         self, city: str, start: datetime, end: datetime
     ) -> Sequence[Row[str, int, int, int]]:
-        """Per cell: readings and mg over whole UTC months in [start, end)."""
+        """Per cell: readings and mg over whole local months (keyed by their first instant, in
+        UTC) in [start, end)."""
         m = EmissionMonth
         query = (
             select(
@@ -218,7 +279,7 @@ class AccountingRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def gas_totals(self, city: str, start: datetime, end: datetime) -> dict[str, int]:
-        r = AccountedReading
+        r = AccountedPart
         query = (
             select(col(r.gas), func.sum(col(r.co2e_mg)))
             .where(
@@ -234,20 +295,23 @@ class AccountingRepository:
 
     async def lineage(
         self, city: str, gpc_reference: str, hour: datetime, limit: int, offset: int
-    ) -> Sequence[AccountedReading]:
-        r = AccountedReading
+    ) -> Sequence[Row[AccountedPart, AccountedReading]]:
+        """The parts in one hourly bucket, each with its reading."""
+        p, r = AccountedPart, AccountedReading
         query = (
-            select(r)
-            .where(col(r.city) == city, col(r.gpc_reference) == gpc_reference, col(r.hour) == hour)
-            .order_by(col(r.observed_at), col(r.reading_id))
+            select(p, r)
+            .join(r, col(r.reading_id) == col(p.reading_id))
+            .where(col(p.city) == city, col(p.gpc_reference) == gpc_reference, col(p.hour) == hour)
+            .order_by(col(r.observed_at), col(p.reading_id))
             .limit(limit)
             .offset(offset)
         )
-        return (await self.session.execute(query)).scalars().all()
+        return (await self.session.execute(query)).all()
 
     async def lineage_factors(self, city: str, gpc_reference: str, hour: datetime) -> Sequence[Any]:
-        """The factor versions behind one bucket, with how many readings and mg each gave."""
-        r = AccountedReading
+        """The factor versions behind one bucket, with how many readings (parts: a reading has
+        at most one per hour) and mg each gave."""
+        r = AccountedPart
         query = (
             select(
                 col(r.factor_id),

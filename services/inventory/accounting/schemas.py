@@ -51,8 +51,31 @@ class HourlyBucket(BaseModel):
     tco2e: float
 
 
+class ReadingPart(BaseModel):
+    """The share of a reading in one UTC hour: its bucket, its activity and its factor."""
+
+    part: int = Field(description="0, 1, … in time order")
+    hour: datetime = Field(description="The UTC hour (the bucket it is in)")
+    part_start: datetime
+    part_end: datetime
+    local_year: int = Field(description="The city's calendar year of the hour (factor year)")
+    activity_value: Decimal = Field(description="The activity in this hour, by duration")
+    activity_unit: str
+    factor_id: str | None
+    factor_version: int | None
+    factor_year: int | None
+    factor_source: str | None
+    gwp_set: str | None
+    gas: str | None
+    co2e_mg: int | None
+    status: str
+
+
 class ReadingLineage(BaseModel):
-    """How one reading became emissions: activity, factor version and GWP set."""
+    """How one reading became emissions: activity, factor version and GWP set.
+
+    An interval reading is spread over the UTC hours it covers: ``parts`` lists each, and the
+    reading's ``co2e_mg`` is their exact sum (``hour`` and the factor are its first part's)."""
 
     reading_id: str
     sensor_id: str
@@ -60,6 +83,7 @@ class ReadingLineage(BaseModel):
     scope: int
     hour: datetime
     observed_at: datetime
+    interval_end: datetime | None = Field(None, description="The end of an interval reading")
     activity: str
     activity_value: Decimal
     activity_unit: str
@@ -75,6 +99,21 @@ class ReadingLineage(BaseModel):
     recalculated_at: datetime | None = Field(
         description="When a factor revision (or a factor added later) changed its amount"
     )
+    parts: list[ReadingPart] = Field(
+        default_factory=list, description="One per UTC hour the reading covers"
+    )
+
+
+class BucketLineage(ReadingLineage):
+    """A reading behind one hourly bucket: ``hour``, ``activity_value``, the factor and
+    ``co2e_mg`` are those of its part in this hour (``part``); ``reading_co2e_mg`` and
+    ``reading_activity_value`` are the whole reading's."""
+
+    part: int
+    part_start: datetime
+    part_end: datetime
+    reading_activity_value: Decimal
+    reading_co2e_mg: int | None
 
 
 class BucketFactor(BaseModel):
@@ -101,11 +140,15 @@ class YearCell(CellTotal):
     )
 
 
+TIME_ZONE_FIELD = Field(description="The IANA zone of the city's calendar that the year follows")
+
+
 class YearToDate(BaseModel):
-    """A city's live emissions from 1 January (UTC) of ``year`` up to now, per GPC cell."""
+    """A city's live emissions from 1 January (local time) of ``year`` up to now, per cell."""
 
     city: str
     year: int
+    time_zone: str = TIME_ZONE_FIELD
     as_of: datetime
     readings: int
     co2e_mg: int = Field(description="Exact sum, in milligrams CO2e")
@@ -130,6 +173,7 @@ class LiveGpcView(BaseModel):
 
     city: str
     year: int
+    time_zone: str = TIME_ZONE_FIELD
     as_of: datetime
     readings: int
     basic: Amount
@@ -163,6 +207,7 @@ class LiveTerritorialView(BaseModel):
 
     city: str
     year: int
+    time_zone: str = TIME_ZONE_FIELD
     as_of: datetime
     total: Amount
     sectors: list[TerritorialSectorTotal]

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.inventory.accounting.calculation import Accounted, account, touched_sectors
-from services.inventory.accounting.models import AccountedReading
+from services.inventory.accounting.calculation import Accounted, Part, account, touched_sectors
+from services.inventory.accounting.models import AccountedPart, AccountedReading
 from services.inventory.accounting.repository import (
     AccountingRepository,
     BucketChanges,
@@ -21,9 +21,11 @@ from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.service import FactorBook
 from shared.db import insert_ignoring_conflicts
 from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
+from shared.localtime import DEFAULT_TIME_ZONE
 from shared.messaging.outbox import Outbox
 
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
+PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -35,10 +37,12 @@ class BatchResult:
     changes: BucketChanges = field(default_factory=dict)
     accounted: list[Accounted] = field(default_factory=list)
     """The readings this batch accounted for the first time (duplicates left out)."""
+    time_zones: dict[str, str] = field(default_factory=dict)
 
-    def touched_sectors(self, year: int | None = None) -> dict[str, set[str]]:
-        """The GPC sectors per city whose figures this batch changed (in ``year``, if given)."""
-        return touched_sectors(self.changes, year)
+    def touched_sectors(self, now: datetime | None = None) -> dict[str, set[str]]:
+        """The GPC sectors per city whose figures this batch changed (in each city's current
+        local year at ``now``, if given)."""
+        return touched_sectors(self.changes, now, self.time_zones)
 
 
 async def account_readings(
@@ -53,29 +57,36 @@ async def account_readings(
     await lock_factor_book(session, exclusive=False)
     book = FactorBook.of(await FactorRepository(session).current())
     repo = AccountingRepository(session)
-    zones = await repo.city_bidding_zones({r.city for r in readings})
+    cities = await repo.city_settings({r.city for r in readings})
+    result.time_zones = {city: tz for city, (_zone, tz) in cities.items()}
     now = datetime.now(UTC)
     by_id: dict[str, Accounted] = {}
     for reading in readings:
-        by_id.setdefault(str(reading.reading_id), account(reading, book, zones.get(reading.city)))
+        zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
+        by_id.setdefault(str(reading.reading_id), account(reading, book, zone, tz))
     inserted = await insert_ignoring_conflicts(
         session, READINGS, [_row(a, now) for a in by_id.values()], returning=("reading_id",)
     )
     new = [by_id[row.reading_id] for row in inserted]
     result.new = len(new)
     result.duplicates = len(readings) - len(new)
+    # The parts of the new readings only, in one statement: a replayed reading has its parts.
+    await insert_ignoring_conflicts(session, PARTS, [_part_row(a, p) for a in new for p in a.parts])
 
     buckets: BucketChanges = {}
     for a in new:
         if a.co2e_mg is None:
             result.unaccounted += 1
-            continue
-        cell = buckets.setdefault(
-            (a.reading.city, a.reading.gpc_reference, a.scope, a.hour), [0, 0]
-        )
-        cell[0] += 1
-        cell[1] += a.co2e_mg
-    await repo.add_to_buckets(buckets, now)
+        for p in a.parts:
+            if p.co2e_mg is None:
+                continue
+            cell = buckets.setdefault(
+                (a.reading.city, a.reading.gpc_reference, a.scope, p.hour), [0, 0]
+            )
+            # A reading counts once, in the hour of its first part.
+            cell[0] += 1 if p.index == 0 else 0
+            cell[1] += p.co2e_mg
+    await repo.add_to_buckets(buckets, now, result.time_zones)
     await _emit_per_city(session, outbox, new, buckets)
     result.per_city_mg = _per_city(buckets)
     result.changes = buckets
@@ -93,6 +104,7 @@ def _row(a: Accounted, now: datetime) -> dict[str, object]:
         "scope": a.scope,
         "hour": a.hour,
         "observed_at": r.time,
+        "interval_end": r.interval_end,
         "activity": a.activity.name if a.activity else "unknown",
         "activity_value": a.activity.value if a.activity else 0,
         "activity_unit": a.activity.unit if a.activity else r.unit,
@@ -105,6 +117,35 @@ def _row(a: Accounted, now: datetime) -> dict[str, object]:
         "co2e_mg": a.co2e_mg,
         "status": a.status,
         "accounted_at": now,
+        "bidding_zone": a.bidding_zone,
+        "recalculated_at": None,
+    }
+
+
+def _part_row(a: Accounted, p: Part) -> dict[str, object]:
+    r = a.reading
+    f = p.factor
+    return {
+        "reading_id": str(r.reading_id),
+        "part": p.index,
+        "city": r.city,
+        "gpc_reference": r.gpc_reference,
+        "scope": a.scope,
+        "hour": p.hour,
+        "part_start": p.start,
+        "part_end": p.end,
+        "local_year": p.local_year,
+        "activity": a.activity.name if a.activity else "unknown",
+        "activity_value": p.activity_value,
+        "activity_unit": a.activity.unit if a.activity else r.unit,
+        "factor_id": f.id if f else None,
+        "factor_version": f.version if f else None,
+        "factor_year": f.valid_from_year if f else None,
+        "factor_source": f.source if f else None,
+        "gwp_set": f.gwp_set if f else None,
+        "gas": f.gas if f else None,
+        "co2e_mg": p.co2e_mg,
+        "status": "no_activity" if a.activity is None else p.status,
         "bidding_zone": a.bidding_zone,
         "recalculated_at": None,
     }
@@ -135,6 +176,8 @@ async def _emit_per_city(
                 cell[1] += mg
         total = sum(mg for _n, mg in cells.values())
         times = [a.reading.time for a in accounted]
+        # An interval reading's period runs to its end.
+        ends = [a.reading.interval_end or a.reading.time for a in accounted]
         await outbox.add(
             session,
             EmissionsAccounted(
@@ -152,7 +195,7 @@ async def _emit_per_city(
                     for (ref, scope), (n, mg) in sorted(cells.items())
                 ],
                 period_start=min(times),
-                period_end=max(times),
+                period_end=max(ends),
             ),
             key=city,
         )

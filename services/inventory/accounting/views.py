@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,16 +30,24 @@ from services.inventory.gpc.territorial import (
     excluded_reason,
     territorial_sector,
 )
+from shared.localtime import DEFAULT_TIME_ZONE, local_year, year_start
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
+    """The first instants (UTC) of the local year and of the next one."""
+    return year_start(year, tz), year_start(year + 1, tz)
 
 
-async def year_to_date(session: AsyncSession, city: str, year: int, now: datetime) -> YearToDate:
-    """From the monthly roll-up: at most twelve rows per cell, exact integer sums."""
-    start, end = _year_bounds(year)
-    rows = await AccountingRepository(session).month_cell_totals(city, start, end)
+async def year_to_date(
+    session: AsyncSession, city: str, year: int | None, now: datetime
+) -> YearToDate:
+    """From the monthly roll-up (local months): at most twelve rows per cell, exact integer
+    sums. The year is the city's local calendar year; none means the current one."""
+    repo = AccountingRepository(session)
+    tz = await repo.time_zone(city)
+    year = year if year is not None else local_year(now, tz)
+    start, end = _year_bounds(year, tz)
+    rows = await repo.month_cell_totals(city, start, end)
     cells = []
     for ref, scope, readings, mg in rows:
         found = CELLS_BY_REFERENCE.get(ref)
@@ -62,6 +70,7 @@ async def year_to_date(session: AsyncSession, city: str, year: int, now: datetim
     return YearToDate(
         city=city,
         year=year,
+        time_zone=tz,
         as_of=min(now, end),
         readings=sum(c.readings for c in cells),
         co2e_mg=total,
@@ -89,9 +98,11 @@ def _order(key: str) -> tuple[int, tuple[int, ...], str]:
     return roman.get(head, 0), tuple(int(part) for part in rest if part.isdigit()), key
 
 
-async def by_gas(session: AsyncSession, city: str, year: int) -> dict[str, int]:
-    """CO2e of the year per gas of the accounting factor (read from the per-reading lineage)."""
-    start, end = _year_bounds(year)
+async def by_gas(
+    session: AsyncSession, city: str, year: int, tz: str = DEFAULT_TIME_ZONE
+) -> dict[str, int]:
+    """CO2e of the local year per gas of the accounting factor (from the per-part lineage)."""
+    start, end = _year_bounds(year, tz)
     return await AccountingRepository(session).gas_totals(city, start, end)
 
 
@@ -117,6 +128,7 @@ def gpc_view(ytd: YearToDate, gases: dict[str, int] | None = None) -> LiveGpcVie
     return LiveGpcView(
         city=ytd.city,
         year=ytd.year,
+        time_zone=ytd.time_zone,
         as_of=ytd.as_of,
         readings=ytd.readings,
         basic=_amount(basic),
@@ -167,6 +179,7 @@ def territorial_view(ytd: YearToDate) -> LiveTerritorialView:
     return LiveTerritorialView(
         city=ytd.city,
         year=ytd.year,
+        time_zone=ytd.time_zone,
         as_of=ytd.as_of,
         total=_amount(sum(totals.values())),
         sectors=sectors,

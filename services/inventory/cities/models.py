@@ -8,10 +8,11 @@ from sqlmodel import Field
 
 from services.inventory.db import Base
 from shared.db import UTCDateTime
+from shared.localtime import DEFAULT_TIME_ZONE
 
 
 class City(Base, table=True):
-    """A municipality on the platform (slug, name, electricity bidding zone)."""
+    """A municipality on the platform (slug, name, electricity bidding zone, time zone)."""
 
     __tablename__ = "cities"
 
@@ -20,4 +21,6 @@ class City(Base, table=True):
     country: str = Field(default="NO", max_length=2)
     bidding_zone: str | None = Field(default=None, max_length=3)
     mission_city: bool = False
+    # IANA zone whose calendar the city's years and months follow (shared.localtime).
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)

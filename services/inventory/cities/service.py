@@ -29,6 +29,7 @@ async def register_city(session: AsyncSession, outbox: Outbox, data: CityCreate)
             country=city.country,
             bidding_zone=data.bidding_zone,
             mission_city=city.mission_city,
+            time_zone=city.time_zone,
         ),
         key=city.slug,
     )
@@ -50,8 +51,4 @@ async def time_zone_of(session: AsyncSession, slug: str) -> str:
     Every year or month the inventory books or shows (year-to-date, monthly roll-up, seasonal
     profile, budget year, factor year) is taken in this zone; see ``shared.localtime``.
     """
-    # Until cities store their own zone every city keeps Norway's calendar.
-    from shared.localtime import DEFAULT_TIME_ZONE
-
-    await get_city(session, slug)
-    return DEFAULT_TIME_ZONE
+    return (await get_city(session, slug)).time_zone

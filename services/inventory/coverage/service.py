@@ -71,17 +71,26 @@ async def record_measured(
             }
         if a.activity is None:
             continue
-        key = (
-            r.city,
-            r.gpc_reference,
-            r.sensor_id,
-            a.activity.name,
-            month_start_of(a.hour, zones[r.city]),
+        # An interval is booked by its parts: each hour's share of the activity lands in the
+        # local month that hour belongs to (a reading counts once, in its first part's month).
+        parts = a.parts or ()
+        pieces = (
+            [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in parts]
+            if parts
+            else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
         )
-        row = months.setdefault(key, [a.activity.unit, 0, 0, 0])
-        row[1] = int(row[1]) + 1  # type: ignore[call-overload]
-        row[2] = int(row[2]) + to_micro(a.activity.value)  # type: ignore[call-overload]
-        row[3] = int(row[3]) + (a.co2e_mg or 0)  # type: ignore[call-overload]
+        for hour, value, mg, first in pieces:
+            key = (
+                r.city,
+                r.gpc_reference,
+                r.sensor_id,
+                a.activity.name,
+                month_start_of(hour, zones[r.city]),
+            )
+            row = months.setdefault(key, [a.activity.unit, 0, 0, 0])
+            row[1] = int(row[1]) + (1 if first else 0)  # type: ignore[call-overload]
+            row[2] = int(row[2]) + to_micro(value)  # type: ignore[call-overload]
+            row[3] = int(row[3]) + mg  # type: ignore[call-overload]
     repo = CoverageRepository(session)
     await repo.add_activity(
         [

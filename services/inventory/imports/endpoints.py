@@ -191,8 +191,7 @@ async def export_live_year_to_date(
     year: YearQuery = None,
     format: Annotated[Literal["csv", "json"], Query()] = "csv",
 ) -> Response:
-    now = datetime.now(UTC)
-    ytd = await live_views.year_to_date(session, city, year or now.year, now)
+    ytd = await live_views.year_to_date(session, city, year, datetime.now(UTC))
     headers = {"Content-Disposition": f'attachment; filename="{city}-{ytd.year}-live.{format}"'}
     if format == "json":
         return JSONResponse(export.live_as_json(ytd), headers=headers)

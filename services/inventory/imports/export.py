@@ -97,7 +97,8 @@ def live_rows(ytd: YearToDate) -> list[dict[str, Any]]:
             "tCO2e": tonnes,
             "kind": "measured",
             "method": f"{cell.readings} sensor readings x emission factors (see live lineage)",
-            "data_source": f"Klimaby live accounting, {ytd.year} up to {ytd.as_of.isoformat()}",
+            "data_source": f"Klimaby live accounting, {ytd.year} ({ytd.time_zone}) up to "
+            f"{ytd.as_of.isoformat()}",
             "data_quality": "measured",
         }
     return rows
@@ -121,6 +122,7 @@ def live_as_json(ytd: YearToDate) -> dict[str, Any]:
     return {
         "city": ytd.city,
         "year": ytd.year,
+        "time_zone": ytd.time_zone,
         "as_of": ytd.as_of.isoformat(),
         "status": "live",
         "readings": ytd.readings,

@@ -1,7 +1,7 @@
 """contract actions: the inventory's projection of contracts' portfolio events
 
 Revision ID: 0005_contract_actions
-Revises: 0005_import_runs
+Revises: 0006_local_time_parts
 Create Date: 2026-12-02 20:15:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_contract_actions"
-down_revision: str | None = "0005_import_runs"
+down_revision: str | None = "0006_local_time_parts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
