@@ -146,7 +146,12 @@ def account(
     factor = None
     mg = None
     if activity is not None:
-        factor = factors.find(activity.name, factor_regions(reading.city, zone), hour.year)
+        factor = factors.find(
+            activity.name,
+            factor_regions(reading.city, zone),
+            hour.year,
+            gpc_reference=reading.gpc_reference,
+        )
         if factor is not None:
             try:
                 mg = emissions_mg(activity, factor)

@@ -21,14 +21,14 @@ from services.inventory.accounting.schemas import (
     ReadingLineage,
     YearToDate,
 )
+from services.inventory.cities.service import CityPath as KnownCityPath
 from shared.db import DbSession
-from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["live accounting"], responses=PROBLEM_RESPONSES)
 
-CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+CityPath = KnownCityPath  # 422 wrong case, 404 unknown city (targets and budget use it too)
 YearQuery = Annotated[
     int | None,
     Query(ge=1990, le=2100, description="UTC calendar year; default: the current one"),

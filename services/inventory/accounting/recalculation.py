@@ -128,6 +128,7 @@ async def account_waiting_readings(
                 row.activity,
                 factor_regions(row.city, row.bidding_zone),
                 row.hour.astimezone(UTC).year,
+                gpc_reference=row.gpc_reference,
             )
             if chosen is None or (chosen.id, chosen.version) != (factor.id, factor.version):
                 continue

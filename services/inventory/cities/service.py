@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.inventory.cities.models import City
 from services.inventory.cities.repository import CityRepository
 from services.inventory.cities.schemas import CityCreate
+from shared.cities import city_path
 from shared.events.payloads import CityRegistered
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
@@ -55,3 +56,12 @@ async def time_zone_of(session: AsyncSession, slug: str) -> str:
 
     await get_city(session, slug)
     return DEFAULT_TIME_ZONE
+
+
+async def city_is_known(session: AsyncSession, slug: str) -> bool:
+    return await CityRepository(session).get(slug) is not None
+
+
+# Every ``/v1/cities/{city}/...`` endpoint takes this: 422 for a slug in the wrong case (with the
+# slug to use), 404 for a city the platform does not know.
+CityPath = city_path(city_is_known)

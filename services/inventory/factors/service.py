@@ -196,13 +196,24 @@ class FactorBook:
             versions.sort(key=lambda f: f.valid_from_year)
         return cls(index)
 
-    def find(self, activity: str, regions: Iterable[str], year: int) -> EmissionFactor | None:
+    def find(
+        self,
+        activity: str,
+        regions: Iterable[str],
+        year: int,
+        gpc_reference: str | None = None,
+    ) -> EmissionFactor | None:
         # Most specific region first, and within it a factor valid for the year; then the
         # newest earlier year of that region. Only when no region has a factor from the year or
         # before does the earliest later factor stand in (a reading older than every factor).
+        # Energy is accounted where it is used: of a region's factors for the activity, those
+        # that name the reading's GPC cell (bus charging on II.1.2, ferry diesel on II.3.1) are
+        # preferred; a region without one keeps its others (a library older than the cell).
         regions = list(regions)
         for region in regions:
-            candidates = self.by_activity_region.get((activity, region), [])
+            candidates = self._for_cell(
+                self.by_activity_region.get((activity, region), []), gpc_reference
+            )
             applicable = [
                 f
                 for f in candidates
@@ -215,7 +226,16 @@ class FactorBook:
             if earlier:
                 return earlier[-1]
         for region in regions:
-            later = self.by_activity_region.get((activity, region))
+            later = self._for_cell(
+                self.by_activity_region.get((activity, region), []), gpc_reference
+            )
             if later:
                 return later[0]
         return None
+
+    @staticmethod
+    def _for_cell(factors: list[EmissionFactor], gpc_reference: str | None) -> list[EmissionFactor]:
+        if gpc_reference is None:
+            return factors
+        applying = [f for f in factors if gpc_reference in f.gpc_references]
+        return applying or factors

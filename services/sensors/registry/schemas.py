@@ -14,6 +14,13 @@ from shared.events.payloads import BiddingZone, EnergyCarrier, SensorKind, Vehic
 GPC_ENERGY = re.compile(r"^I\.[1-8]\.[1-4]$")
 GPC_TRANSPORT = re.compile(r"^II\.[1-5]\.[1-3]$")
 FUELS = {"diesel", "petrol"}
+# Energy is accounted where it is used. In transport, fuel burnt in the vehicle or vessel is
+# scope 1 (II.x.1: ferry or off-road diesel on II.3.1, II.5.1) and energy drawn from a grid is
+# scope 2 (II.x.2: bus and tram charging on II.1.2, II.2.2); II.x.3 (out-of-boundary trips) is
+# not metered in the city.
+GRID_CARRIERS = {"electricity", "district_heating"}
+GPC_TRANSPORT_FUEL = re.compile(r"^II\.[1-5]\.1$")
+GPC_TRANSPORT_GRID = re.compile(r"^II\.[1-5]\.2$")
 MAX_EXPECTED_INTERVAL_S = 31 * 86400
 
 ValueType = Literal["interval", "cumulative"]
@@ -65,9 +72,22 @@ class SensorFields(BaseModel):
     @model_validator(mode="after")
     def _fits_kind(self) -> SensorFields:
         if self.kind == "energy_meter":
-            if not GPC_ENERGY.match(self.gpc_reference):
+            carrier = self.energy_carrier or "electricity"
+            if GPC_TRANSPORT.match(self.gpc_reference):
+                in_use = GPC_TRANSPORT_GRID if carrier in GRID_CARRIERS else GPC_TRANSPORT_FUEL
+                if not in_use.match(self.gpc_reference):
+                    raise ValueError(
+                        f"gpc_reference: {carrier} used in transport belongs to "
+                        + (
+                            "a grid-energy cell II.x.2 (e.g. II.1.2, bus charging)"
+                            if carrier in GRID_CARRIERS
+                            else "a fuel cell II.x.1 (e.g. II.3.1, ferry fuel)"
+                        )
+                    )
+            elif not GPC_ENERGY.match(self.gpc_reference):
                 raise ValueError(
-                    "gpc_reference: an energy meter belongs to a stationary energy cell (I.x.y)"
+                    "gpc_reference: an energy meter belongs to a stationary energy cell (I.x.y) "
+                    "or a transport cell where the energy is used (II.x.1 fuel, II.x.2 grid)"
                 )
             if self.road_segment_km is not None:
                 raise ValueError("road_segment_km: only traffic counters have a road segment")
