@@ -23,7 +23,8 @@ How to use it (a drop-in for a ``city`` path or query parameter)::
 
 The parameter keeps the name ``city`` and its pattern in the OpenAPI document. The check runs
 in the request's own session (the same ``DbSession`` the endpoint gets), so it adds no
-transaction. ``check_city_slug`` is the same rule for a slug found in a request body.
+transaction. In a request body, type the field ``CitySlugField`` (the same 422 hint, from
+pydantic, naming the field) and check that the city is known in the service.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
+from pydantic import BeforeValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import DbSession
@@ -65,6 +67,20 @@ def check_city_slug(value: str, field: str) -> str:
         kind="validation",
         field=field,
     )
+
+
+def _lower_case_hint(value: Any) -> Any:
+    if isinstance(value, str) and not _SLUG.match(value) and _SLUG.match(value.lower()):
+        raise ValueError(f"city slugs are lower-case: use '{value.lower()}', not '{value}'")
+    return value
+
+
+CitySlugField = Annotated[
+    str,
+    BeforeValidator(_lower_case_hint),
+    Field(pattern=CITY_SLUG_PATTERN, max_length=64, description=_DESCRIPTION),
+]
+"""A city slug in a request body: a wrong case is a 422 that says which slug to use."""
 
 
 def unknown_city(slug: str, field: str) -> ProblemError:

@@ -11,7 +11,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from services.inventory.cities.service import get_city
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.units import UnitError, convert
-from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Cell
+from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Cell, Level
 from services.inventory.inventories import views
 from services.inventory.inventories.access import ensure_can_read, may_see_drafts
 from services.inventory.inventories.calculation import (
@@ -262,7 +262,7 @@ async def set_entry(
     cell = cell_or_422(reference)
     city = await get_city(session, ref.inventory.city)
     computed = await compute_entry(
-        session, city, ref.inventory.year, ref.version.gwp_set, cell, data
+        session, city, ref.inventory.year, ref.version.gwp_set, cell, data, ref.version.level
     )
     repo = InventoryRepository(session)
     entry = await repo.entry(ref.version_id, reference)
@@ -404,7 +404,13 @@ class _Errors:
 
 
 async def compute_entry(
-    session: AsyncSession, city: City, year: int, gwp_set: str, cell: Cell, data: EntryWrite
+    session: AsyncSession,
+    city: City,
+    year: int,
+    gwp_set: str,
+    cell: Cell,
+    data: EntryWrite,
+    level: str = "BASIC+",
 ) -> dict[str, Any]:
     """The stored amounts of an entry: per-gas milligrams, CO2e, and activity lineage."""
     errors = _Errors()
@@ -414,6 +420,15 @@ async def compute_entry(
     if data.kind == "notation":
         if data.included_in == cell.reference:
             errors.add(("included_in",), "a cell cannot be included in itself")
+        holder = CELLS_BY_REFERENCE.get(data.included_in or "")
+        if holder is not None and not holder.required_for(cast(Level, level)):
+            # A BASIC inventory does not report BASIC+ (or territorial-only) cells: "included
+            # in" one of them would hide the emissions from the inventory's own total.
+            errors.add(
+                ("included_in",),
+                f"{holder.reference} is a {holder.level} cell, not part of this {level} "
+                "inventory: name a cell the inventory reports",
+            )
     elif data.kind == "reported":
         assert data.emissions is not None
         reported = {}
