@@ -54,11 +54,22 @@ async def create_factor(
     )
     repo.add(factor)
     await session.flush()
+    await close_superseded_years(session, factor)
     # Imported here: accounting imports this module (FactorBook); see revise_factor.
     from services.inventory.accounting.recalculation import account_waiting_readings
 
     await account_waiting_readings(session, outbox, factor)
     return factor
+
+
+async def close_superseded_years(session: AsyncSession, factor: EmissionFactor) -> None:
+    """A factor of a newer year supersedes the open-ended ones of earlier years for the same
+    activity, region and gas: they get ``valid_to_year`` = the year before it. The choice of a
+    live reading's factor does not change (it took the newest year not after the reading's);
+    an inventory entry that still uses an older one is flagged ``stale_factor``."""
+    for older in await FactorRepository(session).open_ended_before(factor):
+        older.valid_to_year = factor.valid_from_year - 1
+    await session.flush()
 
 
 async def revise_factor(

@@ -237,7 +237,8 @@ async def completeness(
     city: CityPath, year: YearPath, version: VersionPath, session: DbSession, principal: Reader
 ) -> Completeness:
     ref = await service.find_version(session, principal, city, year, version)
-    levels, warnings = views.completeness(await service.entries_of(session, ref))
+    entries = await service.entries_of(session, ref)
+    levels, warnings = views.completeness(entries)
     level = views.as_level(ref.version.level)
     return Completeness(
         city=city,
@@ -246,6 +247,7 @@ async def completeness(
         inventory_level=level,
         levels=levels,
         warnings=warnings,
+        flags=views.entry_flags(entries),
     )
 
 

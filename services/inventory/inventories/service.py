@@ -441,7 +441,7 @@ async def compute_entry(
             add_gas(gas_mg, gas, tonnes_to_mg(tonnes))
     else:
         assert data.activities is not None
-        activities = await _activity_lines(session, city, year, cell, data, gas_mg, errors)
+        activities = await _activity_lines(session, city, year, gwp_set, cell, data, gas_mg, errors)
         if "CH4" in gas_mg and data.ch4_fossil is None:
             errors.add(("ch4_fossil",), "a factor gives CH4: say whether it is fossil")
     for gas_name, mg in gas_mg.items():
@@ -465,6 +465,7 @@ async def _activity_lines(
     session: AsyncSession,
     city: City,
     year: int,
+    gwp_set: str,
     cell: Cell,
     data: EntryWrite,
     gas_mg: dict[str, int],
@@ -485,7 +486,10 @@ async def _activity_lines(
                 missing = f"version {ref.version} of factor" if ref.version else "factor"
                 errors.add((*at, "version" if ref.version else "id"), f"no {missing} '{ref.id}'")
                 continue
-            problem = _factor_problem(factor, cell, regions, year)
+            # A factor of an older year while the library holds a newer year's for the same
+            # activity: usable, but flagged (stale_factor), in the entry and in completeness.
+            newer = await repo.newer_year(factor, year)
+            problem = _factor_problem(factor, cell, regions, year, superseded=newer is not None)
             if problem:
                 errors.add((*at, "id"), problem)
                 continue
@@ -513,6 +517,8 @@ async def _activity_lines(
                     "valid_from_year": factor.valid_from_year,
                     "activity_value": _plain(value),
                     "mg": mg,
+                    "flags": _factor_flags(factor, newer, gwp_set),
+                    "newer_factor": newer.id if newer is not None else None,
                 }
             )
         lines.append(
@@ -526,7 +532,20 @@ async def _activity_lines(
     return lines
 
 
-def _factor_problem(factor: EmissionFactor, cell: Cell, regions: set[str], year: int) -> str | None:
+def _factor_flags(factor: EmissionFactor, newer: EmissionFactor | None, gwp_set: str) -> list[str]:
+    flags = []
+    if newer is not None:
+        flags.append("stale_factor")
+    # A factor of one gas is weighted by the inventory's own GWP set (restated); a factor that
+    # states CO2e already carries the GWP set it was stated under and cannot be restated.
+    if factor.gas == "CO2e" and factor.gwp_set is not None and factor.gwp_set != gwp_set:
+        flags.append("gwp_mismatch")
+    return flags
+
+
+def _factor_problem(
+    factor: EmissionFactor, cell: Cell, regions: set[str], year: int, *, superseded: bool = False
+) -> str | None:
     if cell.reference not in factor.gpc_references:
         return (
             f"factor '{factor.id}' applies to {', '.join(factor.gpc_references)}, "
@@ -534,8 +553,9 @@ def _factor_problem(factor: EmissionFactor, cell: Cell, regions: set[str], year:
         )
     if factor.region not in regions:
         return f"factor '{factor.id}' is for region {factor.region}, not this city's"
+    # Past its valid_to_year because a newer year's factor superseded it: stale, not wrong.
     if year < factor.valid_from_year or (
-        factor.valid_to_year is not None and year > factor.valid_to_year
+        factor.valid_to_year is not None and year > factor.valid_to_year and not superseded
     ):
         until = factor.valid_to_year or "on"
         return f"factor '{factor.id}' is valid {factor.valid_from_year}-{until}, not in {year}"
