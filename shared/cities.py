@@ -7,13 +7,16 @@ knows its cities its own way (the inventory owns them; the others keep a project
 
 How to use it (a drop-in for a ``city`` path or query parameter)::
 
-    from shared.cities import city_path, city_query
+    from typing import Annotated
+    from fastapi import Depends
+    from shared.cities import known_city_path, known_city_query
 
     async def city_is_known(session: AsyncSession, slug: str) -> bool:
         return await CityRepository(session).get(slug) is not None
 
-    CityPath = city_path(city_is_known)        # ``/v1/cities/{city}/...``
-    CityQuery = city_query(city_is_known)      # ``?city=oslo`` (optional filter)
+    # ``/v1/cities/{city}/...`` and ``?city=oslo`` (an optional filter):
+    CityPath = Annotated[str, Depends(known_city_path(city_is_known))]
+    CityQuery = Annotated[str | None, Depends(known_city_query(city_is_known))]
 
     @router.get("/v1/cities/{city}/live")
     async def live(city: CityPath, session: DbSession) -> ...: ...
@@ -33,7 +36,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Path, Query
 from pydantic import BeforeValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,8 +95,9 @@ def unknown_city(slug: str, field: str) -> ProblemError:
 _SCHEMA: dict[str, Any] = {"pattern": CITY_SLUG_PATTERN}
 
 
-def city_path(is_known: CityIsKnown) -> Any:
-    """The ``{city}`` path parameter: a known city's slug (422 wrong case, 404 unknown)."""
+def known_city_path(is_known: CityIsKnown) -> Callable[..., Awaitable[str]]:
+    """The dependency of the ``{city}`` path parameter: a known city's slug (422 wrong case,
+    404 unknown). Use as ``Annotated[str, Depends(known_city_path(is_known))]``."""
 
     async def known_city(
         session: DbSession,
@@ -104,12 +108,13 @@ def city_path(is_known: CityIsKnown) -> Any:
             raise unknown_city(city, "/path/city")
         return city
 
-    return Annotated[str, Depends(known_city)]
+    return known_city
 
 
-def city_query(is_known: CityIsKnown) -> Any:
-    """An optional ``?city=`` filter: absent, or a known city's slug (422 wrong case, 404
-    unknown: an empty list would hide a typo)."""
+def known_city_query(is_known: CityIsKnown) -> Callable[..., Awaitable[str | None]]:
+    """The dependency of an optional ``?city=`` filter: absent, or a known city's slug (422
+    wrong case, 404 unknown: an empty list would hide a typo). Use as
+    ``Annotated[str | None, Depends(known_city_query(is_known))]``."""
 
     async def known_city_filter(
         session: DbSession,
@@ -124,4 +129,4 @@ def city_query(is_known: CityIsKnown) -> Any:
             raise unknown_city(city, "/query/city")
         return city
 
-    return Annotated[str | None, Depends(known_city_filter)]
+    return known_city_filter

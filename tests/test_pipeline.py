@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from shared.quantities import format_tco2e, tco2e_from_mg
 from tests.conftest import ServiceClientFactory
 from tests.helpers import (
     ELECTRICITY_METER,
@@ -55,7 +56,9 @@ async def test_readings_are_accounted_once_with_lineage(
         totals = await eventually(live, lambda t: t["readings"] >= 50)
         assert totals["readings"] == 50
         assert totals["co2e_mg"] == expected
-        assert totals["by_scope"] == {"2": expected / 1e9}
+        # tCO2e: a decimal string with 9 places (shared.quantities.TCO2e), never a float.
+        assert totals["by_scope"] == {"2": format_tco2e(tco2e_from_mg(expected))}
+        assert totals["tco2e"] == format_tco2e(tco2e_from_mg(expected))
 
         again = await sensors.post("/v1/readings", json=batch, headers={"X-Api-Key": key})
         assert again.status_code == 207
@@ -152,6 +155,7 @@ async def test_energy_is_accounted_in_the_transport_cell_where_it_is_used(
         cells = {c["gpc_reference"]: c for c in totals["cells"]}  # type: ignore[attr-defined]
         assert (cells["II.1.2"]["scope"], cells["II.1.2"]["co2e_mg"]) == (2, charging_mg)
         assert (cells["II.3.1"]["scope"], cells["II.3.1"]["co2e_mg"]) == (1, ferry_mg)
+        assert totals["by_scope"] == {"1": "0.665000000", "2": "0.006000000"}
 
         hour = at.isoformat()
         for cell, factor_id in (("II.1.2", "no-grid-location-2023"), ("II.3.1", "no-diesel")):

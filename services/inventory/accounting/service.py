@@ -22,6 +22,7 @@ from services.inventory.factors.service import FactorBook
 from shared.db import insert_ignoring_conflicts
 from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
 from shared.messaging.outbox import Outbox
+from shared.quantities import tco2e_from_mg
 
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
 
@@ -138,7 +139,7 @@ async def _emit_per_city(
                 city=city,
                 readings_accounted=len(accounted),
                 co2e_mg=total,
-                tco2e=total / 1e9,
+                tco2e=tco2e_from_mg(total),
                 cells=[
                     AccountedCell(
                         gpc_reference=ref,

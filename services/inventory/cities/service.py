@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.cities.models import City
 from services.inventory.cities.repository import CityRepository
 from services.inventory.cities.schemas import CityCreate
-from shared.cities import city_path
+from shared.cities import known_city_path
 from shared.events.payloads import CityRegistered
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
@@ -64,4 +66,4 @@ async def city_is_known(session: AsyncSession, slug: str) -> bool:
 
 # Every ``/v1/cities/{city}/...`` endpoint takes this: 422 for a slug in the wrong case (with the
 # slug to use), 404 for a city the platform does not know.
-CityPath = city_path(city_is_known)
+CityPath = Annotated[str, Depends(known_city_path(city_is_known))]

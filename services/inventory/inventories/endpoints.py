@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from services.inventory.cities.service import CityPath as KnownCityPath
+# 422 wrong case, 404 unknown city (imports and exports import it from here too).
+from services.inventory.cities.service import CityPath
 from services.inventory.imports.repository import AgencyRepository
 from services.inventory.inventories import service, views
 from services.inventory.inventories.access import may_see_drafts, optional_principal
@@ -36,7 +37,6 @@ router = APIRouter(
     prefix="/v1/cities/{city}/inventories", tags=["inventories"], responses=PROBLEM_RESPONSES
 )
 
-CityPath = KnownCityPath  # 422 wrong case, 404 unknown city (imports and exports use it too)
 YearPath = Annotated[int, Path(ge=1990, le=2100, description="Calendar year of the inventory")]
 VersionPath = Annotated[int, Path(ge=1, le=1_000_000, description="Version number, from 1")]
 CellPath = Annotated[str, Path(max_length=16, description="GPC reference, e.g. I.1.2")]

@@ -297,7 +297,7 @@ class Completeness(BaseModel):
 
 class Amount(BaseModel):
     co2e_mg: int = Field(description="Milligrams CO2e (exact)")
-    tco2e: Decimal = Field(description="Tonnes CO2e")
+    tco2e: TCO2e = Field(description="Tonnes CO2e")
 
 
 class GroupTotal(Amount):

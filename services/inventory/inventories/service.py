@@ -29,7 +29,6 @@ from services.inventory.inventories.calculation import (
     add_gas,
     co2e_mg,
     factor_mg,
-    mg_to_tonnes,
     tonnes_to_mg,
 )
 from services.inventory.inventories.models import (
@@ -44,6 +43,7 @@ from shared.auth import Principal, ensure_can_write
 from shared.events.payloads import InventoryPublished
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
+from shared.quantities import tco2e_from_mg
 
 # A billion tonnes CO2e in one cell is far beyond any city (Norway emits ~50 Mt a year), and
 # keeps every amount and sum inside a 64-bit integer of milligrams.
@@ -359,7 +359,7 @@ async def publish(
             basic_co2e_mg=basic,
             basic_plus_co2e_mg=basic_plus,
             territorial_co2e_mg=sum(territorial_sectors.values()),
-            tco2e=float(mg_to_tonnes(basic if level == "BASIC" else basic_plus)),
+            tco2e=tco2e_from_mg(basic if level == "BASIC" else basic_plus),
             sectors_co2e_mg=views.sector_totals(entries, level),
             territorial_sectors_co2e_mg=territorial_sectors,
             published_by=principal.subject,

@@ -20,6 +20,6 @@ class KnownCityRepository:
         if cities:
             await insert_ignoring_conflicts(
                 self.session,
-                KnownCity.__table__,  # type: ignore[arg-type]
+                KnownCity.__table__,  # type: ignore[attr-defined]
                 [{"slug": s, "name": n, "registered_at": t} for s, n, t in cities],
             )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sensors.cities.repository import KnownCityRepository
-from shared.cities import city_query
+from shared.cities import known_city_query
 from shared.events.payloads import CityRegistered
 from shared.messaging.consumer import ConsumedEvent
 from shared.problems import ProblemError
@@ -42,4 +44,4 @@ async def ensure_known_city(session: AsyncSession, slug: str, field: str) -> Non
 
 
 # ``?city=`` on the registry's lists: 422 wrong case, 404 unknown city.
-CityQuery = city_query(city_is_known)
+CityQuery = Annotated[str | None, Depends(known_city_query(city_is_known))]
