@@ -204,7 +204,8 @@ async def new_version(
     assert version.id is not None
     for old in await repo.entries(last.id):
         copy = InventoryEntry(
-            **deepcopy(old.model_dump(exclude={"id", "version_id", "co2e_mg"})),
+            **deepcopy(old.model_dump(exclude={"id", "version_id", "co2e_mg", "activities"})),
+            activities=_with_gwp_flags(old.activities, gwp_set),
             version_id=version.id,
             # Gas amounts carry over; CO2e follows the new version's GWP set.
             co2e_mg=co2e_mg(old.gas_mg, gwp_set, old.ch4_fossil),
@@ -529,6 +530,23 @@ async def _activity_lines(
                 "factors": used,
             }
         )
+    return lines
+
+
+def _with_gwp_flags(
+    activities: list[dict[str, Any]] | None, gwp_set: str
+) -> list[dict[str, Any]] | None:
+    """A copied entry's lineage with ``gwp_mismatch`` judged against the new version's GWP set
+    (``stale_factor`` stays as judged when the entry was written)."""
+    if activities is None:
+        return None
+    lines = deepcopy(activities)
+    for line in lines:
+        for f in line["factors"]:
+            flags = [flag for flag in f.get("flags", []) if flag != "gwp_mismatch"]
+            if f["gas"] == "CO2e" and f.get("gwp_set") is not None and f["gwp_set"] != gwp_set:
+                flags.append("gwp_mismatch")
+            f["flags"] = sorted(flags)
     return lines
 
 
