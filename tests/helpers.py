@@ -29,6 +29,47 @@ async def eventually(
     return value
 
 
+async def publish_city_registered(bootstrap_servers: str, city: str) -> None:
+    """Publish a ``city.registered`` on inventory.events.v1, as the inventory's outbox does when
+    a city is registered (for tests of a service that learns cities without the inventory)."""
+    from aiokafka import AIOKafkaProducer
+
+    from shared.events.catalogue import topic_for
+    from shared.events.envelope import encode_event, new_event
+    from shared.events.payloads import CityRegistered
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=False
+    )
+    await producer.start()
+    try:
+        payload = CityRegistered(city=city, name=city.title())
+        event = new_event(payload, source="/klimaby/inventory", subject=city)
+        await producer.send_and_wait(topic_for(payload), encode_event(event), key=city.encode())
+    finally:
+        await producer.stop()
+
+
+async def city_known_to_sensors(sensors: httpx.AsyncClient, city: str) -> None:
+    """Make ``city`` known to the running sensors service as in production: a ``city.registered``
+    on its broker, then wait (bounded) until its projection of cities has it. A city the
+    inventory under test registered is learnt the same way, so nothing is published then."""
+
+    async def known() -> int:
+        r = await sensors.get("/v1/gateways", params={"city": city, "limit": 1})
+        return r.status_code
+
+    if await known() == 200:
+        return
+    # In process, the ASGI app under test tells its broker; a service run as a process (e2e)
+    # learns the city from the inventory, where the test registered it (``register_city``).
+    app = getattr(sensors._transport, "app", None)
+    if app is not None:
+        await publish_city_registered(app.state.settings.kafka_bootstrap_servers, city)
+    status = await eventually(known, lambda s: s == 200, attempts=900)
+    assert status == 200, f"the sensors service never learnt city {city} (last answer {status})"
+
+
 async def register_gateway_with_sensors(
     client: httpx.AsyncClient,
     token: str,
@@ -36,7 +77,9 @@ async def register_gateway_with_sensors(
     sensors: list[dict[str, object]],
     name: str = "test gateway",
 ) -> tuple[str, str, list[str]]:
-    """Register a gateway and its sensors; returns (gateway id, API key, sensor ids)."""
+    """Register a gateway and its sensors; returns (gateway id, API key, sensor ids). The city
+    is made known to the sensors service first (see ``city_known_to_sensors``)."""
+    await city_known_to_sensors(client, city)
     auth = {"Authorization": f"Bearer {token}"}
     r = await client.post("/v1/gateways", json={"city": city, "name": name}, headers=auth)
     assert r.status_code == 201, r.text
@@ -48,6 +91,18 @@ async def register_gateway_with_sensors(
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return gateway["id"], gateway["api_key"], ids
+
+
+async def register_city(
+    inventory: httpx.AsyncClient, token: str, city: str, bidding_zone: str = "NO1"
+) -> None:
+    """Register ``city`` in the inventory (the owner of cities); 409 means it already is."""
+    r = await inventory.post(
+        "/v1/cities",
+        json={"slug": city, "name": city.title(), "bidding_zone": bidding_zone},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code in (201, 409), r.text
 
 
 ELECTRICITY_METER = {

@@ -6,8 +6,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from shared.quantities import format_tco2e, tco2e_from_mg
 from tests.conftest import ServiceClientFactory
-from tests.helpers import ELECTRICITY_METER, eventually, register_gateway_with_sensors
+from tests.helpers import (
+    ELECTRICITY_METER,
+    eventually,
+    register_city,
+    register_gateway_with_sensors,
+)
 
 
 async def test_readings_are_accounted_once_with_lineage(
@@ -18,6 +24,7 @@ async def test_readings_are_accounted_once_with_lineage(
         service_client("sensors") as (_s, sensors),
         service_client("inventory") as (_i, inventory),
     ):
+        await register_city(inventory, admin_token, city)
         _gw, key, (meter,) = await register_gateway_with_sensors(
             sensors, admin_token, city, [ELECTRICITY_METER]
         )
@@ -49,7 +56,9 @@ async def test_readings_are_accounted_once_with_lineage(
         totals = await eventually(live, lambda t: t["readings"] >= 50)
         assert totals["readings"] == 50
         assert totals["co2e_mg"] == expected
-        assert totals["by_scope"] == {"2": expected / 1e9}
+        # tCO2e: a decimal string with 9 places (shared.quantities.TCO2e), never a float.
+        assert totals["by_scope"] == {"2": format_tco2e(tco2e_from_mg(expected))}
+        assert totals["tco2e"] == format_tco2e(tco2e_from_mg(expected))
 
         again = await sensors.post("/v1/readings", json=batch, headers={"X-Api-Key": key})
         assert again.status_code == 207
@@ -88,6 +97,77 @@ async def test_readings_are_accounted_once_with_lineage(
             )
 
 
+async def test_energy_is_accounted_in_the_transport_cell_where_it_is_used(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    """A bus depot's charging meter (electricity, II.1.2) and a ferry's fuel meter (diesel,
+    II.3.1): registered, posted, and accounted with the factor of their cell and its scope."""
+    city = f"testby-{uuid.uuid4().hex[:8]}"
+    async with (
+        service_client("sensors") as (_s, sensors),
+        service_client("inventory") as (_i, inventory),
+    ):
+        await register_city(inventory, admin_token, city)
+        _gw, key, (charger, ferry) = await register_gateway_with_sensors(
+            sensors,
+            admin_token,
+            city,
+            [
+                {
+                    "kind": "energy_meter",
+                    "gpc_reference": "II.1.2",
+                    "energy_carrier": "electricity",
+                },
+                {"kind": "energy_meter", "gpc_reference": "II.3.1", "energy_carrier": "diesel"},
+            ],
+        )
+        # Grid energy in a fuel cell (and fuel in a grid cell) is refused, naming the field.
+        auth = {"Authorization": f"Bearer {admin_token}"}
+        wrong = await sensors.post(
+            f"/v1/gateways/{_gw}/sensors",
+            json={
+                "external_id": "wrong",
+                "kind": "energy_meter",
+                "gpc_reference": "II.3.1",
+                "energy_carrier": "electricity",
+            },
+            headers=auth,
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert "gpc_reference" in wrong.text
+
+        at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+        batch = {
+            "readings": [
+                {"sensor_id": charger, "time": at.isoformat(), "value": 400, "unit": "kWh"},
+                {"sensor_id": ferry, "time": at.isoformat(), "value": 250, "unit": "L"},
+            ]
+        }
+        r = await sensors.post("/v1/readings", json=batch, headers={"X-Api-Key": key})
+        assert r.status_code == 202, r.text
+
+        async def live() -> dict[str, object]:
+            return (await inventory.get(f"/v1/cities/{city}/live")).json()
+
+        totals = await eventually(live, lambda t: t["readings"] >= 2)
+        charging_mg = 400 * 15 * 1000  # NVE 2023 grid factor, 15 g/kWh
+        ferry_mg = 250 * 2_660_000  # Miljødirektoratet diesel, 2.66 kg CO2 per litre
+        cells = {c["gpc_reference"]: c for c in totals["cells"]}  # type: ignore[attr-defined]
+        assert (cells["II.1.2"]["scope"], cells["II.1.2"]["co2e_mg"]) == (2, charging_mg)
+        assert (cells["II.3.1"]["scope"], cells["II.3.1"]["co2e_mg"]) == (1, ferry_mg)
+        assert totals["by_scope"] == {"1": "0.665000000", "2": "0.006000000"}
+
+        hour = at.isoformat()
+        for cell, factor_id in (("II.1.2", "no-grid-location-2023"), ("II.3.1", "no-diesel")):
+            lineage = (
+                await inventory.get(
+                    f"/v1/cities/{city}/live/lineage",
+                    params={"gpc_reference": cell, "hour": hour},
+                )
+            ).json()
+            assert [row["factor_id"] for row in lineage] == [factor_id], lineage
+
+
 async def test_a_cumulative_register_read_at_ten_and_thirteen_spreads_over_three_hours(
     service_client: ServiceClientFactory, admin_token: str
 ) -> None:
@@ -103,6 +183,7 @@ async def test_a_cumulative_register_read_at_ten_and_thirteen_spreads_over_three
         service_client("sensors") as (_s, sensors),
         service_client("inventory") as (_i, inventory),
     ):
+        await register_city(inventory, admin_token, city)
         _gw, key, (meter,) = await register_gateway_with_sensors(
             sensors, admin_token, city, [register]
         )

@@ -80,6 +80,22 @@ def _factor(
 
 
 def reference_factors() -> list[EmissionFactor]:
+    """The reference factors; a factor superseded by a newer year's (same activity, region and
+    gas) ends the year before it (``valid_to_year``)."""
+    factors = _reference_factors()
+    for f in factors:
+        newer = [
+            g.valid_from_year
+            for g in factors
+            if (g.activity, g.region, g.gas) == (f.activity, f.region, f.gas)
+            and g.valid_from_year > f.valid_from_year
+        ]
+        if newer:
+            f.valid_to_year = min(newer) - 1
+    return factors
+
+
+def _reference_factors() -> list[EmissionFactor]:
     grid = [
         _factor(
             f"no-grid-location-{year}",

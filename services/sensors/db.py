@@ -18,6 +18,7 @@ messaging = messaging_tables(metadata)
 
 def load_models() -> None:
     """Import every domain module's models so the metadata is complete (for Alembic)."""
+    from services.sensors.cities import models as _cities  # noqa: F401
     from services.sensors.gateways import models as _gateways  # noqa: F401
     from services.sensors.operations import models as _operations  # noqa: F401
     from services.sensors.readings import models as _readings  # noqa: F401

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
+from services.sensors.cities.consumers import cities
 from services.sensors.db import load_models, messaging, metadata
 from services.sensors.gateways.endpoints import router as gateways_router
 from services.sensors.mqtt.bridge import MqttBridge
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tables=messaging,
             migrations_dir=Path(__file__).parent / "migrations",
             routers=[gateways_router, registry_router, operations_router, readings_router],
+            consumers=[cities],
         )
     )
     app.router.lifespan_context = _with_ingestion(app.router.lifespan_context, settings)

@@ -97,13 +97,21 @@ SENSOR_SPECS: list[tuple[dict[str, object], float]] = [
 ]
 
 
+REGISTER_ATTEMPTS = 120
+
+
 async def register(
     client: httpx.AsyncClient, token: str, city: str
 ) -> tuple[str, list[SimulatedSensor]]:
     auth = {"Authorization": f"Bearer {token}"}
-    r = await client.post(
-        "/v1/gateways", json={"city": city, "name": f"Simulated gateway {city}"}, headers=auth
-    )
+    gateway_body = {"city": city, "name": f"Simulated gateway {city}"}
+    # The sensors service learns cities from the inventory's city.registered events: right
+    # after start-up it may not know them yet (404). Wait for it, within a bound.
+    for _ in range(REGISTER_ATTEMPTS):
+        r = await client.post("/v1/gateways", json=gateway_body, headers=auth)
+        if r.status_code != 404:
+            break
+        await asyncio.sleep(1)
     r.raise_for_status()
     gateway = r.json()
     sensors = []

@@ -186,7 +186,7 @@ class InventoryPublished(EventPayload):
     territorial_co2e_mg: int = Field(
         description="Territorial total as the Norwegian Environment Agency counts it"
     )
-    tco2e: float = Field(description="The total of the inventory's level, in tonnes CO2e")
+    tco2e: TCO2e = Field(description="The total of the inventory's level, in tonnes CO2e")
     sectors_co2e_mg: dict[str, int] = Field(
         description="Per GPC sector (I … V), cells of the inventory's level, in milligrams CO2e"
     )
@@ -216,7 +216,7 @@ class EmissionsAccounted(EventPayload):
     city: str
     readings_accounted: int = Field(ge=0)
     co2e_mg: int = Field(description="CO2e added by this batch, in milligrams")
-    tco2e: float = Field(description="The same amount in tonnes CO2e")
+    tco2e: TCO2e = Field(description="The same amount in tonnes CO2e")
     cells: list[AccountedCell]
     period_start: AwareDatetime
     period_end: AwareDatetime
@@ -249,7 +249,7 @@ class EmissionsRecalculated(EventPayload):
     )
     readings_recalculated: int = Field(ge=0)
     co2e_mg_delta: int = Field(description="Sum of the cells' differences, in milligrams CO2e")
-    tco2e_delta: float = Field(description="The same difference in tonnes CO2e")
+    tco2e_delta: TCO2e = Field(description="The same difference in tonnes CO2e")
     cells: list[RecalculatedCell]
     period_start: AwareDatetime = Field(description="Start of the earliest hour touched")
     period_end: AwareDatetime = Field(description="End of the latest hour touched")

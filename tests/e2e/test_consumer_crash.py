@@ -27,7 +27,7 @@ async def test_killing_the_inventory_mid_stream_loses_and_doubles_nothing(system
         httpx.AsyncClient(base_url=system.url("sensors"), timeout=60) as sensors,
         httpx.AsyncClient(base_url=system.url("inventory"), timeout=30) as inventory,
     ):
-        key, meter, counter = await make_city(sensors, city)
+        key, meter, counter = await make_city(sensors, inventory, city)
         items, expected = readings(meter, counter, 6000, start, rng)
 
         # Post in the background while the consumer works through them.

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from services.supervisor import System
 from shared.auth import issue_token
 from shared.events.catalogue import SENSORS_READINGS
-from tests.helpers import eventually, register_gateway_with_sensors
+from tests.helpers import eventually, register_city, register_gateway_with_sensors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -39,7 +39,10 @@ def admin() -> str:
     return issue_token(os.environ["KLIMABY_AUTH_SECRET"], "e2e", "admin")
 
 
-async def make_city(sensors: httpx.AsyncClient, city: str) -> tuple[str, str, str]:
+async def make_city(
+    sensors: httpx.AsyncClient, inventory: httpx.AsyncClient, city: str
+) -> tuple[str, str, str]:
+    await register_city(inventory, admin(), city)
     _gw, key, (meter, counter) = await register_gateway_with_sensors(
         sensors,
         admin(),
@@ -120,7 +123,7 @@ async def test_a_thousand_readings_for_two_cities_are_accounted_exactly_once(
         expected: dict[str, int] = {}
         batches: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
         for city in cities:
-            key, meter, counter = await make_city(sensors, city)
+            key, meter, counter = await make_city(sensors, inventory, city)
             items, expected[city] = readings(meter, counter, 500, start, rng)
             batches[city] = (key, meter, items)
             answers = await post_all(sensors, key, items)

@@ -111,7 +111,20 @@ async def test_factors_are_created_by_admins_validated_and_revised_into_new_vers
         grid_2021 = (
             await client.get("/v1/factors", params={"activity": "electricity_grid", "year": 2021})
         ).json()
-        assert {f["id"] for f in grid_2021} == {"no-grid-location-2019", "no-grid-location-2020"}
+        # 2019's factor ends in 2019: the library holds 2020's (valid_to_year when superseded).
+        assert {f["id"] for f in grid_2021} == {"no-grid-location-2020"}
+        by_year = {
+            f["id"]: f["valid_to_year"]
+            for f in (
+                await client.get("/v1/factors", params={"activity": "electricity_grid"})
+            ).json()
+        }
+        assert by_year == {
+            "no-grid-location-2019": 2019,
+            "no-grid-location-2020": 2021,
+            "no-grid-location-2022": 2022,
+            "no-grid-location-2023": None,
+        }
         cells = (await client.get("/v1/factors", params={"gpc_reference": "II.1.1"})).json()
         assert {f["id"] for f in cells} >= {"no-diesel", "no-road-bus"}
 

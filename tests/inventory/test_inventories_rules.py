@@ -226,3 +226,53 @@ async def test_access_entry_rules_pinned_factors_and_the_territorial_view_of_ele
         # Publishing an incomplete inventory is refused, naming what is missing.
         r = await client.post(f"{V1}/publish", headers=tromso)
         assert r.status_code == 409 and len(r.json()["missing"]) == 30
+
+
+async def test_an_ie_key_a_stale_factor_and_a_gwp_mismatch_are_told(
+    service_client: ServiceClientFactory, city_token: Callable[[str], str]
+) -> None:
+    """An IE key must name a cell of the inventory's level; an older year's factor while the
+    library holds a newer one is flagged stale_factor; a CO2e factor stated under AR5 in an
+    AR6 inventory is flagged gwp_mismatch, in the entry and in completeness."""
+    trondheim = {"Authorization": f"Bearer {city_token('trondheim')}"}
+    base = "/v1/cities/trondheim/inventories"
+    version = f"{base}/2024/versions/1"
+    async with service_client("inventory", **OFFLINE) as (_app, client):
+        r = await client.post(
+            base, json={"year": 2024, "level": "BASIC", "gwp_set": "AR6"}, headers=trondheim
+        )
+        assert r.status_code == 201, r.text
+
+        # I.1.3 is a BASIC+ cell: a BASIC inventory cannot hold I.2.1's emissions there.
+        ie = {"kind": "notation", "notation_key": "IE", "included_in": "I.1.3"}
+        r = await client.put(f"{version}/entries/I.2.1", json=ie, headers=trondheim)
+        assert r.status_code == 422 and names(r) == ["/body/included_in"], r.text
+        assert "BASIC+" in r.text
+        ie["included_in"] = "I.1.1"
+        r = await client.put(f"{version}/entries/I.2.1", json=ie, headers=trondheim)
+        assert r.status_code == 201, r.text
+
+        # 2022's grid factor in a 2024 inventory: 2023's exists, so it is stale; both are
+        # CO2e under AR5 in an AR6 inventory.
+        r = await client.put(
+            f"{version}/entries/I.1.2",
+            json=electricity("100", {"id": "no-grid-location-2022"}),
+            headers=trondheim,
+        )
+        assert r.status_code == 201, r.text
+        entry = r.json()
+        assert entry["flags"] == ["gwp_mismatch", "stale_factor"]
+        used = entry["activities"][0]["factors"][0]
+        assert used["newer_factor"] == "no-grid-location-2023"
+        r = await client.put(f"{version}/entries/I.2.2", json=electricity("100"), headers=trondheim)
+        assert r.status_code == 201 and r.json()["flags"] == ["gwp_mismatch"], r.text
+        assert Decimal(r.json()["tco2e"]) == Decimal("1.5")
+        assert r.json()["tco2e"] == "1.500000000"
+
+        completeness = (await client.get(f"{version}/completeness", headers=trondheim)).json()
+        flagged = {(f["gpc_reference"], f["flag"]) for f in completeness["flags"]}
+        assert flagged == {
+            ("I.1.2", "stale_factor"),
+            ("I.1.2", "gwp_mismatch"),
+            ("I.2.2", "gwp_mismatch"),
+        }

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from shared.events.payloads import ReadingAccepted
+from shared.quantities import format_tco2e
 from tests.conftest import ServiceClientFactory
 from tests.inventory.test_accounting_live import API_ONLY, account, mg, problem_field, reading
 
@@ -103,7 +104,12 @@ async def test_new_years_eve_and_day_fall_in_the_citys_local_year(
         gpc = (await client.get(f"/v1/cities/{city}/live/views/gpc?year=2023")).json()
         assert (gpc["time_zone"], gpc["basic"]["co2e_mg"]) == ("Europe/Oslo", mg(10, NEW_G))
         assert gpc["by_gas"] == [
-            {"key": "CO2e", "name": "CO2e", "co2e_mg": mg(10, NEW_G), "tco2e": mg(10, NEW_G) / 1e9}
+            {
+                "key": "CO2e",
+                "name": "CO2e",
+                "co2e_mg": mg(10, NEW_G),
+                "tco2e": format_tco2e(Decimal(mg(10, NEW_G)) / 10**9),
+            }
         ]
         territorial = await client.get(f"/v1/cities/{city}/live/views/territorial?year=2023")
         assert territorial.json()["time_zone"] == "Europe/Oslo"

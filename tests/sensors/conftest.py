@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,8 +15,10 @@ import pytest
 from fastapi import FastAPI
 
 from services.registry import SERVICES
+from shared.auth import issue_token
 from shared.db import Database
 from shared.migrations import upgrade
+from tests.helpers import register_city
 
 
 @pytest.fixture
@@ -32,7 +35,16 @@ def kwh(sensor_id: str, at: datetime, value: float = 1.0, **extra: Any) -> dict[
 
 
 async def live_readings(inventory: Any, city: str) -> dict[str, Any]:
-    return (await inventory.get(f"/v1/cities/{city}/live")).json()
+    """The inventory's live totals of ``city``, registering the city there first (an unknown
+    city is a 404; the readings are accounted either way)."""
+    r = await inventory.get(f"/v1/cities/{city}/live")
+    if r.status_code == 404:
+        await register_city(
+            inventory, issue_token(os.environ["KLIMABY_AUTH_SECRET"], "t", "admin"), city
+        )
+        r = await inventory.get(f"/v1/cities/{city}/live")
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import ServiceClientFactory
-from tests.helpers import ELECTRICITY_METER, register_gateway_with_sensors
+from tests.helpers import ELECTRICITY_METER, city_known_to_sensors, register_gateway_with_sensors
 
 
 async def test_bad_items_are_rejected_by_field_and_the_rest_accepted(
@@ -105,6 +105,7 @@ async def test_writes_need_credentials_of_the_right_city(
         )
         assert r.status_code == 403
         own = city_token(city)  # type: ignore[operator]
+        await city_known_to_sensors(client, city)
         r = await client.post(
             "/v1/gateways",
             json={"city": city, "name": "x"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,7 @@ from services.sensors.settings import Settings
 from shared.auth import issue_token
 from shared.db import Database
 from shared.migrations import upgrade
+from tests.helpers import publish_city_registered
 
 MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(
@@ -114,13 +116,16 @@ def _aim_at(case: schemathesis.Case, sensor_id: str) -> None:
 def _gateway(app: FastAPI, admin: str) -> dict[str, str]:
     """Register a gateway with one sensor: its id, key, key id and sensor id."""
     auth = {"Authorization": f"Bearer {admin}"}
+    city = f"fuzz-{uuid.uuid4().hex[:6]}"
     with asgi.get_client(app) as client:
+        asyncio.run(publish_city_registered(app.state.settings.kafka_bootstrap_servers, city))
         base = f"http://{asgi.HOST}"
-        r = client.post(
-            f"{base}/v1/gateways",
-            json={"city": f"fuzz-{uuid.uuid4().hex[:6]}", "name": "g"},
-            headers=auth,
-        )
+        # The service learns the city from the broker: bounded polling until it does.
+        for _ in range(900):
+            r = client.post(f"{base}/v1/gateways", json={"city": city, "name": "g"}, headers=auth)
+            if r.status_code != 404:
+                break
+            time.sleep(0.1)
         assert r.status_code == 201, r.text
         gateway: dict[str, Any] = r.json()
         r = client.post(

@@ -238,7 +238,11 @@ def account(
     found: list[EmissionFactor | None] = []
     for a, _b in slices:
         year = local_year(hour_of(a), time_zone)
-        found.append(None if activity is None else factors.find(activity.name, regions, year))
+        found.append(
+            None
+            if activity is None
+            else factors.find(activity.name, regions, year, gpc_reference=reading.gpc_reference)
+        )
     mgs: list[int | None] = [None] * len(slices)
     if activity is not None:
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)

@@ -43,6 +43,7 @@ from services.inventory.factors.units import UnitError
 from shared.events.payloads import EmissionsRecalculated, RecalculatedCell
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
+from shared.quantities import tco2e_from_mg
 
 # Readings are read and rewritten in pages of this size, all in the one transaction.
 PAGE = 2_000
@@ -139,7 +140,10 @@ async def account_waiting_readings(
                 for row in parts
                 if _is(
                     book.find(
-                        row.activity, factor_regions(row.city, row.bidding_zone), row.local_year
+                        row.activity,
+                        factor_regions(row.city, row.bidding_zone),
+                        row.local_year,
+                        gpc_reference=row.gpc_reference,
                     ),
                     factor,
                 )
@@ -277,7 +281,7 @@ async def _emit_per_city(session: AsyncSession, outbox: Outbox, result: Recalcul
                 previous_version=result.previous_version,
                 readings_recalculated=sum(n for n, _mg in cells.values()),
                 co2e_mg_delta=delta,
-                tco2e_delta=delta / 1e9,
+                tco2e_delta=tco2e_from_mg(delta),
                 cells=[
                     RecalculatedCell(gpc_reference=ref, scope=scope, readings=n, co2e_mg_delta=mg)
                     for (ref, scope), (n, mg) in sorted(cells.items())

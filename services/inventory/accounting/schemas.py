@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
+from shared.quantities import TCO2e
+
 
 def _plausible(moment: datetime) -> datetime:
     # Far-off instants overflow when moved to UTC (year 1 at +01:00); no reading is from then.
@@ -26,7 +28,7 @@ class CellTotal(BaseModel):
     scope: int
     readings: int
     co2e_mg: int
-    tco2e: float
+    tco2e: TCO2e
 
 
 class LiveTotals(BaseModel):
@@ -37,8 +39,8 @@ class LiveTotals(BaseModel):
     end: datetime | None = Field(description="Exclusive; none means up to now")
     readings: int
     co2e_mg: int = Field(description="Exact sum, in milligrams CO2e")
-    tco2e: float
-    by_scope: dict[str, float] = Field(description="tCO2e per scope")
+    tco2e: TCO2e
+    by_scope: dict[str, TCO2e] = Field(description="tCO2e per scope")
     cells: list[CellTotal]
 
 
@@ -48,7 +50,7 @@ class HourlyBucket(BaseModel):
     hour: datetime
     readings: int
     co2e_mg: int
-    tco2e: float
+    tco2e: TCO2e
 
 
 class ReadingPart(BaseModel):
@@ -152,14 +154,14 @@ class YearToDate(BaseModel):
     as_of: datetime
     readings: int
     co2e_mg: int = Field(description="Exact sum, in milligrams CO2e")
-    tco2e: float
-    by_scope: dict[str, float] = Field(description="tCO2e per scope")
+    tco2e: TCO2e
+    by_scope: dict[str, TCO2e] = Field(description="tCO2e per scope")
     cells: list[YearCell]
 
 
 class Amount(BaseModel):
     co2e_mg: int = Field(description="Milligrams CO2e (exact)")
-    tco2e: float
+    tco2e: TCO2e
 
 
 class GroupTotal(Amount):

@@ -23,6 +23,7 @@ from shared.db import insert_ignoring_conflicts
 from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
 from shared.localtime import DEFAULT_TIME_ZONE
 from shared.messaging.outbox import Outbox
+from shared.quantities import tco2e_from_mg
 
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
 PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
@@ -184,7 +185,7 @@ async def _emit_per_city(
                 city=city,
                 readings_accounted=len(accounted),
                 co2e_mg=total,
-                tco2e=total / 1e9,
+                tco2e=tco2e_from_mg(total),
                 cells=[
                     AccountedCell(
                         gpc_reference=ref,

@@ -31,6 +31,7 @@ from services.inventory.gpc.territorial import (
     territorial_sector,
 )
 from shared.localtime import DEFAULT_TIME_ZONE, local_year, year_start
+from shared.quantities import tco2e_from_mg
 
 
 def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
@@ -57,7 +58,7 @@ async def year_to_date(
                 scope=scope,
                 readings=int(readings),
                 co2e_mg=int(mg),
-                tco2e=int(mg) / 1e9,
+                tco2e=tco2e_from_mg(int(mg)),
                 sector=sector_of(ref),
                 level=found.level if found else None,
                 territorial_sector=territorial_sector(ref),
@@ -74,19 +75,19 @@ async def year_to_date(
         as_of=min(now, end),
         readings=sum(c.readings for c in cells),
         co2e_mg=total,
-        tco2e=total / 1e9,
-        by_scope={k: v / 1e9 for k, v in sorted(by_scope.items())},
+        tco2e=tco2e_from_mg(total),
+        by_scope={k: tco2e_from_mg(v) for k, v in sorted(by_scope.items())},
         cells=cells,
     )
 
 
 def _amount(mg: int) -> Amount:
-    return Amount(co2e_mg=mg, tco2e=mg / 1e9)
+    return Amount(co2e_mg=mg, tco2e=tco2e_from_mg(mg))
 
 
 def _groups(totals: dict[str, int], names: dict[str, str]) -> list[GroupTotal]:
     return [
-        GroupTotal(key=key, name=names.get(key), co2e_mg=mg, tco2e=mg / 1e9)
+        GroupTotal(key=key, name=names.get(key), co2e_mg=mg, tco2e=tco2e_from_mg(mg))
         for key, mg in sorted(totals.items(), key=lambda kv: _order(kv[0]))
     ]
 
@@ -138,7 +139,7 @@ def gpc_view(ytd: YearToDate, gases: dict[str, int] | None = None) -> LiveGpcVie
         by_subsector=_groups(subsectors, {k: s.name for k, s in SUBSECTORS_BY_REFERENCE.items()}),
         by_scope=_groups(scopes, {"1": "Scope 1", "2": "Scope 2", "3": "Scope 3"}),
         by_gas=[
-            GroupTotal(key=gas, name=gas, co2e_mg=mg, tco2e=mg / 1e9)
+            GroupTotal(key=gas, name=gas, co2e_mg=mg, tco2e=tco2e_from_mg(mg))
             for gas, mg in sorted((gases or {}).items())
         ],
     )
@@ -159,7 +160,7 @@ def territorial_view(ytd: YearToDate) -> LiveTerritorialView:
                         gpc_reference=c.gpc_reference,
                         reason=reason,
                         co2e_mg=c.co2e_mg,
-                        tco2e=c.co2e_mg / 1e9,
+                        tco2e=tco2e_from_mg(c.co2e_mg),
                     )
                 )
             continue
@@ -172,7 +173,7 @@ def territorial_view(ytd: YearToDate) -> LiveTerritorialView:
             name_no=AGENCY_SECTORS[slug][1],
             cells=cells[slug],
             co2e_mg=mg,
-            tco2e=mg / 1e9,
+            tco2e=tco2e_from_mg(mg),
         )
         for slug, mg in totals.items()
     ]

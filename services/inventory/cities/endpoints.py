@@ -36,6 +36,6 @@ async def register_city(
 
 @router.get("/{city}", response_model=CityPublic, summary="One city")
 async def get_city(
-    city: str, session: AsyncSession = Depends(get_session, scope="function")
+    city: service.CityPath, session: AsyncSession = Depends(get_session, scope="function")
 ) -> CityPublic:
     return CityPublic.model_validate(await service.get_city(session, city), from_attributes=True)

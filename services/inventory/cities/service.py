@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.cities.models import City
 from services.inventory.cities.repository import CityRepository
 from services.inventory.cities.schemas import CityCreate
+from shared.cities import known_city_path
 from shared.events.payloads import CityRegistered
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
@@ -52,3 +55,12 @@ async def time_zone_of(session: AsyncSession, slug: str) -> str:
     profile, budget year, factor year) is taken in this zone; see ``shared.localtime``.
     """
     return (await get_city(session, slug)).time_zone
+
+
+async def city_is_known(session: AsyncSession, slug: str) -> bool:
+    return await CityRepository(session).get(slug) is not None
+
+
+# Every ``/v1/cities/{city}/...`` endpoint takes this: 422 for a slug in the wrong case (with the
+# slug to use), 404 for a city the platform does not know.
+CityPath = Annotated[str, Depends(known_city_path(city_is_known))]

@@ -73,5 +73,38 @@ class FactorRepository:
         query = select(col(EmissionFactor.id)).where(EmissionFactor.id == factor_id).limit(1)
         return (await self.session.execute(query)).first() is not None
 
+    async def newer_year(self, factor: EmissionFactor, up_to_year: int) -> EmissionFactor | None:
+        """The newest current factor of the same activity, region and gas whose year is after
+        ``factor``'s and no later than ``up_to_year``: the one that supersedes it then."""
+        f = EmissionFactor
+        query = (
+            select(f)
+            .where(
+                col(f.is_current).is_(True),
+                col(f.activity) == factor.activity,
+                col(f.region) == factor.region,
+                col(f.gas) == factor.gas,
+                col(f.valid_from_year) > factor.valid_from_year,
+                col(f.valid_from_year) <= up_to_year,
+            )
+            .order_by(col(f.valid_from_year).desc(), col(f.id))
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalars().first()
+
+    async def open_ended_before(self, factor: EmissionFactor) -> Sequence[EmissionFactor]:
+        """Current factors of the same activity, region and gas from an earlier year, still
+        open-ended: a factor of a newer year supersedes them."""
+        f = EmissionFactor
+        query = select(f).where(
+            col(f.is_current).is_(True),
+            col(f.activity) == factor.activity,
+            col(f.region) == factor.region,
+            col(f.gas) == factor.gas,
+            col(f.valid_from_year) < factor.valid_from_year,
+            col(f.valid_to_year).is_(None),
+        )
+        return (await self.session.execute(query)).scalars().all()
+
     def add(self, factor: EmissionFactor) -> None:
         self.session.add(factor)

@@ -54,11 +54,22 @@ async def create_factor(
     )
     repo.add(factor)
     await session.flush()
+    await close_superseded_years(session, factor)
     # Imported here: accounting imports this module (FactorBook); see revise_factor.
     from services.inventory.accounting.recalculation import account_waiting_readings
 
     await account_waiting_readings(session, outbox, factor)
     return factor
+
+
+async def close_superseded_years(session: AsyncSession, factor: EmissionFactor) -> None:
+    """A factor of a newer year supersedes the open-ended ones of earlier years for the same
+    activity, region and gas: they get ``valid_to_year`` = the year before it. The choice of a
+    live reading's factor does not change (it took the newest year not after the reading's);
+    an inventory entry that still uses an older one is flagged ``stale_factor``."""
+    for older in await FactorRepository(session).open_ended_before(factor):
+        older.valid_to_year = factor.valid_from_year - 1
+    await session.flush()
 
 
 async def revise_factor(
@@ -198,13 +209,24 @@ class FactorBook:
             versions.sort(key=lambda f: f.valid_from_year)
         return cls(index)
 
-    def find(self, activity: str, regions: Iterable[str], year: int) -> EmissionFactor | None:
+    def find(
+        self,
+        activity: str,
+        regions: Iterable[str],
+        year: int,
+        gpc_reference: str | None = None,
+    ) -> EmissionFactor | None:
         # Most specific region first, and within it a factor valid for the year; then the
         # newest earlier year of that region. Only when no region has a factor from the year or
         # before does the earliest later factor stand in (a reading older than every factor).
+        # Energy is accounted where it is used: of a region's factors for the activity, those
+        # that name the reading's GPC cell (bus charging on II.1.2, ferry diesel on II.3.1) are
+        # preferred; a region without one keeps its others (a library older than the cell).
         regions = list(regions)
         for region in regions:
-            candidates = self.by_activity_region.get((activity, region), [])
+            candidates = self._for_cell(
+                self.by_activity_region.get((activity, region), []), gpc_reference
+            )
             applicable = [
                 f
                 for f in candidates
@@ -217,7 +239,16 @@ class FactorBook:
             if earlier:
                 return earlier[-1]
         for region in regions:
-            later = self.by_activity_region.get((activity, region))
+            later = self._for_cell(
+                self.by_activity_region.get((activity, region), []), gpc_reference
+            )
             if later:
                 return later[0]
         return None
+
+    @staticmethod
+    def _for_cell(factors: list[EmissionFactor], gpc_reference: str | None) -> list[EmissionFactor]:
+        if gpc_reference is None:
+            return factors
+        applying = [f for f in factors if gpc_reference in f.gpc_references]
+        return applying or factors

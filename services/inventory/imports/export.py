@@ -16,6 +16,7 @@ from services.inventory.gpc.catalogue import CELLS
 from services.inventory.gpc.gases import GASES
 from services.inventory.inventories.calculation import mg_to_tonnes
 from services.inventory.inventories.models import Inventory, InventoryEntry, InventoryVersion
+from shared.quantities import format_tco2e, tco2e_from_mg
 
 COLUMNS: tuple[str, ...] = (
     "gpc_reference",
@@ -78,7 +79,7 @@ def table_rows(entries: Sequence[InventoryEntry]) -> list[dict[str, Any]]:
             for gas, mg in entry.gas_mg.items():
                 row[gas] = _plain(mg_to_tonnes(mg))
             if entry.kind != "notation":
-                row["tCO2e"] = _plain(mg_to_tonnes(entry.co2e_mg))
+                row["tCO2e"] = format_tco2e(tco2e_from_mg(entry.co2e_mg))
     return rows
 
 
@@ -91,7 +92,7 @@ def live_rows(ytd: YearToDate) -> list[dict[str, Any]]:
         cell = by_reference.get(row["gpc_reference"])
         if cell is None:
             continue
-        tonnes = _plain(mg_to_tonnes(cell.co2e_mg))
+        tonnes = format_tco2e(tco2e_from_mg(cell.co2e_mg))
         row |= {
             "CO2e": tonnes,
             "tCO2e": tonnes,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import BaseModel, Field
+
+from shared.quantities import TCO2e
 
 
 class RowProblem(BaseModel):
@@ -41,4 +41,4 @@ class AgencyLine(BaseModel):
     sector: str
     source: str
     co2e_mg: int = Field(description="Milligrams CO2e (exact)")
-    tco2e: Decimal
+    tco2e: TCO2e

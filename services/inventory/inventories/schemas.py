@@ -23,6 +23,7 @@ from services.inventory.factors.schemas import (
 )
 from services.inventory.gpc.catalogue import CellLevel, Level
 from services.inventory.gpc.gases import Gas, GwpSet
+from shared.quantities import TCO2e
 
 EntryKind = Literal["activity", "reported", "notation"]
 NotationKey = Literal["NO", "IE", "NE", "C"]
@@ -162,6 +163,9 @@ class EntryWrite(BaseModel):
         return value
 
 
+EntryFlagName = Literal["stale_factor", "gwp_mismatch"]
+
+
 class FactorUsed(BaseModel):
     """One factor version an activity line used, and what it produced."""
 
@@ -176,6 +180,13 @@ class FactorUsed(BaseModel):
     valid_from_year: int
     activity_value: Decimal = Field(description="The line's value in the factor's unit")
     amount_t: Decimal = Field(description="Tonnes of the gas (tCO2e for CO2e factors)")
+    flags: list[EntryFlagName] = Field(
+        default_factory=list,
+        description="stale_factor: the library holds a newer year's factor (newer_factor) for "
+        "the inventory's year; gwp_mismatch: a CO2e factor stated under another GWP set than "
+        "the inventory's (not restated: it does not give its gases)",
+    )
+    newer_factor: str | None = Field(None, description="With stale_factor: the newer factor")
 
 
 class ActivityLinePublic(BaseModel):
@@ -203,7 +214,10 @@ class EntryPublic(BaseModel):
     ch4_fossil: bool | None
     gases_t: dict[str, Decimal] = Field(description="Tonnes per gas (HFC/PFC/CO2e: tCO2e)")
     co2e_mg: int = Field(description="Exact, milligrams CO2e, under the version's GWP set")
-    tco2e: Decimal
+    tco2e: TCO2e
+    flags: list[EntryFlagName] = Field(
+        default_factory=list, description="Every flag of the factors the entry used"
+    )
     data_source: str | None
     data_quality: DataQuality | None
     comment: str | None
@@ -262,6 +276,13 @@ class LevelCompleteness(BaseModel):
     missing: list[str] = Field(description="Required GPC cells without an entry")
 
 
+class EntryFlag(BaseModel):
+    gpc_reference: str
+    flag: EntryFlagName
+    factor_id: str
+    detail: str
+
+
 class Completeness(BaseModel):
     city: str
     year: int
@@ -269,11 +290,14 @@ class Completeness(BaseModel):
     inventory_level: Level
     levels: list[LevelCompleteness]
     warnings: list[str] = Field(description="e.g. IE naming a cell that has no number")
+    flags: list[EntryFlag] = Field(
+        default_factory=list, description="Entries whose factors are flagged (they do not block)"
+    )
 
 
 class Amount(BaseModel):
     co2e_mg: int = Field(description="Milligrams CO2e (exact)")
-    tco2e: Decimal = Field(description="Tonnes CO2e")
+    tco2e: TCO2e = Field(description="Tonnes CO2e")
 
 
 class GroupTotal(Amount):

@@ -11,7 +11,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from services.inventory.cities.service import get_city
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.units import UnitError, convert
-from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Cell
+from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE, Cell, Level
 from services.inventory.inventories import views
 from services.inventory.inventories.access import ensure_can_read, may_see_drafts
 from services.inventory.inventories.calculation import (
@@ -29,7 +29,6 @@ from services.inventory.inventories.calculation import (
     add_gas,
     co2e_mg,
     factor_mg,
-    mg_to_tonnes,
     tonnes_to_mg,
 )
 from services.inventory.inventories.models import (
@@ -44,6 +43,7 @@ from shared.auth import Principal, ensure_can_write
 from shared.events.payloads import InventoryPublished
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
+from shared.quantities import tco2e_from_mg
 
 # A billion tonnes CO2e in one cell is far beyond any city (Norway emits ~50 Mt a year), and
 # keeps every amount and sum inside a 64-bit integer of milligrams.
@@ -204,7 +204,8 @@ async def new_version(
     assert version.id is not None
     for old in await repo.entries(last.id):
         copy = InventoryEntry(
-            **deepcopy(old.model_dump(exclude={"id", "version_id", "co2e_mg"})),
+            **deepcopy(old.model_dump(exclude={"id", "version_id", "co2e_mg", "activities"})),
+            activities=_with_gwp_flags(old.activities, gwp_set),
             version_id=version.id,
             # Gas amounts carry over; CO2e follows the new version's GWP set.
             co2e_mg=co2e_mg(old.gas_mg, gwp_set, old.ch4_fossil),
@@ -262,7 +263,7 @@ async def set_entry(
     cell = cell_or_422(reference)
     city = await get_city(session, ref.inventory.city)
     computed = await compute_entry(
-        session, city, ref.inventory.year, ref.version.gwp_set, cell, data
+        session, city, ref.inventory.year, ref.version.gwp_set, cell, data, ref.version.level
     )
     repo = InventoryRepository(session)
     entry = await repo.entry(ref.version_id, reference)
@@ -359,7 +360,7 @@ async def publish(
             basic_co2e_mg=basic,
             basic_plus_co2e_mg=basic_plus,
             territorial_co2e_mg=sum(territorial_sectors.values()),
-            tco2e=float(mg_to_tonnes(basic if level == "BASIC" else basic_plus)),
+            tco2e=tco2e_from_mg(basic if level == "BASIC" else basic_plus),
             sectors_co2e_mg=views.sector_totals(entries, level),
             territorial_sectors_co2e_mg=territorial_sectors,
             published_by=principal.subject,
@@ -404,7 +405,13 @@ class _Errors:
 
 
 async def compute_entry(
-    session: AsyncSession, city: City, year: int, gwp_set: str, cell: Cell, data: EntryWrite
+    session: AsyncSession,
+    city: City,
+    year: int,
+    gwp_set: str,
+    cell: Cell,
+    data: EntryWrite,
+    level: str = "BASIC+",
 ) -> dict[str, Any]:
     """The stored amounts of an entry: per-gas milligrams, CO2e, and activity lineage."""
     errors = _Errors()
@@ -414,6 +421,15 @@ async def compute_entry(
     if data.kind == "notation":
         if data.included_in == cell.reference:
             errors.add(("included_in",), "a cell cannot be included in itself")
+        holder = CELLS_BY_REFERENCE.get(data.included_in or "")
+        if holder is not None and not holder.required_for(cast(Level, level)):
+            # A BASIC inventory does not report BASIC+ (or territorial-only) cells: "included
+            # in" one of them would hide the emissions from the inventory's own total.
+            errors.add(
+                ("included_in",),
+                f"{holder.reference} is a {holder.level} cell, not part of this {level} "
+                "inventory: name a cell the inventory reports",
+            )
     elif data.kind == "reported":
         assert data.emissions is not None
         reported = {}
@@ -426,7 +442,7 @@ async def compute_entry(
             add_gas(gas_mg, gas, tonnes_to_mg(tonnes))
     else:
         assert data.activities is not None
-        activities = await _activity_lines(session, city, year, cell, data, gas_mg, errors)
+        activities = await _activity_lines(session, city, year, gwp_set, cell, data, gas_mg, errors)
         if "CH4" in gas_mg and data.ch4_fossil is None:
             errors.add(("ch4_fossil",), "a factor gives CH4: say whether it is fossil")
     for gas_name, mg in gas_mg.items():
@@ -450,6 +466,7 @@ async def _activity_lines(
     session: AsyncSession,
     city: City,
     year: int,
+    gwp_set: str,
     cell: Cell,
     data: EntryWrite,
     gas_mg: dict[str, int],
@@ -470,7 +487,10 @@ async def _activity_lines(
                 missing = f"version {ref.version} of factor" if ref.version else "factor"
                 errors.add((*at, "version" if ref.version else "id"), f"no {missing} '{ref.id}'")
                 continue
-            problem = _factor_problem(factor, cell, regions, year)
+            # A factor of an older year while the library holds a newer year's for the same
+            # activity: usable, but flagged (stale_factor), in the entry and in completeness.
+            newer = await repo.newer_year(factor, year)
+            problem = _factor_problem(factor, cell, regions, year, superseded=newer is not None)
             if problem:
                 errors.add((*at, "id"), problem)
                 continue
@@ -498,6 +518,8 @@ async def _activity_lines(
                     "valid_from_year": factor.valid_from_year,
                     "activity_value": _plain(value),
                     "mg": mg,
+                    "flags": _factor_flags(factor, newer, gwp_set),
+                    "newer_factor": newer.id if newer is not None else None,
                 }
             )
         lines.append(
@@ -511,7 +533,37 @@ async def _activity_lines(
     return lines
 
 
-def _factor_problem(factor: EmissionFactor, cell: Cell, regions: set[str], year: int) -> str | None:
+def _with_gwp_flags(
+    activities: list[dict[str, Any]] | None, gwp_set: str
+) -> list[dict[str, Any]] | None:
+    """A copied entry's lineage with ``gwp_mismatch`` judged against the new version's GWP set
+    (``stale_factor`` stays as judged when the entry was written)."""
+    if activities is None:
+        return None
+    lines = deepcopy(activities)
+    for line in lines:
+        for f in line["factors"]:
+            flags = [flag for flag in f.get("flags", []) if flag != "gwp_mismatch"]
+            if f["gas"] == "CO2e" and f.get("gwp_set") is not None and f["gwp_set"] != gwp_set:
+                flags.append("gwp_mismatch")
+            f["flags"] = sorted(flags)
+    return lines
+
+
+def _factor_flags(factor: EmissionFactor, newer: EmissionFactor | None, gwp_set: str) -> list[str]:
+    flags = []
+    if newer is not None:
+        flags.append("stale_factor")
+    # A factor of one gas is weighted by the inventory's own GWP set (restated); a factor that
+    # states CO2e already carries the GWP set it was stated under and cannot be restated.
+    if factor.gas == "CO2e" and factor.gwp_set is not None and factor.gwp_set != gwp_set:
+        flags.append("gwp_mismatch")
+    return flags
+
+
+def _factor_problem(
+    factor: EmissionFactor, cell: Cell, regions: set[str], year: int, *, superseded: bool = False
+) -> str | None:
     if cell.reference not in factor.gpc_references:
         return (
             f"factor '{factor.id}' applies to {', '.join(factor.gpc_references)}, "
@@ -519,8 +571,9 @@ def _factor_problem(factor: EmissionFactor, cell: Cell, regions: set[str], year:
         )
     if factor.region not in regions:
         return f"factor '{factor.id}' is for region {factor.region}, not this city's"
+    # Past its valid_to_year because a newer year's factor superseded it: stale, not wrong.
     if year < factor.valid_from_year or (
-        factor.valid_to_year is not None and year > factor.valid_to_year
+        factor.valid_to_year is not None and year > factor.valid_to_year and not superseded
     ):
         until = factor.valid_to_year or "on"
         return f"factor '{factor.id}' is valid {factor.valid_from_year}-{until}, not in {year}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from services.inventory.gpc.catalogue import (
     CELLS_BY_REFERENCE,
@@ -26,6 +26,7 @@ from services.inventory.inventories.models import Inventory, InventoryEntry, Inv
 from services.inventory.inventories.schemas import (
     ActivityLinePublic,
     Amount,
+    EntryFlag,
     EntryPublic,
     ExcludedCell,
     FactorUsed,
@@ -35,6 +36,7 @@ from services.inventory.inventories.schemas import (
     TerritorialSectorTotal,
     VersionSummary,
 )
+from shared.quantities import tco2e_from_mg
 
 
 def amount(mg: int) -> Amount:
@@ -157,6 +159,38 @@ def territorial_sector_totals(entries: Sequence[InventoryEntry]) -> dict[str, in
     return total
 
 
+def _flagged_factors(entry: InventoryEntry) -> list[tuple[dict[str, Any], str]]:
+    return [
+        (f, flag)
+        for line in entry.activities or []
+        for f in line["factors"]
+        for flag in f.get("flags", [])
+    ]
+
+
+def entry_flags(entries: Sequence[InventoryEntry]) -> list[EntryFlag]:
+    """The flagged factors of a version's entries, for its completeness answer."""
+    found = []
+    for e in entries:
+        for f, flag in _flagged_factors(e):
+            if flag == "stale_factor":
+                detail = (
+                    f"{f['id']} is of {f['valid_from_year']}; the library holds "
+                    f"{f.get('newer_factor')} of a newer year for this inventory's year"
+                )
+            else:
+                detail = (
+                    f"{f['id']} states CO2e under {f.get('gwp_set')}, not the inventory's GWP "
+                    "set; it gives no gases to restate"
+                )
+            found.append(
+                EntryFlag(
+                    gpc_reference=e.gpc_reference, flag=flag, factor_id=f["id"], detail=detail
+                )
+            )
+    return found
+
+
 def completeness(
     entries: Sequence[InventoryEntry],
 ) -> tuple[list[LevelCompleteness], list[str]]:
@@ -229,6 +263,8 @@ def entry_public(entry: InventoryEntry) -> EntryPublic:
                         valid_from_year=f["valid_from_year"],
                         activity_value=Decimal(f["activity_value"]),
                         amount_t=mg_to_tonnes(f["mg"]),
+                        flags=f.get("flags", []),
+                        newer_factor=f.get("newer_factor"),
                     )
                     for f in line["factors"]
                 ],
@@ -251,7 +287,8 @@ def entry_public(entry: InventoryEntry) -> EntryPublic:
         ch4_fossil=entry.ch4_fossil,
         gases_t={g: mg_to_tonnes(entry.gas_mg[g]) for g in ordered_gases(entry.gas_mg)},
         co2e_mg=entry.co2e_mg,
-        tco2e=mg_to_tonnes(entry.co2e_mg),
+        tco2e=tco2e_from_mg(entry.co2e_mg),
+        flags=sorted({flag for _f, flag in _flagged_factors(entry)}),
         data_source=entry.data_source,
         data_quality=entry.data_quality,
         comment=entry.comment,

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.quantities import TCO2e
 from shared.text import NoNul
 
 GpcSector = Literal["I", "II", "III", "IV", "V"]
@@ -96,11 +97,11 @@ class SectorTargetPublic(BaseModel):
     sector: GpcSector
     name: str
     baseline_co2e_mg: int
-    baseline_tco2e: float
+    baseline_tco2e: TCO2e
     target_year: int
     reduction_percent: Decimal
     target_co2e_mg: int = Field(description="What the sector may emit from its target year on")
-    target_tco2e: float
+    target_tco2e: TCO2e
     exempted: bool
     exemption_reason: str | None
 
@@ -114,16 +115,16 @@ class TargetPublic(BaseModel):
     baseline_inventory: str | None = Field(description="The inventory version the baseline is")
     baseline_reference: str | None
     baseline_co2e_mg: int
-    baseline_tco2e: float
+    baseline_tco2e: TCO2e
     target_year: int
     reduction_percent: Decimal
     net_zero: bool
     residual_co2e_mg: int = Field(
         description="Emissions left in the target year by the sectors it applies to"
     )
-    residual_tco2e: float
+    residual_tco2e: TCO2e
     removals_co2e_mg: int
-    removals_tco2e: float
+    removals_tco2e: TCO2e
     exempted_in_target_year_co2e_mg: int = Field(
         description="What exempted sectors still emit in the city's target year (in all totals)"
     )
@@ -136,7 +137,7 @@ class TargetPublic(BaseModel):
 class TrajectoryPoint(BaseModel):
     year: int
     co2e_mg: int
-    tco2e: float
+    tco2e: TCO2e
 
 
 class SectorTrajectory(BaseModel):

@@ -26,6 +26,7 @@ from services.inventory.targets.schemas import (
 from services.inventory.targets.trajectory import SectorPlan, city_at, years_of
 from shared.auth import Principal
 from shared.problems import ProblemError
+from shared.quantities import tco2e_from_mg
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ async def set_target(
     if data.net_zero and removals < residual:
         raise _invalid(
             "/body/removals_tco2e",
-            f"net zero needs removals of at least the residual emissions, {residual / 1e9:.3f} "
+            f"net zero needs removals of at least the residual emissions, {tco2e_from_mg(residual):.3f} "
             f"tCO2e in {data.target_year} ({100 - data.reduction_percent}% of the baseline "
             "of the sectors without an exemption)",
         )
@@ -209,25 +210,25 @@ def public(found: TargetWithSectors) -> TargetPublic:
         baseline_inventory=t.baseline_inventory,
         baseline_reference=t.baseline_reference,
         baseline_co2e_mg=baseline,
-        baseline_tco2e=baseline / 1e9,
+        baseline_tco2e=tco2e_from_mg(baseline),
         target_year=t.target_year,
         reduction_percent=t.reduction_percent,
         net_zero=t.net_zero,
         residual_co2e_mg=t.residual_co2e_mg,
-        residual_tco2e=t.residual_co2e_mg / 1e9,
+        residual_tco2e=tco2e_from_mg(t.residual_co2e_mg),
         removals_co2e_mg=t.removals_co2e_mg,
-        removals_tco2e=t.removals_co2e_mg / 1e9,
+        removals_tco2e=tco2e_from_mg(t.removals_co2e_mg),
         exempted_in_target_year_co2e_mg=exempted,
         sectors=[
             SectorTargetPublic(
                 sector=s.sector,
                 name=sector_name(s.sector),
                 baseline_co2e_mg=s.baseline_co2e_mg,
-                baseline_tco2e=s.baseline_co2e_mg / 1e9,
+                baseline_tco2e=tco2e_from_mg(s.baseline_co2e_mg),
                 target_year=s.target_year,
                 reduction_percent=s.reduction_percent,
                 target_co2e_mg=plans[s.sector].final_mg,
-                target_tco2e=plans[s.sector].final_mg / 1e9,
+                target_tco2e=tco2e_from_mg(plans[s.sector].final_mg),
                 exempted=s.exempted,
                 exemption_reason=s.exemption_reason,
             )
@@ -266,7 +267,7 @@ def trajectory(found: TargetWithSectors) -> Trajectory:
 
 
 def _point(year: int, mg: int) -> TrajectoryPoint:
-    return TrajectoryPoint(year=year, co2e_mg=mg, tco2e=mg / 1e9)
+    return TrajectoryPoint(year=year, co2e_mg=mg, tco2e=tco2e_from_mg(mg))
 
 
 def _invalid(field: str, detail: str) -> ProblemError:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
+from services.sensors.cities.service import CityQuery
 from services.sensors.fields import GatewayIdPath, KeyIdPath, text_query
 from services.sensors.gateways import service
 from services.sensors.gateways.repository import GatewayRepository
@@ -45,7 +46,7 @@ async def register_gateway(
 @router.get("", response_model=list[GatewayPublic], summary="Gateways: by city, status or text")
 async def list_gateways(
     session: DbSession,
-    city: str | None = text_query(64),
+    city: CityQuery = None,
     status: GatewayStatus | None = None,
     q: str | None = text_query(200, "Part of the id or name"),
     limit: int = Query(500, ge=1, le=5000),

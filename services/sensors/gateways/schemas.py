@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from services.sensors.fields import Text
-from shared.events.payloads import CitySlug
+from shared.cities import CitySlugField
 
 GatewayStatus = Literal["active", "disabled"]
 KeyState = Literal["active", "expiring", "expired", "revoked"]
@@ -14,7 +14,7 @@ MAX_GRACE_PERIOD_S = 30 * 86400
 
 
 class GatewayCreate(BaseModel):
-    city: CitySlug
+    city: CitySlugField
     name: Text = Field(min_length=1, max_length=200)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.sensors.cities.service import ensure_known_city
 from services.sensors.gateways import keys
 from services.sensors.gateways.models import Gateway, GatewayKey
 from services.sensors.gateways.repository import GatewayRepository
@@ -29,6 +30,7 @@ async def register_gateway(
 ) -> tuple[Gateway, str]:
     """Create a gateway and its first API key; returns the key's plaintext (shown once)."""
     ensure_can_write(principal, data.city)
+    await ensure_known_city(session, data.city, "/body/city")
     now = datetime.now(UTC)
     gateway = Gateway(
         id="gw_" + secrets.token_hex(8), city=data.city, name=data.name, created_at=now

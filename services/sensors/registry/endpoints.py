@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from services.sensors.cities.service import CityQuery
 from services.sensors.fields import GatewayIdPath, SensorIdPath, text_query
 from services.sensors.registry import service
 from services.sensors.registry.repository import SensorFilter, SensorRepository
@@ -103,7 +104,7 @@ async def bulk_register(
 )
 async def list_sensors(
     session: DbSession,
-    city: str | None = text_query(64),
+    city: CityQuery = None,
     gateway_id: str | None = text_query(40),
     kind: SensorKind | None = None,
     status: SensorStatus | None = None,

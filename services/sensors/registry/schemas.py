@@ -14,13 +14,13 @@ from shared.events.payloads import BiddingZone, EnergyCarrier, SensorKind, Vehic
 GPC_ENERGY = re.compile(r"^I\.[1-8]\.[1-4]$")
 GPC_TRANSPORT = re.compile(r"^II\.[1-5]\.[1-3]$")
 FUELS = {"diesel", "petrol"}
-# Energy is metered where it is used, transport included: grid electricity charging buses, trams,
-# trains and ferries is scope 2 of its transport subsector (II.x.2); fuel burnt by vehicles,
-# vessels and machinery is scope 1 (II.x.1). The carriers each transport scope admits:
-TRANSPORT_CARRIERS: dict[str, frozenset[str]] = {
-    "1": frozenset({"diesel", "petrol", "natural_gas"}),
-    "2": frozenset({"electricity"}),
-}
+# Energy is accounted where it is used. In transport, fuel burnt in the vehicle or vessel is
+# scope 1 (II.x.1: ferry or off-road diesel on II.3.1, II.5.1) and energy drawn from a grid is
+# scope 2 (II.x.2: bus and tram charging on II.1.2, II.2.2); II.x.3 (out-of-boundary trips) is
+# not metered in the city.
+GRID_CARRIERS = {"electricity", "district_heating"}
+GPC_TRANSPORT_FUEL = re.compile(r"^II\.[1-5]\.1$")
+GPC_TRANSPORT_GRID = re.compile(r"^II\.[1-5]\.2$")
 MAX_EXPECTED_INTERVAL_S = 31 * 86400
 COVERAGE_GROUP_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
@@ -86,7 +86,23 @@ class SensorFields(BaseModel):
     @model_validator(mode="after")
     def _fits_kind(self) -> SensorFields:
         if self.kind == "energy_meter":
-            self._energy_fits_cell()
+            carrier = self.energy_carrier or "electricity"
+            if GPC_TRANSPORT.match(self.gpc_reference):
+                in_use = GPC_TRANSPORT_GRID if carrier in GRID_CARRIERS else GPC_TRANSPORT_FUEL
+                if not in_use.match(self.gpc_reference):
+                    raise ValueError(
+                        f"gpc_reference: {carrier} used in transport belongs to "
+                        + (
+                            "a grid-energy cell II.x.2 (e.g. II.1.2, bus charging)"
+                            if carrier in GRID_CARRIERS
+                            else "a fuel cell II.x.1 (e.g. II.3.1, ferry fuel)"
+                        )
+                    )
+            elif not GPC_ENERGY.match(self.gpc_reference):
+                raise ValueError(
+                    "gpc_reference: an energy meter belongs to a stationary energy cell (I.x.y) "
+                    "or a transport cell where the energy is used (II.x.1 fuel, II.x.2 grid)"
+                )
             if self.road_segment_km is not None:
                 raise ValueError("road_segment_km: only traffic counters have a road segment")
             if self.vehicle_class is not None:
@@ -105,31 +121,6 @@ class SensorFields(BaseModel):
         ):
             raise ValueError("plausible_min: above plausible_max")
         return self
-
-    def _energy_fits_cell(self) -> None:
-        if GPC_ENERGY.match(self.gpc_reference):
-            return
-        carrier = self.energy_carrier or "electricity"
-        if GPC_TRANSPORT.match(self.gpc_reference):
-            scope = self.gpc_reference.rsplit(".", 1)[1]
-            allowed = TRANSPORT_CARRIERS.get(scope)
-            if allowed is None:
-                raise ValueError(
-                    f"gpc_reference: {self.gpc_reference} (scope 3, transmission losses) is not "
-                    "metered; use II.x.1 for fuel or II.x.2 for grid electricity"
-                )
-            if carrier not in allowed:
-                # The meter measures what it measures; the cell is the classification at fault.
-                fitting = "II.x.2" if carrier == "electricity" else "II.x.1"
-                raise ValueError(
-                    f"gpc_reference: {self.gpc_reference} (scope {scope}) takes "
-                    f"{', '.join(sorted(allowed))}; a {carrier} meter belongs to {fitting}"
-                )
-            return
-        raise ValueError(
-            "gpc_reference: an energy meter belongs to a stationary energy cell (I.x.y) or a "
-            "transport cell (II.x.1 fuel, II.x.2 grid electricity)"
-        )
 
     @property
     def quantity(self) -> str:

@@ -1,0 +1,1 @@
+"""The cities the sensors service knows: a projection of the inventory's ``city.registered``."""
