@@ -18,4 +18,6 @@ messaging = messaging_tables(metadata)
 
 def load_models() -> None:
     """Import every domain module's models so the metadata is complete (for Alembic)."""
-    import services.hub.progress.models  # noqa: F401
+    import services.hub.progress.models
+    import services.hub.stream.models
+    import services.hub.webhooks.models  # noqa: F401
