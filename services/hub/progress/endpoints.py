@@ -3,7 +3,7 @@ read-only, CORS-enabled, with ETags)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
@@ -18,7 +18,9 @@ from shared.problems import PROBLEM_RESPONSES
 router = APIRouter(tags=["progress"], responses=PROBLEM_RESPONSES)
 
 CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
-NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match matched the ETag)"}}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match matched the ETag)"}
+}
 
 
 @router.get(

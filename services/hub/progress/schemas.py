@@ -161,7 +161,7 @@ class CityContext(BaseModel):
     baseline: Baseline | None
     latest_inventory_year: int | None
     baseline_cut_share: str | None = Field(
-        description="(baseline − latest published total) / baseline, as a fraction with 4 "
+        description="(baseline - latest published total) / baseline, as a fraction with 4 "
         "places; none until a later year than the baseline is published"
     )
     live: LiveYear

@@ -74,7 +74,7 @@ class WebhookSender(BackgroundTask):
                 .limit(CLAIM_BATCH)
             )
             if self.db.is_postgres:
-                query = query.with_for_update(of=WebhookDelivery, skip_locked=True)  # type: ignore[arg-type]
+                query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
             claimed = list((await session.execute(query)).tuples().all())
             for delivery, _, _ in claimed:
                 delivery.next_attempt_at = lease

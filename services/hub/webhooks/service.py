@@ -23,12 +23,10 @@ def matches(subscription: WebhookSubscription, event: HubEvent) -> bool:
         return False
     if cities and event.city not in cities:
         return False
-    if types and not any(
+    return not types or any(
         event.event_type == t or (t.endswith("*") and event.event_type.startswith(t[:-1]))
         for t in types
-    ):
-        return False
-    return True
+    )
 
 
 async def fan_out(session: AsyncSession, events: Sequence[HubEvent]) -> int:
