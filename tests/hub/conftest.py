@@ -41,6 +41,8 @@ FAST: dict[str, Any] = {
     "webhook_poll_interval_s": 0.1,
     "webhook_first_retry_s": 0.2,
     "webhook_max_retry_s": 0.5,
+    # Many quick attempts while a test's receiver is down (the default is about a day's worth).
+    "webhook_max_attempts": 10_000,
 }
 
 
