@@ -269,3 +269,25 @@ async def test_an_admin_subscription_to_an_unknown_city_is_a_404(
     )
     assert r.status_code == 404
     assert r.json()["invalid-params"][0]["name"] == "/body/cities/0"
+
+
+def test_the_documented_receiver_check_accepts_ours_and_refuses_forgeries() -> None:
+    """The verification example in docs/hub.md, run as written, against our signing."""
+    from pathlib import Path
+
+    from services.hub.webhooks import signing
+
+    doc = (Path(__file__).parents[2] / "docs" / "hub.md").read_text()
+    code = doc.split("### Verifying a request (receiver)")[1].split("```python\n")[1]
+    code = code.split("```")[0]
+    secret = signing.new_secret()
+    scope: dict[str, Any] = {}
+    exec(code.replace('"whsec_…"', repr(secret)), scope)
+    body = b'{"specversion":"1.0","id":"e1"}'
+    headers = signing.headers(secret, "e1", body)
+    assert scope["verify"](headers, body) == "e1"
+    assert scope["verify"](headers, body) is None  # the same webhook-id again: ignored
+    with pytest.raises(ValueError, match="forged"):
+        scope["verify"](signing.headers(secret, "e2", body), body + b" ")
+    with pytest.raises(ValueError, match="replay"):
+        scope["verify"](signing.headers(secret, "e3", body, int(time.time()) - 600), body)
