@@ -21,8 +21,9 @@ from fastapi import FastAPI
 
 from services.hub.webhooks.signing import InvalidSignature, sign, verify
 from shared.events.payloads import CityRegistered, PartnerRegistered
+from tests.conftest import ServiceClientFactory
 from tests.helpers import eventually
-from tests.hub.conftest import Publisher, serving, wait_for_city
+from tests.hub.conftest import FAST, Publisher, serving, wait_for_city
 
 
 @dataclass
@@ -291,3 +292,34 @@ def test_the_documented_receiver_check_accepts_ours_and_refuses_forgeries() -> N
         scope["verify"](signing.headers(secret, "e2", body), body + b" ")
     with pytest.raises(ValueError, match="replay"):
         scope["verify"](signing.headers(secret, "e3", body, int(time.time()) - 600), body)
+
+
+async def test_a_delivery_that_keeps_failing_disables_its_subscription(
+    service_client: ServiceClientFactory, broker: str, city: str, admin_token: str
+) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    async with service_client("hub", **{**FAST, "webhook_max_attempts": 3}) as (_, client):
+        producer = AIOKafkaProducer(bootstrap_servers=broker, acks="all")
+        await producer.start()
+        try:
+            publisher = Publisher(producer)
+            await publisher.publish(CityRegistered(city=city, name="Tomby"), key=city)
+            await wait_for_city(client, city, lambda c: c["name"] == "Tomby")
+            sub = await subscribe(client, admin_token, f"http://127.0.0.1:{free_port()}/down")
+            await publisher.publish(partner(city, "A"), key=city)
+            auth = {"Authorization": f"Bearer {admin_token}"}
+            state = await eventually(
+                lambda: _subscription(client, sub["id"], auth),
+                lambda s: not s["enabled"],
+                attempts=600,
+            )
+        finally:
+            await producer.stop()
+        assert "failed 3 times" in state["disabled_reason"]
+        [failed] = await deliveries(client, admin_token, sub["id"], status="failed")
+        assert failed["attempts"] == 3 and len(failed["log"]) == 3
+        # Replaying the failed deliveries puts them back in the queue.
+        r = await client.post(f"/v1/webhooks/{sub['id']}/replay", json={}, headers=auth)
+        assert (r.status_code, r.json()) == (202, {"replayed": 1})
+        assert len(await deliveries(client, admin_token, sub["id"], status="pending")) == 1
