@@ -75,9 +75,7 @@ class WebhookSender(BackgroundTask):
             )
             if self.db.is_postgres:
                 query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
-            claimed = [
-                (row[0], row[1], row[2]) for row in (await session.execute(query)).all()
-            ]
+            claimed = [(row[0], row[1], row[2]) for row in (await session.execute(query)).all()]
             for delivery, _, _ in claimed:
                 delivery.next_attempt_at = lease
             await session.flush()
