@@ -130,6 +130,15 @@ async def test_the_city_page_draws_its_charts_and_goes_live_without_a_reload(
     )
     assert await page.evaluate("window.__loadedOnce") == "yes", "the page reloaded"
     assert await page.text_content("#live-readings") == "2"
+
+    # The national page compares per resident: Tromsø has SSB population data for 2023.
+    await publisher.publish(inventory("tromso", 2023, {"I": 80 * T, "II": 90 * T}), key="tromso")
+    await wait_for_city(api, "tromso", lambda c: True)
+    await page.goto(f"{hub_url}/?lang=en")
+    await page.wait_for_selector("#chart-per-capita[data-chart-ready]", state="attached",
+                                 timeout=WAIT_MS)  # fmt: skip
+    legend = await page.evaluate("() => Chart.getChart('chart-per-capita').data.datasets[0].label")
+    assert legend == "Per resident (t CO₂e)"
     assert not errors, errors
     await context.close()
 

@@ -104,7 +104,12 @@ async def national_page(request: Request, session: DbSession) -> HTMLResponse:
         if c.per_capita_tco2e is not None
     ]
     return _render(
-        request, "national.html", national=national, chart_json=json.dumps(chart), root=""
+        request,
+        "national.html",
+        national=national,
+        chart=chart,
+        chart_json=json.dumps(chart),
+        root="",
     )
 
 
