@@ -139,6 +139,16 @@ async def test_the_city_page_draws_its_charts_and_goes_live_without_a_reload(
                                  timeout=WAIT_MS)  # fmt: skip
     legend = await page.evaluate("() => Chart.getChart('chart-per-capita').data.datasets[0].label")
     assert legend == "Per resident (t CO₂e)"
+    # The national page is live too: this city's row changes without a reload.
+    await page.evaluate("window.__loadedOnce = 'national'")
+    await page.wait_for_selector("#national[data-stream-open]", state="attached", timeout=WAIT_MS)
+    cell = f'tr[data-city="{city}"] [data-field="live"]'
+    assert await page.text_content(cell) == "5.000"
+    await publisher.publish(accounted_at(city, datetime.now(UTC), {"II.1.1": 1 * T}), key=city)
+    await page.wait_for_function(
+        f"() => document.querySelector('{cell}').textContent === '6.000'", timeout=WAIT_MS
+    )
+    assert await page.evaluate("window.__loadedOnce") == "national", "the page reloaded"
     assert not errors, errors
     await context.close()
 

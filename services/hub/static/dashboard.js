@@ -131,28 +131,43 @@
     drawCity(c);
   }
 
-  function liveCity(root) {
+  // Each SSE message is named by its event type: listen to every type the hub knows, and
+  // fetch the figures once for a burst of events (a batch arrives together).
+  function listen(root, update) {
     let pending = null;
     const refresh = async () => {
       pending = null;
       try {
         const response = await fetch(root.dataset.api, { headers: { Accept: "application/json" } });
         if (!response.ok) throw new Error(String(response.status));
-        updateCity(await response.json());
+        update(await response.json());
         root.dataset.updates = String(Number(root.dataset.updates || "0") + 1);
         show("live-status", words.live_status);
       } catch (_) {
         show("live-status", words.offline);
       }
     };
-    const source = new EventSource(root.dataset.stream);
-    // Many events may arrive at once (a batch): fetch the figures once for all of them.
     const soon = () => { if (!pending) pending = setTimeout(refresh, 250); };
+    const source = new EventSource(root.dataset.stream);
     source.addEventListener("open", () => { root.dataset.streamOpen = "true"; soon(); });
     source.addEventListener("error", () => show("live-status", words.offline));
-    // Each SSE message is named by its event type: listen to every type the hub knows.
     for (const type of words.event_types || []) source.addEventListener(type, soon);
     window.addEventListener("pagehide", () => source.close());
+  }
+
+  function updateNational(view) {
+    const rows = [];
+    for (const c of view.cities) {
+      const row = document.querySelector(`tr[data-city="${c.city}"]`);
+      if (row) {
+        row.querySelector('[data-field="live"]').textContent = tonnes(c.live_tco2e);
+        row.querySelector('[data-field="off-track"]').textContent = String(c.sectors_off_track);
+        row.querySelector('[data-field="on-course"]').textContent = String(c.actions_on_course);
+        row.querySelector('[data-field="behind"]').textContent = String(c.actions_behind);
+      }
+      if (c.per_capita_tco2e !== null) rows.push({ label: c.name || c.city, value: c.per_capita_tco2e });
+    }
+    if (rows.length) drawNational(rows);
   }
 
   function drawNational(rows) {
@@ -167,10 +182,12 @@
     const progress = read("progress-data");
     if (city && progress) {
       drawCity(progress);
-      if (window.EventSource) liveCity(city);
+      if (window.EventSource) listen(city, updateCity);
     }
-    const national = read("chart-data");
-    if (national) drawNational(national);
+    const chart = read("chart-data");
+    if (chart) drawNational(chart);
+    const national = document.getElementById("national");
+    if (national && window.EventSource) listen(national, updateNational);
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
