@@ -306,7 +306,9 @@ async def test_a_delivery_that_keeps_failing_disables_its_subscription(
             publisher = Publisher(producer)
             await publisher.publish(CityRegistered(city=city, name="Tomby"), key=city)
             await wait_for_city(client, city, lambda c: c["name"] == "Tomby")
-            sub = await subscribe(client, admin_token, f"http://127.0.0.1:{free_port()}/down")
+            sub = await subscribe(
+                client, admin_token, f"http://127.0.0.1:{free_port()}/down", cities=[city]
+            )
             await publisher.publish(partner(city, "A"), key=city)
             auth = {"Authorization": f"Bearer {admin_token}"}
             state = await eventually(
