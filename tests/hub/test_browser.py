@@ -42,7 +42,9 @@ def ensure_chromium() -> str:
     if not Path(CHROMIUM).exists():
         apt = shutil.which("apt-get")
         assert apt, f"{CHROMIUM} is missing and apt-get is not available to install it"
-        subprocess.run([apt, "install", "-y", "chromium"], check=True, capture_output=True)
+        # A fresh machine may have no package lists yet: update them first.
+        subprocess.run([apt, "update", "-qq"], check=True, capture_output=True)
+        subprocess.run([apt, "install", "-y", "-qq", "chromium"], check=True, capture_output=True)
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is still missing after apt-get install"
     return CHROMIUM
 
