@@ -117,6 +117,8 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+        logger.disabled = False  # an earlier dictConfig (uvicorn's own) may have disabled it
+        logger.setLevel(logging.NOTSET)  # KLIMABY_LOG_LEVEL governs every logger
     # aiokafka logs every rebalance step at INFO; keep those for DEBUG runs.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
 

@@ -26,6 +26,7 @@ from shared.messaging.tables import MessagingTables
 from shared.observability import configure_logging, install_metrics, install_request_ids
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import ServiceSettings
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class ConsumerSpec:
     topics: Sequence[str]
     handler: Callable[[FastAPI], Handler]
     dedupe_by_event_id: bool = True
+    # Hand on event types this build does not know (as UntypedPayload) instead of skipping.
+    accept_unknown_types: bool = False
 
 
 @dataclass
@@ -52,6 +55,8 @@ class ServiceSpec:
     consumers: Sequence[ConsumerSpec] = field(default_factory=tuple)
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None
     openapi_tags: list[dict[str, Any]] | None = None
+    # Background tasks of the service (started after the consumers, stopped before them).
+    tasks: Sequence[Callable[[FastAPI], BackgroundTask]] = field(default_factory=tuple)
 
 
 def database_for(settings: ServiceSettings) -> Database:
@@ -103,6 +108,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 topics=c.topics,
                 handler=c.handler(app),
                 dedupe_by_event_id=c.dedupe_by_event_id,
+                accept_unknown_types=c.accept_unknown_types,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
             )
             for c in spec.consumers
@@ -115,10 +121,15 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         if settings.consumers_enabled:
             for consumer in consumers:
                 consumer.start()
+        tasks = [make(app) for make in spec.tasks]
+        for task in tasks:
+            task.start()
         log.info("service started", extra={"port": settings.effective_port})
         try:
             yield
         finally:
+            for task in tasks:
+                await task.stop()
             for consumer in consumers:
                 await consumer.stop()
             await relay.stop()

@@ -13,6 +13,9 @@ class BackgroundTask:
 
     _task: asyncio.Task[None] | None = None
 
+    def start(self) -> None:
+        raise NotImplementedError
+
     def _start(self, body: Coroutine[Any, Any, None], name: str) -> None:
         self._task = asyncio.create_task(body, name=name)
 

@@ -22,4 +22,6 @@ def load_models() -> None:
     import services.hub.forum.models
     import services.hub.gatherings.models
     import services.hub.progress.models
-    import services.hub.resources.models  # noqa: F401
+    import services.hub.resources.models
+    import services.hub.stream.models
+    import services.hub.webhooks.models  # noqa: F401

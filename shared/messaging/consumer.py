@@ -20,13 +20,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter, Gauge
-from pydantic import ValidationError
+from pydantic import ConfigDict, ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +63,14 @@ class ConsumedEvent:
     payload: EventPayload
 
 
+class UntypedPayload(EventPayload):
+    """The data of an event type this build's catalogue does not know, kept as it came (in
+    ``model_extra``), for consumers that read newer producers tolerantly."""
+
+    model_config = ConfigDict(extra="allow")
+    event_type: ClassVar[str] = ""
+
+
 Handler = Callable[[AsyncSession, Sequence[ConsumedEvent]], Awaitable[None]]
 
 
@@ -77,6 +85,7 @@ class IdempotentConsumer(BackgroundTask):
         topics: Sequence[str],
         handler: Handler,
         dedupe_by_event_id: bool = True,
+        accept_unknown_types: bool = False,
         max_records: int = 2000,
         session_timeout_ms: int = 10_000,
     ) -> None:
@@ -87,6 +96,7 @@ class IdempotentConsumer(BackgroundTask):
         self.topics = list(topics)
         self.handler = handler
         self.dedupe_by_event_id = dedupe_by_event_id
+        self.accept_unknown_types = accept_unknown_types
         self.max_records = max_records
         self.session_timeout_ms = session_timeout_ms
         self._consumer: AIOKafkaConsumer | None = None
@@ -336,8 +346,11 @@ class IdempotentConsumer(BackgroundTask):
                 envelope = decode_event(record.value)
                 payload = envelope.payload()
             except UnknownEventType:
-                SKIPPED.labels(self.group_id, record.topic, "unknown_type").inc()
-                continue
+                if not self.accept_unknown_types:
+                    SKIPPED.labels(self.group_id, record.topic, "unknown_type").inc()
+                    continue
+                # A newer producer's event type: handed on with its data as it came.
+                payload = UntypedPayload.model_validate(envelope.data)
             except (ValidationError, ValueError, TypeError):
                 # A record we can never apply must not block its partition: log it and move on.
                 SKIPPED.labels(self.group_id, record.topic, "invalid").inc()

@@ -64,6 +64,10 @@ def running(
             proc.stop()
 
 
+# An event stream answers 200 and never ends: a generated call would wait forever. Its 4xx
+# answers are tested in tests/hub/test_stream.py.
+NEVER_ENDING = {"/v1/stream"}
+
 HEADERS = {
     "Authorization": "Bearer " + issue_token(os.environ["KLIMABY_AUTH_SECRET"], "fuzz", "admin")
 }
@@ -79,6 +83,8 @@ def test_no_generated_request_gives_a_server_error(name: str, running: dict[str,
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.path in NEVER_ENDING:
+            continue
         operations += 1
 
         @given(case=operation.as_strategy())

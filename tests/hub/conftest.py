@@ -6,16 +6,21 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from services.registry import SERVICES
+from shared.db import Database
 from shared.events.catalogue import topic_for
 from shared.events.envelope import CloudEvent, encode_event, new_event
 from shared.events.payloads import EventPayload
+from shared.migrations import upgrade
 from tests.conftest import ServiceClientFactory
 
 WAIT_S = 90.0  # a bound for a consumer-group join plus catching up on the session's topics
@@ -26,8 +31,59 @@ async def hub(
     service_client: ServiceClientFactory,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The hub app, migrated, its projection consumer running against the session's broker."""
-    async with service_client("hub") as running:
+    async with service_client("hub", **FAST) as running:
         yield running
+
+
+# Short intervals so that the tests' bounded waits stay short (the defaults are documented).
+FAST: dict[str, Any] = {
+    "stream_poll_interval_s": 0.1,
+    "webhook_poll_interval_s": 0.1,
+    "webhook_first_retry_s": 0.2,
+    "webhook_max_retry_s": 0.5,
+    # Many quick attempts while a test's receiver is down (the default is about a day's worth).
+    "webhook_max_attempts": 10_000,
+}
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """The app (its lifespan already running) behind a real uvicorn server on a free port."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
+        timeout_graceful_shutdown=2,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def hub_url(hub: tuple[FastAPI, httpx.AsyncClient]) -> AsyncIterator[str]:
+    """The running hub served over real HTTP (for SSE clients and the browser)."""
+    async with serving(hub[0]) as url:
+        yield url
+
+
+@pytest.fixture
+async def hub_db(database_url: str, unique_schema: str) -> AsyncIterator[Database]:
+    """The hub's database, migrated, without the app (for the projection's own steps)."""
+    db = Database(database_url, unique_schema if database_url.startswith("postgres") else None)
+    await upgrade(db, SERVICES["hub"].migrations_dir)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 @pytest.fixture

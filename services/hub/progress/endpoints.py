@@ -1,28 +1,64 @@
-"""REST: every city's progress, and one city's (public, read-only)."""
+"""REST: every city's progress, one city's in context, and the national comparison (public,
+read-only, CORS-enabled, with ETags)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 
-from services.hub.progress import service
+from services.hub.progress import service, views
+from services.hub.progress.http import etagged
 from services.hub.progress.repository import CityProgressRepository
-from services.hub.progress.schemas import CityProgressPublic
+from services.hub.progress.schemas import CityContext, CityProgressPublic, NationalView
 from shared.db import DbSession
 from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/cities", tags=["progress"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["progress"], responses=PROBLEM_RESPONSES)
 
 CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match matched the ETag)"}
+}
 
 
-@router.get("", summary="Progress of every city the hub has heard of")
-async def list_cities(session: DbSession) -> list[CityProgressPublic]:
-    return [CityProgressPublic.of(row) for row in await CityProgressRepository(session).list()]
+@router.get(
+    "/v1/cities",
+    summary="Progress of every city the hub has heard of",
+    response_model=list[CityProgressPublic],
+    responses=NOT_MODIFIED,
+)
+async def list_cities(request: Request, session: DbSession) -> Response:
+    rows = await CityProgressRepository(session).list()
+    return etagged(request, [CityProgressPublic.of(row).model_dump(mode="json") for row in rows])
 
 
-@router.get("/{city}", summary="Progress of one city")
-async def get_city(city: CityPath, session: DbSession) -> CityProgressPublic:
-    return CityProgressPublic.of(await service.get_city(session, city))
+@router.get(
+    "/v1/cities/{city}",
+    summary="Progress of one city",
+    response_model=CityProgressPublic,
+    responses=NOT_MODIFIED,
+)
+async def get_city(city: CityPath, request: Request, session: DbSession) -> Response:
+    return etagged(request, CityProgressPublic.of(await service.get_city(session, city)))
+
+
+@router.get(
+    "/v1/cities/{city}/progress",
+    summary="One city's progress in context: inventories, this year live, pace, actions, label",
+    response_model=CityContext,
+    responses=NOT_MODIFIED,
+)
+async def get_city_context(city: CityPath, request: Request, session: DbSession) -> Response:
+    return etagged(request, await views.city_context(session, city))
+
+
+@router.get(
+    "/v1/national",
+    summary="Every city compared on the same basis (per capita, share cut, pace, actions)",
+    response_model=NationalView,
+    responses=NOT_MODIFIED,
+)
+async def get_national(request: Request, session: DbSession) -> Response:
+    return etagged(request, await views.national(session))

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field
 
 from services.hub.db import Base
+from shared.db import UTCDateTime
 from shared.events.payloads import EmissionsAccounted
+from shared.localtime import DEFAULT_TIME_ZONE
 
 
 class CityProgress(Base, table=True):
@@ -25,6 +27,8 @@ class CityProgress(Base, table=True):
     bidding_zone: str | None = Field(default=None, max_length=3)
     mission_city: bool = False
     registered_at: datetime | None = None
+    # From CityRegistered's optional ``time_zone``; the city's years and months are read in it.
+    time_zone: str | None = Field(default=None, max_length=64)
     # From EmissionsAccounted: exact integer milligrams, never a float sum.
     co2e_mg: int = Field(default=0, sa_type=BigInteger)
     readings_accounted: int = Field(default=0, sa_type=BigInteger)
@@ -35,6 +39,10 @@ class CityProgress(Base, table=True):
     mous_signed: int = 0
     updated_at: datetime
 
+    @property
+    def zone(self) -> str:
+        return self.time_zone or DEFAULT_TIME_ZONE
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -44,6 +52,95 @@ class Registration:
     bidding_zone: str | None
     mission_city: bool
     registered_at: datetime
+    time_zone: str | None = None
+
+
+class InventoryYear(Base, table=True):
+    """The newest published version of a city's GPC inventory for one year."""
+
+    __tablename__ = "hub_inventory_years"
+
+    city: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    version: int
+    level: str = Field(max_length=8)
+    gwp_set: str = Field(max_length=8)
+    total_co2e_mg: int = Field(sa_type=BigInteger, description="Total of the inventory's level")
+    basic_co2e_mg: int = Field(sa_type=BigInteger)
+    basic_plus_co2e_mg: int = Field(sa_type=BigInteger)
+    territorial_co2e_mg: int = Field(sa_type=BigInteger)
+    # {"I": mg, "II": mg, ...} as JSON text.
+    sectors: str = Field(sa_column=Column(Text, nullable=False))
+    published_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LiveMonth(Base, table=True):
+    """Live emissions accounted for a city in one local calendar month and GPC sector."""
+
+    __tablename__ = "hub_live_months"
+
+    city: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    month: int = Field(primary_key=True)
+    sector: str = Field(primary_key=True, max_length=4)
+    co2e_mg: int = Field(default=0, sa_type=BigInteger)
+    readings: int = Field(default=0, sa_type=BigInteger)
+
+
+class SectorPace(Base, table=True):
+    """The newest budget pace of a city's sector in a year (budget.status_changed)."""
+
+    __tablename__ = "hub_sector_pace"
+
+    city: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    sector: str = Field(primary_key=True, max_length=4)
+    status: str = Field(max_length=32)
+    ytd_co2e_mg: int = Field(sa_type=BigInteger)
+    ceiling_co2e_mg: int = Field(sa_type=BigInteger)
+    prorated_ceiling_co2e_mg: int = Field(sa_type=BigInteger)
+    profile: str = Field(max_length=16)
+    # Optional in the event (coverage-aware pace): how much of the figure is measured.
+    measured_share: str | None = Field(default=None, max_length=32)
+    method: str | None = Field(default=None, max_length=64)
+    evaluated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CityTarget(Base, table=True):
+    """A city's climate target, when the inventory publishes one (read tolerantly)."""
+
+    __tablename__ = "hub_city_targets"
+
+    city: str = Field(primary_key=True, max_length=64)
+    baseline_year: int
+    target_year: int
+    reduction_percent: str = Field(max_length=16)
+    baseline_co2e_mg: int | None = Field(default=None, sa_type=BigInteger)
+    set_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CityAction(Base, table=True):
+    """One action of a city's Climate City Contract and its newest status."""
+
+    __tablename__ = "hub_city_actions"
+
+    city: str = Field(primary_key=True, max_length=64)
+    action_id: str = Field(primary_key=True, max_length=100)
+    title: str | None = Field(default=None, max_length=300)
+    status: str = Field(max_length=32)
+    sector: str | None = Field(default=None, max_length=4)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CityMilestone(Base, table=True):
+    """The newest state of a city's Climate City Contract and of its Mission Label."""
+
+    __tablename__ = "hub_city_milestones"
+
+    city: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=16, description="label or ccc")
+    state: str = Field(max_length=64)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Response bodies of the city progress API."""
+"""Response bodies of the progress API. Tonnes are ``TCO2e`` strings (9 places, exact)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import BaseModel, Field
 
 from services.hub.progress.models import CityProgress
+from shared.quantities import TCO2e, tco2e_from_mg
 
 
 def tonnes(co2e_mg: int) -> Decimal:
@@ -26,7 +27,8 @@ class CityProgressPublic(BaseModel):
     name: str | None = Field(description="Null until the city's registration has arrived")
     bidding_zone: str | None = None
     mission_city: bool = False
-    live_tco2e: float = Field(description="co2e_mg in tonnes CO2e (for display)")
+    time_zone: str = Field(description="The zone the city's years and months are read in")
+    live_tco2e: TCO2e = Field(description="co2e_mg in tonnes CO2e")
     co2e_mg: int = Field(description="CO2e accounted live so far, exact, in milligrams")
     readings_accounted: int
     last_accounted_at: datetime | None
@@ -41,7 +43,8 @@ class CityProgressPublic(BaseModel):
             name=row.name,
             bidding_zone=row.bidding_zone,
             mission_city=row.mission_city,
-            live_tco2e=float(tonnes(row.co2e_mg)),
+            time_zone=row.zone,
+            live_tco2e=tco2e_from_mg(row.co2e_mg),
             co2e_mg=row.co2e_mg,
             readings_accounted=row.readings_accounted,
             last_accounted_at=row.last_accounted_at,
@@ -49,3 +52,147 @@ class CityProgressPublic(BaseModel):
             mous_drafted=row.mous_drafted,
             mous_signed=row.mous_signed,
         )
+
+
+class PopulationPublic(BaseModel):
+    year: int = Field(description="The year of the figure (the newest one known up to then)")
+    count: int
+    source: str
+
+
+class InventoryYearPublic(BaseModel):
+    """A published inventory year (its newest version)."""
+
+    year: int
+    version: int
+    level: str
+    gwp_set: str
+    total_tco2e: TCO2e = Field(description="The total of the inventory's level")
+    territorial_tco2e: TCO2e
+    sectors: dict[str, TCO2e] = Field(description="Per GPC sector I … V")
+    population: PopulationPublic | None
+    per_capita_tco2e: TCO2e | None = Field(description="Total per resident; none without data")
+    published_at: datetime
+
+
+class SectorLive(BaseModel):
+    """A sector this year: what was measured live, and the budget's pace when it has one."""
+
+    sector: str
+    live_tco2e: TCO2e = Field(description="Accounted live from sensor readings this year")
+    readings: int
+    status: str = Field(
+        description="The budget pace (on_track, at_risk, off_track …), or no_data when no pace "
+        "has been evaluated: never on_track without data"
+    )
+    estimate_tco2e: TCO2e | None = Field(description="The budget's year-to-date figure")
+    ceiling_tco2e: TCO2e | None
+    prorated_ceiling_tco2e: TCO2e | None
+    profile: str | None
+    measured_share: str | None = Field(description="Share of the estimate that is measured")
+    method: str | None
+    evaluated_at: datetime | None
+
+
+class MonthLive(BaseModel):
+    month: int = Field(ge=1, le=12, description="Local calendar month")
+    tco2e: TCO2e
+    cumulative_tco2e: TCO2e
+    ceiling_cumulative_tco2e: TCO2e | None = Field(
+        description="The budgeted sectors' ceilings spread evenly over the months, cumulative"
+    )
+
+
+class LiveYear(BaseModel):
+    year: int = Field(description="The city's current local calendar year")
+    time_zone: str
+    live_tco2e: TCO2e
+    readings: int
+    per_capita_tco2e: TCO2e | None
+    population: PopulationPublic | None
+    ceiling_tco2e: TCO2e | None = Field(description="Sum of the ceilings of budgeted sectors")
+    sectors: list[SectorLive]
+    months: list[MonthLive]
+
+
+class TrajectoryPoint(BaseModel):
+    year: int
+    tco2e: TCO2e
+    source: str = Field(description="target (linear to the target) or budget (the ceilings)")
+
+
+class Baseline(BaseModel):
+    year: int
+    tco2e: TCO2e
+    source: str = Field(description="target or first_published_inventory")
+
+
+class ActionPublic(BaseModel):
+    action_id: str
+    title: str | None
+    status: str
+    progress: str = Field(description="on_course, behind or other")
+    sector: str | None
+    updated_at: datetime
+
+
+class ActionsSummary(BaseModel):
+    total: int
+    on_course: int
+    behind: int
+    other: int
+    by_status: dict[str, int]
+    items: list[ActionPublic]
+
+
+class Milestone(BaseModel):
+    state: str
+    updated_at: datetime
+
+
+class CityContext(BaseModel):
+    """A city's progress in context: published inventories, this year live, the path."""
+
+    city: str
+    name: str | None
+    mission_city: bool
+    time_zone: str
+    inventories: list[InventoryYearPublic]
+    baseline: Baseline | None
+    latest_inventory_year: int | None
+    baseline_cut_share: str | None = Field(
+        description="(baseline - latest published total) / baseline, as a fraction with 4 "
+        "places; none until a later year than the baseline is published"
+    )
+    live: LiveYear
+    trajectory: list[TrajectoryPoint]
+    actions: ActionsSummary
+    label: Milestone | None = Field(description="The Mission Label's newest state")
+    contract: Milestone | None = Field(description="The Climate City Contract's newest state")
+    partners: int
+    mous_drafted: int
+    mous_signed: int
+    co2e_mg: int = Field(description="Everything accounted live, ever, in milligrams")
+
+
+class NationalCity(BaseModel):
+    city: str
+    name: str | None
+    mission_city: bool
+    latest_inventory_year: int | None
+    latest_inventory_tco2e: TCO2e | None
+    per_capita_tco2e: TCO2e | None
+    population_year: int | None
+    baseline_cut_share: str | None
+    live_tco2e: TCO2e
+    live_per_capita_tco2e: TCO2e | None
+    sectors_off_track: int
+    sectors_no_data: int
+    actions_on_course: int
+    actions_behind: int
+    label_state: str | None
+
+
+class NationalView(BaseModel):
+    basis: str
+    cities: list[NationalCity]

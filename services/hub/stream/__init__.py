@@ -1,0 +1,1 @@
+"""The hub's own ordered event log, and Server-Sent Events read from it."""

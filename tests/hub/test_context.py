@@ -1,0 +1,203 @@
+"""Progress in context, on the projection's own tables: published inventories, live months
+in the city's local time, the budget's pace (no_data is never on track), per capita from SSB
+data, the share cut, the trajectory, actions and the Mission Label read tolerantly from event
+types this build does not know."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.hub.progress import views
+from services.hub.progress.population import population
+from services.hub.progress.service import project
+from shared.db import Database
+from shared.events.envelope import CloudEvent
+from shared.events.payloads import (
+    AccountedCell,
+    BudgetStatusChanged,
+    CityRegistered,
+    EmissionsAccounted,
+    InventoryPublished,
+)
+from shared.messaging.consumer import ConsumedEvent, UntypedPayload
+from tests.hub.test_projection_batches import consumed
+
+NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
+T = 10**9  # milligrams per tonne
+
+
+def inventory(
+    city: str, year: int, sectors: dict[str, int], version: int = 1
+) -> InventoryPublished:
+    total = sum(sectors.values())
+    return InventoryPublished(
+        city=city, year=year, version=version, level="BASIC", gwp_set="AR6",
+        basic_co2e_mg=total, basic_plus_co2e_mg=total, territorial_co2e_mg=total,
+        tco2e=total / T, sectors_co2e_mg=sectors, territorial_sectors_co2e_mg={},
+        published_by="test", published_at=datetime(year + 1, 5, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def accounted_at(city: str, start: datetime, cells: dict[str, int]) -> EmissionsAccounted:
+    return EmissionsAccounted(
+        city=city, readings_accounted=len(cells), co2e_mg=sum(cells.values()),
+        tco2e=sum(cells.values()) / T,
+        cells=[AccountedCell(gpc_reference=r, scope=2, readings=1, co2e_mg=mg)
+               for r, mg in cells.items()],
+        period_start=start, period_end=start + timedelta(minutes=5),
+    )  # fmt: skip
+
+
+def pace(city: str, sector: str, status: str, **extra: Any) -> ConsumedEvent:
+    payload = BudgetStatusChanged(
+        city=city, year=2026, sector=sector, status=status, ytd_co2e_mg=40 * T,  # type: ignore[arg-type]
+        ceiling_co2e_mg=120 * T, prorated_ceiling_co2e_mg=55 * T, profile="flat",
+        evaluated_at=NOW,
+    )  # fmt: skip
+    event = consumed(payload, at=NOW)
+    event.envelope.data.update(extra)  # fields a newer inventory may add (coverage)
+    return event
+
+
+def foreign(event_type: str, data: dict[str, Any], at: datetime = NOW) -> ConsumedEvent:
+    """An event of a type this build's catalogue does not know, as the consumer hands it on."""
+    envelope = CloudEvent(
+        id=str(uuid.uuid4()), source="/klimaby/contracts", type=event_type, time=at, data=data
+    )
+    return ConsumedEvent("contracts.events.v1", 0, 0, data.get("city"), envelope,
+                         UntypedPayload.model_validate(data))  # fmt: skip
+
+
+@pytest.fixture
+def oslo() -> str:
+    return "oslo"
+
+
+async def test_a_city_in_context(hub_db: Database, oslo: str) -> None:
+    events = [
+        consumed(CityRegistered(city=oslo, name="Oslo", mission_city=True)),
+        consumed(inventory(oslo, 2009, {"I": 600 * T, "II": 400 * T})),
+        consumed(inventory(oslo, 2023, {"I": 300 * T, "II": 200 * T}, version=1)),
+        # A corrected version of 2023, then the older version again (redelivered late).
+        consumed(inventory(oslo, 2023, {"I": 300 * T, "II": 250 * T}, version=2)),
+        # 00:30 on 1 January 2026 in Oslo is still 2025 in UTC: it belongs to January 2026.
+        consumed(accounted_at(oslo, datetime(2025, 12, 31, 23, 30, tzinfo=UTC), {"I.1.2": 2 * T})),
+        consumed(
+            accounted_at(
+                oslo, datetime(2026, 3, 3, 8, tzinfo=UTC), {"I.2.2": 1 * T, "II.1.1": 3 * T}
+            )
+        ),
+        pace(oslo, "I", "on_track", measured_share="0.12", method="scaled_from_baseline"),
+        foreign(
+            "no.klimaby.target.set",
+            {"city": oslo, "baseline_year": 2009, "target_year": 2030, "reduction_percent": "95"},
+        ),
+        foreign(
+            "no.klimaby.ccc.action.status_changed",
+            {
+                "city": oslo,
+                "action_id": "a1",
+                "title": "Fossilfri byggeplass",
+                "status": "on_track",
+                "gpc_reference": "II.5.1",
+            },
+        ),
+        foreign(
+            "no.klimaby.ccc.action.status_changed",
+            {"city": oslo, "action_id": "a2", "status": "delayed"},
+        ),
+        foreign(
+            "no.klimaby.ccc.action.status_changed",
+            {"city": oslo, "action_id": "a2", "status": "in_progress"},
+            at=NOW - timedelta(days=1),
+        ),  # an older status, applied later: it must not win
+        foreign("no.klimaby.label.awarded", {"city": oslo}),
+        foreign("no.klimaby.something.new", {"city": oslo, "x": 1}),  # unknown: ignored
+    ]
+    async with hub_db.transaction() as session:
+        await project(session, events[:3])
+    async with hub_db.transaction() as session:
+        await project(session, events[3:])
+    async with hub_db.transaction() as session:
+        await project(session, [consumed(inventory(oslo, 2023, {"I": 1 * T}, version=1))])
+        c = await views.city_context(session, oslo, now=NOW)
+
+    assert [i.year for i in c.inventories] == [2009, 2023]
+    latest = c.inventories[1]
+    assert (latest.version, str(latest.total_tco2e)) == (2, "550.000000000")
+    people = population(oslo, 2023)
+    assert people is not None and latest.population and latest.population.count == people.count
+    assert latest.per_capita_tco2e is not None
+    assert abs(float(latest.per_capita_tco2e) - 550 / people.count) < 1e-9
+    assert c.baseline is not None
+    assert (c.baseline.year, c.baseline.source, str(c.baseline.tco2e)) == (
+        2009, "target", "1000.000000000")  # fmt: skip
+    assert c.baseline_cut_share == "0.4500"
+    # The trajectory runs from the baseline to 5 % of it in 2030, one point a year.
+    assert (c.trajectory[0].year, c.trajectory[-1].year) == (2009, 2030)
+    assert str(c.trajectory[-1].tco2e) == "50.000000000"
+
+    live = c.live
+    assert (live.year, live.time_zone) == (2026, "Europe/Oslo")
+    assert str(live.live_tco2e) == "6.000000000"
+    months = {m.month: m for m in live.months}
+    assert str(months[1].tco2e) == "2.000000000"  # the 00:30 local reading
+    assert str(months[3].tco2e) == "4.000000000"
+    assert str(months[12].cumulative_tco2e) == "6.000000000"
+    sectors = {s.sector: s for s in live.sectors}
+    assert sectors["I"].status == "on_track"
+    assert (sectors["I"].measured_share, sectors["I"].method) == ("0.12", "scaled_from_baseline")
+    assert str(sectors["I"].live_tco2e) == "3.000000000"
+    # Sector II has live data but no pace evaluated: no_data, never on track.
+    assert sectors["II"].status == "no_data"
+    assert str(live.ceiling_tco2e) == "120.000000000"
+    assert str(months[6].ceiling_cumulative_tco2e) == "60.000000000"
+
+    assert (c.actions.total, c.actions.on_course, c.actions.behind) == (2, 1, 1)
+    assert c.actions.by_status == {"delayed": 1, "on_track": 1}
+    assert {a.action_id: a.sector for a in c.actions.items} == {"a1": "II", "a2": None}
+    assert c.label is not None and c.label.state == "awarded"
+    assert c.mission_city is True
+
+
+async def test_the_national_view_compares_cities_on_the_same_basis(hub_db: Database) -> None:
+    async with hub_db.transaction() as session:
+        await project(session, [
+            consumed(CityRegistered(city="oslo", name="Oslo")),
+            consumed(CityRegistered(city="tromso", name="Tromsø")),
+            consumed(CityRegistered(city="nyby", name="Nyby")),
+            consumed(inventory("oslo", 2022, {"I": 700 * T})),
+            consumed(inventory("tromso", 2022, {"I": 70 * T})),
+            pace("tromso", "II", "off_track"),
+        ])  # fmt: skip
+        national = await views.national(session, now=NOW)
+    by_city = {c.city: c for c in national.cities}
+    oslo, tromso, nyby = population("oslo", 2022), population("tromso", 2022), by_city["nyby"]
+    assert oslo and tromso
+    assert abs(float(by_city["oslo"].per_capita_tco2e or 0) - 700 / oslo.count) < 1e-9
+    assert abs(float(by_city["tromso"].per_capita_tco2e or 0) - 70 / tromso.count) < 1e-9
+    assert by_city["oslo"].population_year == 2022
+    assert by_city["tromso"].sectors_off_track == 1
+    # A city without an inventory or population data has no per-capita figure, not zero.
+    assert (nyby.per_capita_tco2e, nyby.latest_inventory_year) == (None, None)
+    assert "per resident" in national.basis
+
+
+async def test_a_city_registered_in_another_zone_reads_its_years_there(hub_db: Database) -> None:
+    registered = consumed(CityRegistered(city="longyearbyen", name="Longyearbyen"))
+    registered.envelope.data["time_zone"] = "America/New_York"
+    async with hub_db.transaction() as session:
+        await project(session, [registered])
+    async with hub_db.transaction() as session:
+        # 03:00 UTC on 1 January is still 31 December in New York.
+        await project(session, [consumed(accounted_at(
+            "longyearbyen", datetime(2026, 1, 1, 3, tzinfo=UTC), {"I.1.1": 5 * T}))])  # fmt: skip
+        c = await views.city_context(
+            session, "longyearbyen", now=datetime(2026, 1, 1, 3, tzinfo=UTC)
+        )
+    assert (c.time_zone, c.live.year) == ("America/New_York", 2025)
+    assert str(c.live.months[11].tco2e) == "5.000000000"
