@@ -21,6 +21,11 @@ VALUES: dict[str, str] = {
     "hour": "2024-01-01T00:00:00+00:00",
     "format": "json",
     "import_id": "00000000-0000-0000-0000-000000000000",
+    "action_id": "TR-01",
+    "indicator_id": "IND-TR-1",
+    "from_version": "1",
+    "to_version": "2",
+    "table": "actions",
 }
 
 
@@ -60,7 +65,7 @@ def city_scoped_gets(document: dict[str, Any], city: str) -> list[tuple[str, dic
     return calls
 
 
-@pytest.mark.parametrize("service", ["inventory", "sensors"])
+@pytest.mark.parametrize("service", ["inventory", "sensors", "contracts"])
 async def test_every_city_scoped_get_of_an_unknown_city_is_a_404(
     service_client: ServiceClientFactory, admin_token: str, service: str
 ) -> None:
@@ -77,7 +82,7 @@ async def test_every_city_scoped_get_of_an_unknown_city_is_a_404(
         assert not wrong, wrong
 
 
-@pytest.mark.parametrize("service", ["inventory", "sensors"])
+@pytest.mark.parametrize("service", ["inventory", "sensors", "contracts"])
 async def test_a_city_slug_in_the_wrong_case_is_told_the_slug_to_use(
     service_client: ServiceClientFactory, admin_token: str, service: str
 ) -> None:

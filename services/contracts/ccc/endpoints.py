@@ -20,14 +20,14 @@ from services.contracts.ccc.schemas import (
     TransitionPublic,
     TransitionRequest,
 )
+from services.contracts.cities.service import CityPath
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/cities/{city}/ccc", tags=["ccc"], responses=PROBLEM_RESPONSES)
 
-City = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+City = CityPath  # 422 wrong case, 404 unknown city
 Version = Annotated[int, Path(ge=1, le=10_000, description="CCC version number")]
 VersionQuery = Annotated[int, Query(ge=1, le=10_000)]
 

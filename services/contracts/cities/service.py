@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contracts.cities.models import KnownCity
 from services.contracts.cities.repository import KnownCityRepository
+from shared.cities import known_city_path, known_city_query
 from shared.events.payloads import CityRegistered
 from shared.localtime import DEFAULT_TIME_ZONE, zone
 from shared.problems import ProblemError
@@ -55,3 +58,13 @@ async def today_in(session: AsyncSession, city: str) -> date:
     """Today in the city's own calendar (a signature's day, an account's year are local)."""
     known = await KnownCityRepository(session).get(city)
     return datetime.now(zone(known.time_zone if known else DEFAULT_TIME_ZONE)).date()
+
+
+async def city_is_known(session: AsyncSession, slug: str) -> bool:
+    return await KnownCityRepository(session).get(slug) is not None
+
+
+# Every ``/v1/cities/{city}/...`` endpoint of contracts takes this: 422 for a slug in the wrong
+# case (with the slug to use), 404 for a city contracts has not learned of.
+CityPath = Annotated[str, Depends(known_city_path(city_is_known))]
+CityQuery = Annotated[str | None, Depends(known_city_query(city_is_known))]

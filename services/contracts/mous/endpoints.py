@@ -8,14 +8,13 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.contracts.cities.service import known_city
+from services.contracts.cities.service import CityQuery
 from services.contracts.mous import service
 from services.contracts.mous.models import MouStatus
 from services.contracts.mous.repository import MouRepository
 from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign, MouTransitionRequest
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.events.payloads import CitySlug
 from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES
 
@@ -74,14 +73,12 @@ async def transition_mou(
 @router.get("", summary="MoUs, optionally of one city, one partner or in one status")
 async def list_mous(
     session: DbSession,
-    city: CitySlug | None = Query(None),
+    city: CityQuery = None,
     partner_id: uuid.UUID | None = Query(None),
     status: MouStatus | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
     offset: Offset = 0,
 ) -> list[MouPublic]:
-    if city is not None:
-        await known_city(session, city, "/query/city")
     mous = await MouRepository(session).list(city, status, partner_id, limit=limit, offset=offset)
     return await service.views(session, mous)
 

@@ -9,14 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.contracts.cities.service import known_city
+from services.contracts.cities.service import CityQuery
 from services.contracts.partners import service
 from services.contracts.partners.models import Partner
 from services.contracts.partners.repository import PartnerRepository
 from services.contracts.partners.schemas import PartnerCreate, PartnerPublic, PartnerUpdate
 from shared.auth import Principal, ensure_can_write, optional_principal, require_principal
 from shared.db import DbSession
-from shared.events.payloads import CitySlug, HelixType
+from shared.events.payloads import HelixType
 from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES
 
@@ -47,13 +47,11 @@ async def register_partner(
 async def list_partners(
     session: DbSession,
     reader: Reader,
-    city: CitySlug | None = Query(None),
+    city: CityQuery = None,
     helix: HelixType | None = Query(None),
     limit: int = Query(100, ge=1, le=500),
     offset: Offset = 0,
 ) -> list[PartnerPublic]:
-    if city is not None:
-        await known_city(session, city, "/query/city")
     partners = await PartnerRepository(session).list(city, helix, limit=limit, offset=offset)
     return [_public(p, reader) for p in partners]
 
