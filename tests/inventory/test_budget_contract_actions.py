@@ -14,6 +14,7 @@ from sqlmodel import col
 from services.inventory.contract_actions.models import ContractAction
 from tests.conftest import ServiceClientFactory
 from tests.contracts.ccc_helpers import action, start_ccc
+from tests.contracts.helpers import know_city
 from tests.helpers import eventually
 from tests.inventory.test_accounting_live import register_city
 from tests.inventory.test_targets import NET_ZERO_2030, bearer
@@ -36,6 +37,7 @@ async def test_a_measure_refers_only_to_an_action_contracts_announced(
         service_client("contracts") as (_contracts, contracts),
     ):
         city = await register_city(inventory, admin_token)
+        await know_city(_contracts, city)  # as contracts' consumer of city.registered does
         auth = bearer(city_token(city))
         r = await inventory.post(f"/v1/cities/{city}/targets", json=NET_ZERO_2030, headers=auth)
         assert r.status_code == 201, r.text
@@ -70,6 +72,7 @@ async def test_a_measure_refers_only_to_an_action_contracts_announced(
 
         # Before contracts announced any CCC for a city there is nothing to check against.
         other = await register_city(inventory, admin_token)
+        await know_city(_contracts, other)
         r = await inventory.post(
             f"/v1/cities/{other}/targets", json=NET_ZERO_2030, headers=bearer(city_token(other))
         )

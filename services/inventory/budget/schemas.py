@@ -52,7 +52,7 @@ class MeasurePublic(BaseModel):
     name: str
     description: str | None
     expected_reduction_co2e_mg: int
-    expected_reduction_tco2e: float
+    expected_reduction_tco2e: TCO2e
     contract_action_id: str | None
     responsible: str | None
     created_by: str
@@ -63,15 +63,15 @@ class BudgetLine(BaseModel):
     """A sector's (or the city's) budget for the year. ``gap`` > 0: cuts still missing."""
 
     ceiling_co2e_mg: int = Field(description="The year's point of the target trajectory")
-    ceiling_tco2e: float
+    ceiling_tco2e: TCO2e
     projected_co2e_mg: int
-    projected_tco2e: float
+    projected_tco2e: TCO2e
     measures_co2e_mg: int = Field(description="Sum of the measures' expected reductions")
-    measures_tco2e: float
+    measures_tco2e: TCO2e
     projected_after_measures_co2e_mg: int
-    projected_after_measures_tco2e: float
+    projected_after_measures_tco2e: TCO2e
     gap_co2e_mg: int = Field(description="Projected after measures minus the ceiling")
-    gap_tco2e: float
+    gap_tco2e: TCO2e
 
 
 class SectorBudget(BudgetLine):
@@ -135,7 +135,7 @@ class SectorPacePublic(BaseModel):
     )
     has_live_data: bool
     ytd_co2e_mg: int = Field(description="What the sector's sensors measured this year so far")
-    ytd_tco2e: float
+    ytd_tco2e: TCO2e
     estimate_co2e_mg: int = Field(
         description="Estimate of the whole sector so far (measured + scaled + carried): "
         "what the status compares"
@@ -157,9 +157,9 @@ class SectorPacePublic(BaseModel):
     )
     cells: list[CellEstimatePublic]
     ceiling_co2e_mg: int
-    ceiling_tco2e: float
+    ceiling_tco2e: TCO2e
     prorated_ceiling_co2e_mg: int = Field(description="The ceiling times the expected share")
-    prorated_ceiling_tco2e: float
+    prorated_ceiling_tco2e: TCO2e
     expected_share: float = Field(description="Share of the year's emissions expected by now")
     profile: Literal["seasonal", "flat"]
     ratio: float | None = Field(description="Estimate / pro-rated ceiling")
