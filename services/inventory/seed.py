@@ -234,3 +234,10 @@ async def seed(db: Database, demo: bool = False) -> None:
                     {name: getattr(factor, name) for name in ("id", *SPEC_FIELDS)}
                 )
                 factors.add(factor)
+        if demo:
+            # Imported here: the demo reads the inventory services, which import the seed's
+            # neighbours; reference data alone needs none of them.
+            from services.inventory.demo import seed_demo
+
+            await session.flush()
+            await seed_demo(session, outbox)
