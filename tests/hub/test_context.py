@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -91,7 +92,14 @@ async def test_a_city_in_context(hub_db: Database, oslo: str) -> None:
                 oslo, datetime(2026, 3, 3, 8, tzinfo=UTC), {"I.2.2": 1 * T, "II.1.1": 3 * T}
             )
         ),
-        pace(oslo, "I", "on_track", measured_share="0.12", method="scaled_from_baseline"),
+        pace(
+            oslo,
+            "I",
+            "on_track",
+            measured_share="0.12",
+            method="scaled_from_baseline",
+            estimate_co2e_mg=50 * T,
+        ),
         foreign(
             "no.klimaby.target.set",
             {"city": oslo, "baseline_year": 2009, "target_year": 2030, "reduction_percent": "95"},
@@ -150,7 +158,12 @@ async def test_a_city_in_context(hub_db: Database, oslo: str) -> None:
     assert str(months[12].cumulative_tco2e) == "6.000000000"
     sectors = {s.sector: s for s in live.sectors}
     assert sectors["I"].status == "on_track"
-    assert (sectors["I"].measured_share, sectors["I"].method) == ("0.12", "scaled_from_baseline")
+    assert (sectors["I"].measured_share, sectors["I"].method) == (
+        "0.120000",
+        "scaled_from_baseline",
+    )
+    # The sector's estimate (not the measured year-to-date) stands against the ceiling.
+    assert sectors["I"].estimate_tco2e == Decimal(50 * T) / 10**9
     assert str(sectors["I"].live_tco2e) == "3.000000000"
     # Sector II has live data but no pace evaluated: no_data, never on track.
     assert sectors["II"].status == "no_data"

@@ -100,7 +100,9 @@ class SectorPace(Base, table=True):
     ceiling_co2e_mg: int = Field(sa_type=BigInteger)
     prorated_ceiling_co2e_mg: int = Field(sa_type=BigInteger)
     profile: str = Field(max_length=16)
-    # Optional in the event (coverage-aware pace): how much of the figure is measured.
+    # Optional in the event (coverage-aware pace): the sector's estimate and how much of it is
+    # measured.
+    estimate_co2e_mg: int | None = Field(default=None, sa_type=BigInteger)
     measured_share: str | None = Field(default=None, max_length=32)
     method: str | None = Field(default=None, max_length=64)
     evaluated_at: datetime = Field(sa_type=UTCDateTime)

@@ -213,7 +213,9 @@ def fold(events: Sequence[ConsumedEvent], zones: dict[str, str | None]) -> Batch
                     "ceiling_co2e_mg": payload.ceiling_co2e_mg,
                     "prorated_ceiling_co2e_mg": payload.prorated_ceiling_co2e_mg,
                     "profile": payload.profile,
-                    "measured_share": str(share) if share is not None else None,
+                    "estimate_co2e_mg": _whole(data.get("estimate_co2e_mg")),
+                    # A share as a fixed-point decimal (never exponent form such as 6.9E-10).
+                    "measured_share": f"{share:.6f}" if share is not None else None,
                     "method": _text(data.get("method"), 64),
                     "evaluated_at": payload.evaluated_at.astimezone(UTC),
                 }
@@ -336,3 +338,8 @@ async def get_city(session: AsyncSession, city: str) -> CityProgress:
             field="/path/city",
         )
     return progress
+
+
+def _whole(value: object) -> int | None:
+    """A whole number of milligrams from another service's event, or None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -200,7 +200,11 @@ def live_year(
                 live_tco2e=tco2e_from_mg(live[sector]),
                 readings=readings[sector],
                 status=pace.status if pace else "no_data",
-                estimate_tco2e=_tonnes(pace.ytd_co2e_mg) if pace else None,
+                estimate_tco2e=_tonnes(
+                    pace.ytd_co2e_mg if pace.estimate_co2e_mg is None else pace.estimate_co2e_mg
+                )
+                if pace
+                else None,
                 ceiling_tco2e=_tonnes(pace.ceiling_co2e_mg) if pace else None,
                 prorated_ceiling_tco2e=_tonnes(pace.prorated_ceiling_co2e_mg) if pace else None,
                 profile=pace.profile if pace else None,
