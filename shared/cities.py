@@ -130,3 +130,11 @@ def known_city_query(is_known: CityIsKnown) -> Callable[..., Awaitable[str | Non
         return city
 
     return known_city_filter
+
+
+async def city_slug_path(
+    city: str = Path(max_length=64, description=_DESCRIPTION, json_schema_extra=_SCHEMA),
+) -> str:
+    """The ``{city}`` path parameter where the endpoint itself answers an unknown city (e.g. with
+    an HTML 404 page): only the slug is checked (422 with the slug to use for a wrong case)."""
+    return check_city_slug(city, "/path/city")

@@ -65,7 +65,7 @@ def city_scoped_gets(document: dict[str, Any], city: str) -> list[tuple[str, dic
     return calls
 
 
-@pytest.mark.parametrize("service", ["inventory", "sensors", "contracts"])
+@pytest.mark.parametrize("service", ["inventory", "sensors", "contracts", "hub"])
 async def test_every_city_scoped_get_of_an_unknown_city_is_a_404(
     service_client: ServiceClientFactory, admin_token: str, service: str
 ) -> None:
@@ -77,12 +77,15 @@ async def test_every_city_scoped_get_of_an_unknown_city_is_a_404(
         wrong = {}
         for url, query in calls:
             r = await client.get(url, params=query, headers=auth)
-            if r.status_code != 404 or unknown not in r.json().get("detail", ""):
+            # JSON answers a problem naming the city; a page answers its own 404 page.
+            body = r.json() if "json" in r.headers["content-type"] else r.text
+            said = body.get("detail", "") if isinstance(body, dict) else str(body)
+            if r.status_code != 404 or unknown not in said:
                 wrong[(url, str(query))] = (r.status_code, r.text[:200])
         assert not wrong, wrong
 
 
-@pytest.mark.parametrize("service", ["inventory", "sensors", "contracts"])
+@pytest.mark.parametrize("service", ["inventory", "sensors", "contracts", "hub"])
 async def test_a_city_slug_in_the_wrong_case_is_told_the_slug_to_use(
     service_client: ServiceClientFactory, admin_token: str, service: str
 ) -> None:
@@ -93,4 +96,4 @@ async def test_a_city_slug_in_the_wrong_case_is_told_the_slug_to_use(
             assert r.status_code == 422, (url, r.text)
             problem = r.json()
             assert "use 'oslo'" in problem["detail"], (url, problem)
-            assert problem["invalid-params"][0]["name"] in ("/path/city", "/query/city")
+            assert problem["invalid-params"][0]["name"].startswith(("/path/city", "/query/city"))

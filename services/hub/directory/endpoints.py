@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from services.hub.cities import KnownCityPath, KnownCityQuery
 from services.hub.directory import service
 from services.hub.directory.repository import DirectoryRepository, city_key, partner_key
 from services.hub.directory.schemas import (
@@ -18,8 +19,8 @@ from services.hub.directory.schemas import (
     Reach,
 )
 from shared.auth import Principal, require_principal
+from shared.cities import city_slug_path
 from shared.db import DbSession
-from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES
 from shared.text import StoredText
 
@@ -29,7 +30,8 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 NetworkPath = Annotated[
     str, Path(pattern=SLUG_PATTERN, description="The network's slug, e.g. eurocities")
 ]
-CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+# 422 with the slug to use for a wrong case; the endpoint answers an unknown city (404).
+CityPath = Annotated[str, Depends(city_slug_path)]
 
 
 @router.get("/networks", summary="Directory: networks and mission cities, searched and filtered")
@@ -44,9 +46,7 @@ async def search_directory(
     fee: bool | None = Query(
         None, description="Only networks with (true) or without (false) a fee"
     ),
-    city: str | None = Query(
-        None, pattern=CITY_SLUG_PATTERN, description="Networks this city belongs to"
-    ),
+    city: KnownCityQuery = None,
 ) -> list[DirectoryEntryPublic]:
     entries = await DirectoryRepository(session).search(
         text=q, kind=kind, reach=reach, actor=actor, fee=fee, city=city
@@ -135,6 +135,6 @@ async def unlink_partner(
 
 
 @router.get("/cities/{city}/networks", summary="The networks a city (or its partners) belongs to")
-async def networks_of_city(city: CityPath, session: DbSession) -> list[MembershipPublic]:
+async def networks_of_city(city: KnownCityPath, session: DbSession) -> list[MembershipPublic]:
     rows = await DirectoryRepository(session).memberships_of_city(city)
     return [service.membership_public(m) for m in rows]

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.hub.progress import service, views
 from services.hub.progress.http import etagged
 from services.hub.progress.repository import CityProgressRepository
 from services.hub.progress.schemas import CityContext, CityProgressPublic, NationalView
+from shared.cities import city_slug_path
 from shared.db import DbSession
-from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["progress"], responses=PROBLEM_RESPONSES)
 
-CityPath = Annotated[str, Path(pattern=CITY_SLUG_PATTERN, description="City slug, e.g. oslo")]
+# 422 with the slug to use for a wrong case; the endpoint answers an unknown city (404).
+CityPath = Annotated[str, Depends(city_slug_path)]
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match matched the ETag)"}
 }

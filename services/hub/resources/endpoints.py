@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from services.hub.cities import ensure_known_cities
 from services.hub.resources import service
 from services.hub.resources.schemas import (
     ActionId,
@@ -22,7 +23,6 @@ from services.hub.resources.schemas import (
 )
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.events.payloads import CitySlug
 from shared.pagination import Offset
 from shared.problems import PROBLEM_RESPONSES
 from shared.text import StoredText
@@ -49,12 +49,13 @@ async def search_resources(
     ),
     effort_area: list[EffortArea] = Query([], description="All of these effort areas"),
     gpc_sector: list[GpcSector] = Query([], description="All of these GPC sectors"),
-    city: list[CitySlug] = Query([], description="Tagged with all of these cities"),
+    city: list[str] = Query([], description="Tagged with all of these cities"),
     ccc_action: list[ActionId] = Query([], description="Documents all of these CCC actions"),
     language: list[Language] = Query([], description="Only texts in these languages"),
     limit: int = Query(20, ge=1, le=100),
     offset: Offset = 0,
 ) -> SearchResult:
+    await ensure_known_cities(session, city, "/query/city")
     return await service.search(
         session,
         q=q,

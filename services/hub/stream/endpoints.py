@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from services.hub.progress.service import get_city
 from services.hub.stream.models import HubEvent
 from services.hub.stream.repository import EventLogRepository
+from shared.cities import check_city_slug
 from shared.db import Database
 from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.problems import PROBLEM_RESPONSES, ProblemError
@@ -86,14 +87,7 @@ async def stream(
     start = _position(last_event_id_header, last_event_id)
     async with db.transaction() as session:
         for n, slug in enumerate(cities):
-            if not _is_slug(slug):
-                raise ProblemError(
-                    422,
-                    "Unprocessable Content",
-                    f"'{slug}' is not a city slug",
-                    kind="validation",
-                    field=f"/query/city/{n}",
-                )
+            check_city_slug(slug, f"/query/city/{n}")  # 422, with the slug to use
             await get_city(session, slug)  # 404 for a city the hub has not heard of
         if start is None:
             start = await EventLogRepository(session).last_seq()
