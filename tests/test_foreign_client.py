@@ -70,6 +70,7 @@ async def test_librdkafka_reads_cloudevents_from_inventory_events(
         "country": "NO",
         "bidding_zone": None,
         "mission_city": False,
+        "time_zone": "Europe/Oslo",
     }
     assert msg.key() == slug.encode()
     assert dict(msg.headers() or [])["content-type"].startswith(b"application/cloudevents+json")

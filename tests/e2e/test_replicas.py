@@ -25,7 +25,12 @@ from services.supervisor import System
 from shared.broker import free_port
 from shared.events.catalogue import SENSORS_READINGS
 from tests.e2e.test_one_readings_journey import GRID_G_PER_KWH, admin, live, mg, post_all
-from tests.helpers import eventually, prepare_services, register_gateway_with_sensors
+from tests.helpers import (
+    eventually,
+    prepare_services,
+    register_city,
+    register_gateway_with_sensors,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -148,6 +153,7 @@ async def test_two_replicas_share_the_partitions_and_a_killed_one_loses_and_doub
             "energy_carrier": "electricity",
             "bidding_zone": "NO1",
         }
+        await register_city(inventory, admin(), city)  # the inventory owns cities
         _gw, key, meters = await register_gateway_with_sensors(
             sensors, admin(), city, [dict(spec) for _ in range(METERS)]
         )
