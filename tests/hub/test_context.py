@@ -123,7 +123,10 @@ async def test_a_city_in_context(hub_db: Database, oslo: str) -> None:
             {"city": oslo, "action_id": "a2", "status": "in_progress"},
             at=NOW - timedelta(days=1),
         ),  # an older status, applied later: it must not win
-        foreign("no.klimaby.label.awarded", {"city": oslo}),
+        # The contracts service's own label event (ccc.label_awarded), and a funding change
+        # after it, which must not overwrite the contract's state.
+        foreign("no.klimaby.ccc.label_awarded", {"city": oslo, "version": 1}),
+        foreign("no.klimaby.ccc.funding_changed", {"city": oslo, "action_id": "a1"}),
         foreign("no.klimaby.something.new", {"city": oslo, "x": 1}),  # unknown: ignored
     ]
     async with hub_db.transaction() as session:
@@ -173,7 +176,7 @@ async def test_a_city_in_context(hub_db: Database, oslo: str) -> None:
     assert (c.actions.total, c.actions.on_course, c.actions.behind) == (2, 1, 1)
     assert c.actions.by_status == {"delayed": 1, "on_track": 1}
     assert {a.action_id: a.sector for a in c.actions.items} == {"a1": "II", "a2": None}
-    assert c.label is not None and c.label.state == "awarded"
+    assert c.label is not None and c.label.state == "label_awarded"
     assert c.mission_city is True
 
 

@@ -238,7 +238,8 @@ def _tolerantly(batch: Batch, event_type: str, data: dict[str, Any], at: datetim
     city = data.get("city")
     if not isinstance(city, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", city):
         return
-    words = set(event_type.lower().split("."))
+    # "no.klimaby.ccc.label_awarded" → {no, klimaby, ccc, label, awarded}
+    words = set(event_type.lower().replace("_", ".").split("."))
     if "target" in words:
         baseline_year = _int(data.get("baseline_year"))
         target_year = _int(data.get("target_year"))
@@ -283,6 +284,8 @@ def _tolerantly(batch: Batch, event_type: str, data: dict[str, Any], at: datetim
         )
     elif words & {"label", "ccc", "contract"}:
         kind = "label" if "label" in words else "ccc"
+        if kind == "ccc" and not words & {"status", "version", "state"}:
+            return  # funding or portfolio changes say nothing of the contract's state
         state = _text(data.get("state") or data.get("status"), 64) or _last_segment(event_type)
         batch.delta(city)
         _newest(
