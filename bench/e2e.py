@@ -245,6 +245,11 @@ class Gateway:
 
 async def register(client: httpx.AsyncClient, token: str, n: int, sensors: int) -> list[Gateway]:
     auth = {"Authorization": f"Bearer {token}"}
+    # Sensors learns the city from the inventory's city.registered: wait (bounded) for it.
+    for _ in range(600):
+        if (await client.get("/v1/gateways", params={"city": CITY, "limit": 1})).status_code == 200:
+            break
+        await asyncio.sleep(0.1)
     out = []
     for g in range(n):
         r = await client.post(
