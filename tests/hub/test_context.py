@@ -217,3 +217,31 @@ async def test_a_city_registered_in_another_zone_reads_its_years_there(hub_db: D
         )
     assert (c.time_zone, c.live.year) == ("America/New_York", 2025)
     assert str(c.live.months[11].tco2e) == "5.000000000"
+
+
+async def test_every_sector_the_budget_covers_is_listed_with_its_status(hub_db: Database) -> None:
+    # The baseline inventory has emissions in I, II and III (the sectors the target's ceilings
+    # are set for); only I has a pace and only I has sensors. II and III are "no data", listed,
+    # never on track and never left out; IV and V (no emissions in the baseline) are not
+    # budgeted.
+    city = "bergby"
+    async with hub_db.transaction() as session:
+        await project(session, [
+            consumed(CityRegistered(city=city, name="Bergby")),
+            consumed(inventory(city, 2009, {"I": 600 * T, "II": 400 * T, "III": 90 * T,
+                                            "IV": 0})),
+            consumed(inventory(city, 2023, {"I": 300 * T})),
+            foreign("no.klimaby.target.set", {"city": city, "baseline_year": 2009,
+                                              "target_year": 2030, "reduction_percent": "95"}),
+            consumed(accounted_at(city, datetime(2026, 3, 3, 8, tzinfo=UTC), {"I.1.2": 1 * T})),
+            pace(city, "I", "off_track"),
+        ])  # fmt: skip
+        c = await views.city_context(session, city, now=NOW)
+        national = await views.national(session, now=NOW)
+    statuses = {s.sector: s.status for s in c.live.sectors}
+    assert statuses == {"I": "off_track", "II": "no_data", "III": "no_data"}
+    assert [s.sector for s in c.live.sectors] == ["I", "II", "III"]
+    waste = next(s for s in c.live.sectors if s.sector == "III")
+    assert (waste.readings, waste.ceiling_tco2e, waste.estimate_tco2e) == (0, None, None)
+    row = next(r for r in national.cities if r.city == city)
+    assert (row.sectors_off_track, row.sectors_no_data) == (1, 2)

@@ -180,9 +180,31 @@ def actions_summary(actions: Sequence[CityAction]) -> ActionsSummary:
     )
 
 
+def covered_sectors(
+    inventories: Sequence[InventoryYear], baseline: tuple[int, int, str] | None
+) -> set[str]:
+    """The GPC sectors a city's budget covers, as far as the hub can see: the target's ceilings
+    are set per sector of the baseline inventory, so the sectors with emissions in the baseline
+    year's published inventory (the newest inventory when the hub has not seen that year)."""
+    by_year = {row.year: row for row in inventories}
+    source = by_year.get(baseline[0]) if baseline else None
+    if source is None and inventories:
+        source = max(inventories, key=lambda r: r.year)
+    if source is None:
+        return set()
+    return {sector for sector, mg in json.loads(source.sectors).items() if int(mg) > 0}
+
+
 def live_year(
-    row: CityProgress, year: int, months: Sequence[LiveMonth], paces: Sequence[SectorPace]
+    row: CityProgress,
+    year: int,
+    months: Sequence[LiveMonth],
+    paces: Sequence[SectorPace],
+    covered: set[str] | frozenset[str] = frozenset(),
 ) -> LiveYear:
+    """This year's live figures by sector: every sector the budget covers, has a pace or was
+    measured is listed; one without a pace evaluation is ``no_data`` (never on track)."""
+
     live: Counter[str] = Counter()
     readings: Counter[str] = Counter()
     by_month: Counter[int] = Counter()
@@ -192,7 +214,7 @@ def live_year(
         by_month[m.month] += m.co2e_mg
     year_paces = {p.sector: p for p in paces if p.year == year}
     sectors = []
-    for sector in sorted(set(live) | set(year_paces), key=_sector_order):
+    for sector in sorted(set(live) | set(year_paces) | set(covered), key=_sector_order):
         pace = year_paces.get(sector)
         sectors.append(
             SectorLive(
@@ -278,7 +300,13 @@ async def city_context(
         else None,
         latest_inventory_year=latest.year if latest else None,
         baseline_cut_share=cut_share(baseline, latest),
-        live=live_year(row, year, await repo.live_months(city, year), paces),
+        live=live_year(
+            row,
+            year,
+            await repo.live_months(city, year),
+            paces,
+            covered_sectors(inventories, baseline),
+        ),
         trajectory=trajectory_of(target, baseline, paces),
         actions=actions_summary(await repo.actions(city)),
         label=_milestone(milestones, "label"),
@@ -333,7 +361,10 @@ async def national(session: AsyncSession, now: datetime | None = None) -> Nation
                 live_tco2e=tco2e_from_mg(live_mg),
                 live_per_capita_tco2e=_tonnes(per_capita_mg(live_mg, _population(row.city, year))),
                 sectors_off_track=sum(1 for p in year_paces if p.status == "off_track"),
-                sectors_no_data=len(sectors_with_live - {p.sector for p in year_paces})
+                sectors_no_data=len(
+                    (sectors_with_live | covered_sectors(own, baseline))
+                    - {p.sector for p in year_paces}
+                )
                 + sum(1 for p in year_paces if p.status == "no_data"),
                 actions_on_course=summary.on_course,
                 actions_behind=summary.behind,
