@@ -4,6 +4,7 @@ does not reload itself."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, datetime
@@ -119,3 +120,47 @@ async def test_names_from_events_are_escaped(
     assert "</script><b>x</b>" not in html
     assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in html
     assert "\\u003c/script\\u003e" in html  # inside the JSON data block
+
+
+async def test_every_budgeted_sector_has_a_row_and_the_pages_speak_one_language(
+    hub: tuple[FastAPI, httpx.AsyncClient], publisher: Publisher, city: str
+) -> None:
+    from shared.events.payloads import BudgetStatusChanged
+    from tests.hub.test_context import T, inventory
+
+    _, client = hub
+    await publisher.publish(CityRegistered(city=city, name="Avfallby"), key=city)
+    await publisher.publish(
+        inventory(city, 2022, {"I": 500 * T, "II": 300 * T, "III": 90 * T}), key=city
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    await publisher.publish(
+        BudgetStatusChanged(
+            city=city, year=now.year, sector="I", status="on_track", ytd_co2e_mg=40 * T,
+            ceiling_co2e_mg=300 * T, prorated_ceiling_co2e_mg=35 * T, profile="flat",
+            evaluated_at=now, estimate_co2e_mg=30 * T,
+        ),
+        key=city,
+    )  # fmt: skip
+    await wait_for_city(client, city, lambda c: c["name"] == "Avfallby")
+    for _ in range(100):
+        progress = (await client.get(f"/v1/cities/{city}/progress")).json()
+        if progress["inventories"] and progress["live"]["ceiling_tco2e"] is not None:
+            break
+        await asyncio.sleep(0.1)
+    html = (await client.get(f"/cities/{city}")).text
+    table = html.split('id="pace-table"')[1].split("</table>")[0]
+    rows = dict(re.findall(r'<tr data-sector="([IV]+)">(.*?)</tr>', table, re.S))
+    # II and III have no pace: listed, "no data", never on track; IV and V were not budgeted.
+    assert sorted(rows) == ["I", "II", "III"]
+    assert "i rute" in rows["I"]
+    for sector in ("II", "III"):
+        assert "ingen data" in rows[sector] and "i rute" not in rows[sector]
+    assert 'id="live-estimate">30,000<' in html  # the budget's estimate beside the ceiling
+    nb = (await client.get("/?lang=nb")).text
+    assert "Grunnlaget: hver bys nyeste publiserte klimagassregnskap" in nb
+    assert "newest published" not in nb
+    en = (await client.get("/?lang=en")).text
+    assert "The basis: each city" in en and "Grunnlaget" not in en
+    row = en.split(f'<tr data-city="{city}">')[1].split("</tr>")[0]
+    assert '<td data-field="no-data">2</td>' in row

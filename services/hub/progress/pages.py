@@ -46,7 +46,15 @@ TEMPLATES.filters["scriptsafe"] = scriptsafe
 
 def words_for_script(words: Words) -> str:
     """What dashboard.js needs to label its charts in the page's language."""
-    keys = ("measured", "cumulative", "ceiling_cumulative", "trajectory", "count", "per_capita")
+    keys = (
+        "measured",
+        "cumulative",
+        "ceiling_cumulative",
+        "trajectory",
+        "count",
+        "per_capita",
+        "estimate",
+    )
     return json.dumps(
         {
             "lang": words.lang,

@@ -52,8 +52,9 @@ BEHIND = frozenset({"behind", "delayed", "off_track", "at_risk", "stalled", "lat
 
 NATIONAL_BASIS = (
     "Each city's newest published inventory (the total of its level, GWP set as published), "
-    "per resident by SSB's population of the inventory year; this year's live figure per "
-    "resident by the newest population known; the share cut against the city's baseline."
+    "per resident by SSB's population (table 07459) of the inventory year, or of the nearest "
+    "earlier year with a verified figure; this year's live figure per resident by the newest "
+    "verified population; the share cut against the city's baseline."
 )
 
 

@@ -48,6 +48,15 @@
     canvas.dataset.chartReady = String(config.data.datasets.length);
   }
 
+  function currentYear(zone) {
+    try {
+      return Number(new Intl.DateTimeFormat("en-GB", { year: "numeric", timeZone: zone })
+        .format(new Date()));
+    } catch (_) {
+      return new Date().getFullYear();
+    }
+  }
+
   function currentMonth(zone) {
     try {
       return Number(new Intl.DateTimeFormat("en-GB", { month: "numeric", timeZone: zone })
@@ -86,6 +95,14 @@
       monthSets.push({ type: "line", label: words.labels.ceiling_cumulative,
         borderColor: ceilingColour, backgroundColor: ceilingColour, borderDash: [6, 4],
         pointRadius: 0, data: months.map((m) => Number(m.ceiling_cumulative_tco2e)) });
+    }
+    // The budget's estimate of the paced sectors so far (what the pace compares), at this month.
+    const paced = c.live.sectors.filter((s) => s.estimate_tco2e !== null);
+    if (paced.length && c.live.year === currentYear(c.time_zone)) {
+      const estimate = paced.reduce((sum, s) => sum + Number(s.estimate_tco2e), 0);
+      monthSets.push({ type: "line", label: words.labels.estimate, showLine: false,
+        borderColor: palette[2], backgroundColor: palette[2], pointRadius: 7,
+        pointStyle: "rectRot", data: months.map((m) => (m.month === upTo ? estimate : null)) });
     }
     draw("chart-months", { data: { labels: words.months, datasets: monthSets },
       options: { scales: { x: {}, y: { beginAtZero: true } } } });
@@ -162,6 +179,7 @@
       if (row) {
         row.querySelector('[data-field="live"]').textContent = tonnes(c.live_tco2e);
         row.querySelector('[data-field="off-track"]').textContent = String(c.sectors_off_track);
+        row.querySelector('[data-field="no-data"]').textContent = String(c.sectors_no_data);
         row.querySelector('[data-field="on-course"]').textContent = String(c.actions_on_course);
         row.querySelector('[data-field="behind"]').textContent = String(c.actions_behind);
       }
