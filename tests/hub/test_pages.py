@@ -164,3 +164,15 @@ async def test_every_budgeted_sector_has_a_row_and_the_pages_speak_one_language(
     assert "The basis: each city" in en and "Grunnlaget" not in en
     row = en.split(f'<tr data-city="{city}">')[1].split("</tr>")[0]
     assert '<td data-field="no-data">2</td>' in row
+
+
+def test_a_small_figure_per_resident_never_reads_as_zero() -> None:
+    from decimal import Decimal
+
+    from services.hub.progress.i18n import Words
+
+    nb, en = Words("nb"), Words("en")
+    assert nb.small(Decimal("0.0000000423")) == "0,000000042"
+    assert en.small(Decimal("0.00012")) == "0.00012"
+    assert en.small(Decimal("1.49")) == "1.4900"
+    assert en.small(Decimal(0)) == "0.0000" and en.small(None) == "\u2013"

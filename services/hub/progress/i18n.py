@@ -29,7 +29,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "per_capita": "Per innbygger (t CO₂e)",
         "cut": "Kuttet fra referanseåret",
         "live_this_year": "Målt i år (t CO₂e)",
-        "live_per_capita": "Målt i år per innbygger",
+        "live_per_capita": "Målt i år per innbygger (t CO₂e)",
         "off_track": "Sektorer ikke i rute",
         "no_data_count": "Sektorer uten data",
         "national_caption": "Byene sammenlignet per innbygger",
@@ -127,7 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "per_capita": "Per resident (t CO₂e)",
         "cut": "Cut from the baseline",
         "live_this_year": "Measured this year (t CO₂e)",
-        "live_per_capita": "Measured this year per resident",
+        "live_per_capita": "Measured this year per resident (t CO₂e)",
         "off_track": "Sectors off track",
         "no_data_count": "Sectors without data",
         "national_caption": "The cities compared per resident",
@@ -288,6 +288,17 @@ class Words:
         amount = Decimal(str(value))
         # A live figure must visibly move: kilograms show while a total is small.
         return self.number(amount, 3 if abs(amount) < 1000 else 1)
+
+    def small(self, value: Decimal | str | None) -> str:
+        """A figure per resident: two significant digits at least, so that it never reads as
+        zero while it is not."""
+        if value is None:
+            return self.messages["none"]
+        amount = Decimal(str(value))
+        if amount == 0:
+            return self.number(amount, 4)
+        places = min(12, max(4, 1 - amount.copy_abs().adjusted()))
+        return self.number(amount, places)
 
     def tonnes_mg(self, co2e_mg: int) -> str:
         return self.tonnes(Decimal(co2e_mg).scaleb(-9))

@@ -124,7 +124,12 @@
     if (live) live.value = c.live.live_tco2e;
     show("live-tco2e", tonnes(c.live.live_tco2e));
     show("live-readings", number(c.live.readings, 0));
-    if (c.live.per_capita_tco2e !== null) show("live-per-capita", number(Number(c.live.per_capita_tco2e), 4));
+    if (c.live.per_capita_tco2e !== null) {
+      const v = Number(c.live.per_capita_tco2e);
+      // Two significant digits at least: a small figure must not read as zero.
+      const places = v === 0 ? 4 : Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(Math.abs(v)))));
+      show("live-per-capita", number(v, places));
+    }
     show("live-ceiling", tonnes(c.live.ceiling_tco2e));
     for (const s of c.live.sectors) {
       const cell = document.querySelector(`tr[data-sector="${s.sector}"] td[data-field="live"]`);
