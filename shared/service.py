@@ -25,6 +25,7 @@ from shared.messaging.kafka import broker_reachable, ensure_topics, make_produce
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.observability import configure_logging, install_metrics, install_request_ids
+from shared.openapi import document_openapi
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import ServiceSettings
 from shared.tasks import BackgroundTask
@@ -148,6 +149,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         static_url="/docs/assets",
     )
     install_problem_handlers(app)
+    document_openapi(app)
     install_metrics(
         app,
         settings.service_name,
