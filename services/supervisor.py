@@ -110,11 +110,14 @@ class System:
     def __post_init__(self) -> None:
         from shared.broker import free_port
 
+        first = {name: self.ports.get(name) or free_port() for name in SERVICES}
+        # Every process knows every service's port: the docs landing page links them.
+        ports_env = {f"{name.upper()}_PORT": str(port) for name, port in first.items()}
         for name in SERVICES:
             for n in range(1, max(1, self.replicas.get(name, 1)) + 1):
                 key = name if n == 1 else f"{name}-{n}"
-                port = self.ports.get(key) or free_port()
-                env = {**os.environ, **self.env}
+                port = first[name] if n == 1 else self.ports.get(key) or free_port()
+                env = {**os.environ, **self.env, **ports_env}
                 env[f"{name.upper()}_PORT"] = str(port)
                 if n > 1 and name == "sensors":
                     env["SENSORS_MQTT_ENABLED"] = "false"

@@ -142,7 +142,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
             exc.status_code,
-            _TITLES.get(exc.status_code, "Error"),
+            TITLES.get(exc.status_code, "Error"),
             detail,
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
@@ -185,7 +185,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
-_TITLES = {
+TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -197,11 +197,6 @@ _TITLES = {
     422: "Unprocessable Content",
     429: "Too Many Requests",
     503: "Service Unavailable",
-}
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": _TITLES[code]}
-    for code in (400, 401, 403, 404, 409, 422)
 }
 
 

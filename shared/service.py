@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from shared.messaging.kafka import broker_reachable, ensure_topics, make_produce
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.observability import configure_logging, install_metrics, install_request_ids
+from shared.openapi import document_openapi
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import ServiceSettings
 from shared.tasks import BackgroundTask
@@ -147,6 +149,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         static_url="/docs/assets",
     )
     install_problem_handlers(app)
+    document_openapi(app)
     install_metrics(
         app,
         settings.service_name,
@@ -199,6 +202,17 @@ def health_router() -> APIRouter:
     return router
 
 
+DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/developers"})
+# The docs pages load nothing but this service's own assets: ReDoc's bundle shows a logo from
+# its vendor's CDN, which a closed network cannot reach and which must not be fetched at all.
+# Swagger UI starts from an inline script; ReDoc styles inline and parses in a blob: worker.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
+
+
 def install_security_headers(app: FastAPI) -> None:
     """Headers every answer carries; ``no-store`` on answers to writes, which may carry a
     secret shown once (a new API key, an invitation code); HSTS only when served over TLS."""
@@ -213,6 +227,8 @@ def install_security_headers(app: FastAPI) -> None:
         headers.setdefault("Referrer-Policy", "no-referrer")
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             headers.setdefault("Cache-Control", "no-store")
+        if request.url.path in DOCS_PAGES:
+            headers.setdefault("Content-Security-Policy", DOCS_CSP)
         forwarded = request.headers.get("x-forwarded-proto", "")
         if request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
@@ -220,6 +236,16 @@ def install_security_headers(app: FastAPI) -> None:
 
 
 DOC_PORTS = {"inventory": 8001, "contracts": 8002, "sensors": 8003, "hub": 8004}
+
+
+def doc_ports() -> dict[str, int]:
+    """Each service's port as this installation runs it: ``<SERVICE>_PORT`` (``klimaby run``
+    gives every process all four), else the default."""
+    ports: dict[str, int] = {}
+    for name, default in DOC_PORTS.items():
+        given = os.environ.get(f"{name.upper()}_PORT", "")
+        ports[name] = int(given) if given.isdigit() and 0 < int(given) < 65536 else default
+    return ports
 
 
 def developer_docs_router() -> APIRouter:
@@ -235,7 +261,7 @@ def developer_docs_router() -> APIRouter:
             f'<li><strong>{name}</strong>: <a href="{scheme}://{host}:{port}/docs">Swagger UI</a>'
             f' · <a href="{scheme}://{host}:{port}/redoc">ReDoc</a>'
             f' · <a href="{scheme}://{host}:{port}/openapi.json">OpenAPI (JSON)</a></li>'
-            for name, port in DOC_PORTS.items()
+            for name, port in doc_ports().items()
         )
         html = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'

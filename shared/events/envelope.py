@@ -64,6 +64,12 @@ def new_event(
     )
 
 
+def request_id_of(event: CloudEvent) -> str | None:
+    """The id of the request that caused ``event`` (its ``requestid`` extension), if any."""
+    value = (event.model_extra or {}).get(REQUEST_ID_EXTENSION)
+    return value if isinstance(value, str) and value else None
+
+
 def encode_event(event: CloudEvent) -> bytes:
     return event.model_dump_json(exclude_none=True).encode()
 

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, insert_ignoring_conflicts
 from shared.events.catalogue import UnknownEventType
-from shared.events.envelope import CloudEvent, decode_event
+from shared.events.envelope import CloudEvent, decode_event, request_id_of
 from shared.events.payloads import EventPayload
 from shared.messaging.tables import MessagingTables
 from shared.tasks import BackgroundTask
@@ -190,6 +190,7 @@ class IdempotentConsumer(BackgroundTask):
         once per partition), and every partition's next offset commits with them. Returns how
         many events were new."""
         applied: dict[str, int] = {}
+        requested: list[ConsumedEvent] = []
         async with self.db.transaction() as session:
             fresh_by_tp: list[tuple[TopicPartition, Any, list[ConsumerRecord]]] = []
             # Offset rows are locked in one order, so replicas overlapping in a rebalance wait
@@ -211,8 +212,24 @@ class IdempotentConsumer(BackgroundTask):
                 await self._store_offset(session, tp, row, fresh[-1].offset + 1, now)
             for e in events:
                 applied[e.topic] = applied.get(e.topic, 0) + 1
+            requested = [e for e in events if request_id_of(e.envelope)]
         for topic, n in applied.items():
             CONSUMED.labels(self.group_id, topic).inc(n)
+        # Committed: each event a request caused is logged under that request's id, so one
+        # request can be followed through the logs of every service its events reach.
+        for e in requested:
+            log.info(
+                "applied event",
+                extra={
+                    "request_id": request_id_of(e.envelope),
+                    "event_type": e.envelope.type,
+                    "event_id": e.envelope.id,
+                    "topic": e.topic,
+                    "partition": e.partition,
+                    "offset": e.offset,
+                    "group": self.group_id,
+                },
+            )
         return sum(applied.values())
 
     async def _fresh_records(

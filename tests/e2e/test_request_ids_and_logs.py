@@ -1,13 +1,16 @@
 """Operations as the IT department sees them: every log line of every process is one JSON
 object with a zone-aware time, and a request's id is in its service's log and in the events
-the request caused (CloudEvents extension ``requestid``)."""
+the request caused (CloudEvents extension ``requestid``), and every service that applies those
+events logs them under the same id."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer
@@ -65,6 +68,23 @@ async def test_a_request_id_is_in_the_log_and_in_the_event_it_caused(system: Sys
     mine = await eventually(lines_with_the_id, bool)
     assert mine and all(line["request_id"] == request_id for line in mine)
     assert any(line.get("path") == "/v1/cities" and line.get("status") == 201 for line in mine)
+
+    # Every service that applies the event logs it under the same request id.
+    for name in ("contracts", "sensors", "hub"):
+        other = system.log_dir / f"{name}.log"
+
+        async def applied_there(other: Path = other) -> list[dict]:
+            text = await asyncio.to_thread(other.read_text)
+            lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+            return [
+                line
+                for line in lines
+                if line.get("request_id") == request_id
+                and line.get("message") == "applied event"
+                and line.get("event_id") == event["id"]
+            ]
+
+        assert await eventually(applied_there, bool), name
 
     for path in sorted(system.log_dir.glob("*.log")):
         for number, line in enumerate(path.read_text().splitlines(), 1):

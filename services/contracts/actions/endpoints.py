@@ -10,12 +10,10 @@ from services.contracts.ccc.endpoints import City, Version
 from services.contracts.ccc.schemas import ActionComputed, CccDocument
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/cities/{city}/ccc/versions/{version}/actions",
     tags=["actions"],
-    responses=PROBLEM_RESPONSES,
 )
 
 
@@ -48,6 +46,7 @@ async def get_action(
     "/{action_id}",
     summary="Add or replace an action (201 new, 200 replaced); a dependency cycle is a 422 "
     "naming the actions",
+    responses={201: {"model": ActionPublic, "description": "The action was added"}},
 )
 async def put_action(
     city: City,

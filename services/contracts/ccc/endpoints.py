@@ -23,9 +23,8 @@ from services.contracts.ccc.schemas import (
 from services.contracts.cities.service import CityPath
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/cities/{city}/ccc", tags=["ccc"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/cities/{city}/ccc", tags=["ccc"])
 
 City = CityPath  # 422 wrong case, 404 unknown city
 Version = Annotated[int, Path(ge=1, le=10_000, description="CCC version number")]

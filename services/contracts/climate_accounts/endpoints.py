@@ -17,12 +17,10 @@ from services.contracts.climate_accounts.schemas import (
 )
 from shared.auth import Principal, optional_principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/partners/{partner_id}/climate-accounts",
     tags=["climate accounts"],
-    responses=PROBLEM_RESPONSES,
 )
 Reader = Annotated[Principal | None, Depends(optional_principal)]
 Year = Annotated[int, Path(ge=1900, le=2200, description="The account's calendar year")]

@@ -13,11 +13,8 @@ from services.contracts.commitments.schemas import CommitmentCreate, CommitmentP
 from services.contracts.mous.service import get_mou
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(
-    prefix="/v1/mous/{mou_id}/commitments", tags=["mous"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/mous/{mou_id}/commitments", tags=["mous"])
 
 
 @router.post("", status_code=201, summary="Add a commitment to a proposed, unsigned MoU")

@@ -13,9 +13,9 @@ from services.contracts.exports import service as exports
 from services.contracts.exports.schemas import CccExport
 from services.contracts.exports.service import Table
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 
-router = APIRouter(tags=["exports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["exports"])
 
 
 @router.get(

@@ -11,12 +11,10 @@ from services.contracts.investment.gap import funding_gap
 from services.contracts.investment.schemas import ActionInvestment, FundingGapView
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/cities/{city}/ccc/versions/{version}",
     tags=["investment"],
-    responses=PROBLEM_RESPONSES,
 )
 
 

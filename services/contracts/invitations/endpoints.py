@@ -17,9 +17,9 @@ from services.contracts.invitations.schemas import (
 )
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_JSON, Problem
 
-router = APIRouter(tags=["invitations"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["invitations"])
 GONE: dict[int | str, dict[str, Any]] = {
     410: {
         "model": Problem,

@@ -16,9 +16,8 @@ from services.contracts.mous.schemas import MouCreate, MouPublic, MouSign, MouTr
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/mous", tags=["mous"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/mous", tags=["mous"])
 
 
 @router.post(

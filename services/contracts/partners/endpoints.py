@@ -18,9 +18,8 @@ from shared.auth import Principal, ensure_can_write, optional_principal, require
 from shared.db import DbSession
 from shared.events.payloads import HelixType
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/partners", tags=["partners"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
 Reader = Annotated[Principal | None, Depends(optional_principal)]
 
 

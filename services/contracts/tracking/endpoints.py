@@ -12,11 +12,9 @@ from services.contracts.ccc.repository import CccRepository
 from services.contracts.tracking import service as tracking
 from services.contracts.tracking.schemas import ActionTrackingPublic, IndicatorTrackingPublic
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 
-router = APIRouter(
-    prefix="/v1/cities/{city}/ccc/tracking", tags=["tracking"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/cities/{city}/ccc/tracking", tags=["tracking"])
 
 
 async def _tracked(session: DbSession, city: str) -> CccVersion:

@@ -21,10 +21,9 @@ from services.hub.directory.schemas import (
 from shared.auth import Principal, require_principal
 from shared.cities import city_slug_path
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 from shared.text import StoredText
 
-router = APIRouter(prefix="/v1/directory", tags=["directory"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/directory", tags=["directory"])
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 NetworkPath = Annotated[

@@ -21,9 +21,8 @@ from services.hub.forum.schemas import (
 from shared.auth import Principal, optional_principal, require_principal
 from shared.db import DbSession
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/forum", tags=["forum"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/forum", tags=["forum"])
 
 
 @router.get("/members", summary="The forum's member organisations")

@@ -24,9 +24,8 @@ from services.hub.gatherings.schemas import (
 )
 from shared.auth import Principal, optional_principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/gatherings", tags=["gatherings"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/gatherings", tags=["gatherings"])
 
 SlugPath = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The gathering's slug")

@@ -13,9 +13,8 @@ from services.hub.progress.repository import CityProgressRepository
 from services.hub.progress.schemas import CityContext, CityProgressPublic, NationalView
 from shared.cities import city_slug_path
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(tags=["progress"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["progress"])
 
 # 422 with the slug to use for a wrong case; the endpoint answers an unknown city (404).
 CityPath = Annotated[str, Depends(city_slug_path)]

@@ -24,10 +24,9 @@ from services.hub.resources.schemas import (
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES
 from shared.text import StoredText
 
-router = APIRouter(prefix="/v1/resources", tags=["resources"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/resources", tags=["resources"])
 
 SlugPath = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The resource's slug")

@@ -23,9 +23,9 @@ from services.hub.stream.repository import EventLogRepository
 from shared.cities import check_city_slug
 from shared.db import Database
 from shared.events.payloads import CITY_SLUG_PATTERN
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 
-router = APIRouter(tags=["stream"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["stream"])
 
 HEARTBEAT_S = 15.0
 RETRY_MS = 2000

@@ -25,9 +25,9 @@ from services.hub.webhooks.schemas import (
 )
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 Caller = Annotated[Principal, Depends(require_principal)]
 SubscriptionId = Annotated[uuid.UUID, Path(description="The subscription's id")]

@@ -29,10 +29,10 @@ from services.inventory.accounting.schemas import (
 from services.inventory.cities.service import CityPath
 from shared.db import DbSession
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 from shared.quantities import tco2e_from_mg
 
-router = APIRouter(prefix="/v1", tags=["live accounting"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["live accounting"])
 
 YearQuery = Annotated[
     int | None,

@@ -19,12 +19,10 @@ from services.inventory.budget.schemas import (
 from services.inventory.targets.schemas import FIRST_YEAR, LAST_YEAR
 from shared.auth import Principal, ensure_can_write, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/cities/{city}/budget/{year}",
     tags=["climate budget"],
-    responses=PROBLEM_RESPONSES,
 )
 
 YearPath = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="Budget year")]

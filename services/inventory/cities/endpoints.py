@@ -8,9 +8,8 @@ from services.inventory.cities.repository import CityRepository
 from services.inventory.cities.schemas import CityCreate, CityPublic
 from shared.auth import Principal, require_admin
 from shared.db import get_session
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/cities", tags=["cities"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/cities", tags=["cities"])
 
 
 @router.get("", response_model=list[CityPublic], summary="Cities on the platform")

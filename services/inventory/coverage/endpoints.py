@@ -27,11 +27,8 @@ from services.inventory.coverage.schemas import (
 )
 from shared.auth import Principal, ensure_can_write, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(
-    prefix="/v1/cities/{city}/coverage", tags=["coverage"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/cities/{city}/coverage", tags=["coverage"])
 
 CellPath = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9.]{1,16}$", description="A GPC cell, e.g. I.2.2")

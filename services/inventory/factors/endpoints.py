@@ -19,9 +19,8 @@ from services.inventory.factors.schemas import (
 )
 from shared.auth import Principal, require_admin
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/factors", tags=["emission factors"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/factors", tags=["emission factors"])
 
 # The id's own pattern: an id that cannot exist is refused before it reaches a query.
 FactorId = Annotated[str, Path(pattern=FACTOR_ID_PATTERN, description="e.g. no-grid-location-2023")]

@@ -18,9 +18,9 @@ from services.inventory.gpc.catalogue import (
 )
 from services.inventory.gpc.schemas import CellPublic, SectorPublic, SubsectorPublic
 from services.inventory.gpc.territorial import territorial_sector
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 
-router = APIRouter(prefix="/v1/gpc", tags=["GPC catalogue"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/gpc", tags=["GPC catalogue"])
 
 
 def cell_public(c: Cell) -> CellPublic:

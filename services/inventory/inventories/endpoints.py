@@ -34,11 +34,8 @@ from services.inventory.inventories.schemas import (
 )
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(
-    prefix="/v1/cities/{city}/inventories", tags=["inventories"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/cities/{city}/inventories", tags=["inventories"])
 
 YearPath = Annotated[int, Path(ge=1990, le=2100, description="Calendar year of the inventory")]
 VersionPath = Annotated[int, Path(ge=1, le=1_000_000, description="Version number, from 1")]

@@ -13,11 +13,8 @@ from services.inventory.targets import service
 from services.inventory.targets.schemas import TargetCreate, TargetPublic, Trajectory
 from shared.auth import Principal, ensure_can_write, require_principal
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(
-    prefix="/v1/cities/{city}/targets", tags=["climate targets"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/cities/{city}/targets", tags=["climate targets"])
 
 
 @router.post(

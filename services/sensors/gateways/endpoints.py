@@ -19,9 +19,8 @@ from services.sensors.gateways.schemas import (
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/gateways", tags=["gateways"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/gateways", tags=["gateways"])
 
 
 def _public(gateway: object) -> GatewayPublic:

@@ -10,9 +10,8 @@ from services.sensors.operations.schemas import SensorActivityPublic
 from services.sensors.registry.models import Sensor
 from services.sensors.registry.service import get_sensor
 from shared.db import DbSession
-from shared.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1", tags=["operations"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["operations"])
 
 
 def _public(sensor: Sensor, activity: SensorActivity | None) -> SensorActivityPublic:

@@ -5,9 +5,9 @@ from fastapi.responses import Response
 
 from services.sensors.readings.pipeline import Ingestion, Submission, submit, too_large
 from services.sensors.readings.schemas import JSON, MAX_BATCH, SENML_JSON, BatchResult
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_JSON, Problem
 
-router = APIRouter(prefix="/v1/readings", tags=["readings"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/readings", tags=["readings"])
 
 _PROBLEM = {"model": Problem, "content": {PROBLEM_JSON: {}}}
 

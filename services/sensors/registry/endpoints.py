@@ -19,9 +19,9 @@ from shared.auth import Principal, require_principal
 from shared.db import DbSession
 from shared.events.payloads import SensorKind
 from shared.pagination import Offset
-from shared.problems import PROBLEM_RESPONSES, ProblemError
+from shared.problems import ProblemError
 
-router = APIRouter(prefix="/v1", tags=["sensors"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["sensors"])
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 

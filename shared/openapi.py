@@ -1,0 +1,120 @@
+"""The OpenAPI document as the services really answer, completed once for every service:
+the problem answers the shared layers give on any operation, and reads whose token is optional.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
+
+from shared.auth import optional_principal
+from shared.problems import PROBLEM_JSON, TITLES, Problem
+
+# What the shared layers may answer on any operation, as problem details: a malformed or
+# unparsable request (400, 415), authentication and authorization (401, 403, and 429 after
+# repeated authentication failures), an unknown resource or city (404), a conflict (409), a body
+# over the limit (413) and a field that fails validation (422).
+DECLARED_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def _api_routes(app: FastAPI) -> list[tuple[str, set[str], Dependant]]:
+    """(path, methods, dependencies) of every API route of ``app``, included routers
+    flattened: FastAPI 0.16x keeps an included router as one route and its OpenAPI generator
+    walks them with these helpers; older versions keep the routes flat."""
+    try:
+        from fastapi.openapi.utils import _get_api_route_for_openapi
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return [
+            (r.path_format, set(r.methods or ()), r.dependant)
+            for r in app.routes
+            if isinstance(r, APIRoute)
+        ]
+    found: list[tuple[str, set[str], Dependant]] = []
+    for context in iter_route_contexts(app.routes):
+        api = _get_api_route_for_openapi(context)
+        route = getattr(api, "route", api)
+        if api is not None and isinstance(route, APIRoute):
+            found.append((api.path_format, set(api.methods or ()), route.dependant))
+    return found
+
+
+def _auth_is_optional(dependant: Dependant) -> bool:
+    """True when every security scheme the operation uses is reached through
+    ``optional_principal`` (a public read that a token may enrich), none required."""
+    optional = required = False
+
+    def walk(node: Dependant, via_optional: bool) -> None:
+        nonlocal optional, required
+        via = via_optional or node.call is optional_principal
+        if isinstance(node.call, SecurityBase):
+            if via:
+                optional = True
+            else:
+                required = True
+        for sub in node.dependencies:
+            walk(sub, via)
+
+    walk(dependant, False)
+    return optional and not required
+
+
+def document_openapi(app: FastAPI) -> None:
+    """Complete ``app``'s OpenAPI document once for every service instead of on each endpoint:
+    declare the problem answers of ``DECLARED_PROBLEMS`` on every operation, replacing FastAPI's
+    own 422 (``HTTPValidationError`` as ``application/json``, which no service sends) by the
+    problem document the service does send; an HTML page's 404 is an HTML page too; and a read
+    whose token is optional says so (``security: [{}, ...]``), so no client expects a 401."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in schemas:
+            problem = Problem.model_json_schema(
+                by_alias=True, ref_template="#/components/schemas/{model}", mode="serialization"
+            )
+            for name, definition in problem.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas["Problem"] = problem
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        optional = {
+            (path, method.lower())
+            for path, methods, dependant in _api_routes(app)
+            if _auth_is_optional(dependant)
+            for method in methods
+        }
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                if method not in _METHODS:
+                    continue
+                responses = operation.setdefault("responses", {})
+                if (path, method) in optional and operation.get("security"):
+                    operation["security"] = [{}, *operation["security"]]
+                ok = responses.get("200", {}).get("content", {})
+                if "text/html" in ok:
+                    responses.setdefault("404", {"description": TITLES[404]}).setdefault(
+                        "content", {}
+                    ).setdefault("text/html", {"schema": {"type": "string"}})
+                for code in DECLARED_PROBLEMS:
+                    declared = responses.setdefault(str(code), {"description": TITLES[code]})
+                    media = declared.setdefault("content", {})
+                    json_media = media.get("application/json", {})
+                    if "HTTPValidationError" in str(json_media.get("schema", "")):
+                        del media["application/json"]
+                    media.setdefault(PROBLEM_JSON, content[PROBLEM_JSON])
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused not in json.dumps(schema["paths"]):
+                schemas.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
