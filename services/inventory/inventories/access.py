@@ -1,28 +1,14 @@
-"""Who may read what: published versions are public; drafts need a credential of the city."""
+"""Who may read what: published versions are public; drafts need a credential of the city.
+
+The optional reader credential is the shared one (``shared.auth.optional_principal``), so the
+OpenAPI document marks these reads as open to anonymous callers too."""
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-from shared.auth import Principal, verify_token
+from shared.auth import Principal, optional_principal
 from shared.problems import ProblemError
 
-_optional_bearer = HTTPBearer(
-    auto_error=False, description="Optional on reads: a token of the city shows its drafts"
-)
-
-
-async def optional_principal(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(_optional_bearer),
-) -> Principal | None:
-    """The caller's principal when a bearer token came with the request (an invalid one is a
-    401, not silently anonymous), else None."""
-    if credentials is None:
-        return None
-    secret: str = request.app.state.settings.auth_secret.get_secret_value()
-    return verify_token(secret, credentials.credentials)
+__all__ = ["ensure_can_read", "may_see_drafts", "optional_principal"]
 
 
 def may_see_drafts(principal: Principal | None, city: str) -> bool:
