@@ -190,7 +190,7 @@ class IdempotentConsumer(BackgroundTask):
         once per partition), and every partition's next offset commits with them. Returns how
         many events were new."""
         applied: dict[str, int] = {}
-        requested: list[ConsumedEvent] = []
+        by_request: dict[str, list[ConsumedEvent]] = {}
         async with self.db.transaction() as session:
             fresh_by_tp: list[tuple[TopicPartition, Any, list[ConsumerRecord]]] = []
             # Offset rows are locked in one order, so replicas overlapping in a rebalance wait
@@ -212,21 +212,27 @@ class IdempotentConsumer(BackgroundTask):
                 await self._store_offset(session, tp, row, fresh[-1].offset + 1, now)
             for e in events:
                 applied[e.topic] = applied.get(e.topic, 0) + 1
-            requested = [e for e in events if request_id_of(e.envelope)]
+            for e in events:
+                request_id = request_id_of(e.envelope)
+                if request_id is not None:
+                    by_request.setdefault(request_id, []).append(e)
         for topic, n in applied.items():
             CONSUMED.labels(self.group_id, topic).inc(n)
-        # Committed: each event a request caused is logged under that request's id, so one
-        # request can be followed through the logs of every service its events reach.
-        for e in requested:
+        # Committed: what a request caused is logged under that request's id, so one request can
+        # be followed through the logs of every service its events reach. One line per request
+        # and batch, not per event: a gateway's POST of 5,000 readings is one line here too.
+        for request_id, caused in by_request.items():
+            first = caused[0]
             log.info(
-                "applied event",
+                "applied event" if len(caused) == 1 else "applied events",
                 extra={
-                    "request_id": request_id_of(e.envelope),
-                    "event_type": e.envelope.type,
-                    "event_id": e.envelope.id,
-                    "topic": e.topic,
-                    "partition": e.partition,
-                    "offset": e.offset,
+                    "request_id": request_id,
+                    "event_type": first.envelope.type,
+                    "event_id": first.envelope.id,
+                    "events": len(caused),
+                    "topic": first.topic,
+                    "partition": first.partition,
+                    "offset": first.offset,
                     "group": self.group_id,
                 },
             )
