@@ -24,6 +24,9 @@ from shared.broker import start_broker
 from shared.db import Database
 from shared.migrations import upgrade
 
+# The browser tests' module-scoped Chromium (tests/browser.py), one definition for every suite.
+pytest_plugins = ["tests.browser"]
+
 PG_ADMIN_DSN = os.environ.get(
     "KLIMABY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

@@ -6,29 +6,17 @@ must render all the same, and nothing may have tried to leave the machine."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Route, async_playwright
+from playwright.async_api import Browser, BrowserContext, Route
 
 from services.registry import SERVICE_NAMES
 from services.supervisor import System
-from tests.hub.test_browser import ARGS, WAIT_MS, ensure_chromium
+from tests.browser import WAIT_MS
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    path = ensure_chromium()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=path, args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def offline_context(browser: Browser) -> tuple[BrowserContext, list[str]]:

@@ -5,10 +5,7 @@ installed with apt-get (CI runs as root) and a failure to get one fails the test
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,50 +13,17 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from shared.events.payloads import BudgetStatusChanged, CityRegistered
+from tests.browser import WAIT_MS
 from tests.hub.conftest import Publisher, wait_for_city
 from tests.hub.test_context import T, accounted_at, inventory
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
-# Bounded waits for the page's own signals (not timing assertions); generous because the CI
-# machine's two cores run the whole suite beside the browser.
-WAIT_MS = 180_000
 
 # One database is enough for what a browser sees (the projection runs on both elsewhere).
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-def ensure_chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        apt = shutil.which("apt-get")
-        assert apt, f"{CHROMIUM} is missing and apt-get is not available to install it"
-        # A fresh machine may have no package lists yet: update them first.
-        subprocess.run([apt, "update", "-qq"], check=True, capture_output=True)
-        subprocess.run([apt, "install", "-y", "-qq", "chromium"], check=True, capture_output=True)
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is still missing after apt-get install"
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    path = ensure_chromium()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=path, args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def serious_violations(page: Page) -> list[dict[str, Any]]:
