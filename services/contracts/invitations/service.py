@@ -28,6 +28,7 @@ from shared.events.payloads import (
 )
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
+from shared.settings import ServiceSettings
 
 CODE_PREFIX = "kpi_"
 
@@ -153,7 +154,11 @@ async def revoke(
 
 
 async def accept(
-    session: AsyncSession, outbox: Outbox, secret: str, token_days: int, data: InvitationAccept
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: ServiceSettings,
+    token_days: int,
+    data: InvitationAccept,
 ) -> PartnerCredentials:
     """The code is the credential: it gives, once, a partner token for its partner."""
     repo = InvitationRepository(session)
@@ -181,7 +186,12 @@ async def accept(
     subject = f"partner:{invitation.partner_id}/invitation:{invitation.id}"
     ttl_s = token_days * 86400
     token = issue_token(
-        secret, subject, "partner", invitation.city, ttl_s, partner=str(invitation.partner_id)
+        subject,
+        "partner",
+        invitation.city,
+        ttl_s,
+        partner=str(invitation.partner_id),
+        settings=settings,
     )
     await outbox.add(
         session,
