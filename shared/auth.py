@@ -321,6 +321,7 @@ def issue_token(
     *,
     name: str | None = None,
     client_id: str | None = None,
+    token_id: str | None = None,
     settings: ServiceSettings | None = None,
 ) -> str:
     """An access token of the built-in issuer, signed with its current key."""
@@ -343,7 +344,7 @@ def issue_token(
         "iat": now,
         "nbf": now,
         "exp": now + ttl_s,
-        "jti": str(uuid.uuid4()),
+        "jti": token_id or str(uuid.uuid4()),
         "roles": [role],
     }
     for claim, value in (("city", city), ("partner", partner), ("name", name)):

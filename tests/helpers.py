@@ -134,3 +134,21 @@ def prepare_services(names: list[str], env: dict[str, str | None], demo: bool) -
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+def signed_by_builtin_issuer(claims: dict[str, object]) -> str:
+    """Any claims, signed with the built-in issuer's current key: how a test forges a token
+    that only its claims make invalid."""
+    import jwt
+
+    from shared.auth import builtin_signing_keys
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    key = builtin_signing_keys(settings).current()
+    return jwt.encode(
+        {"iss": settings.builtin_issuer, "aud": settings.oidc_audience, **claims},
+        key.private_key,
+        algorithm="ES256",
+        headers={"kid": key.kid},
+    )

@@ -68,9 +68,7 @@ def running(
 # answers are tested in tests/hub/test_stream.py.
 NEVER_ENDING = {"/v1/stream"}
 
-HEADERS = {
-    "Authorization": "Bearer " + issue_token(os.environ["KLIMABY_AUTH_SECRET"], "fuzz", "admin")
-}
+HEADERS = {"Authorization": "Bearer " + issue_token("fuzz", "admin")}
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
