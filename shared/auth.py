@@ -64,6 +64,9 @@ ROLES: tuple[Role, ...] = (
 # The name tokens used before there was a city editor: the city's administrator.
 LEGACY_ALIASES: dict[str, Role] = {"city": "city_admin"}
 CITY_ROLES: frozenset[str] = frozenset({"city_admin", "city_editor"})
+# The built-in issuer's tokens are for Klimaby's services, whatever audience an external
+# issuer uses (KLIMABY_OIDC_AUDIENCE).
+BUILTIN_AUDIENCE = "klimaby"
 _bearer = HTTPBearer(auto_error=False, description="An access token of a trusted issuer")
 
 
@@ -287,7 +290,7 @@ def verifier_for(settings: ServiceSettings, deny_list: DenyList | None = None) -
         issuers.append(
             TrustedIssuer(
                 issuer=settings.builtin_issuer,
-                audience=settings.oidc_audience,
+                audience=BUILTIN_AUDIENCE,
                 keys=IssuerKeys(
                     BuiltinJwks(builtin_signing_keys(settings), settings.builtin_issuer),
                     settings.oidc_jwks_cache_s,
@@ -340,7 +343,7 @@ def issue_token(
     claims: dict[str, Any] = {
         "iss": settings.builtin_issuer,
         "sub": subject,
-        "aud": settings.oidc_audience,
+        "aud": BUILTIN_AUDIENCE,
         "iat": now,
         "nbf": now,
         "exp": now + ttl_s,

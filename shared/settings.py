@@ -79,6 +79,7 @@ class ServiceSettings(BaseSettings):
     """An external OpenID Connect issuer whose access tokens are accepted (its URL, as in the
     tokens' ``iss``); unset: only the built-in issuer's."""
     oidc_audience: str = Field("klimaby", validation_alias=AliasChoices("KLIMABY_OIDC_AUDIENCE"))
+    """The ``aud`` the external issuer's tokens must carry (the built-in's always say klimaby)."""
     oidc_roles_claim: str = Field(
         "roles,realm_access.roles", validation_alias=AliasChoices("KLIMABY_OIDC_ROLES_CLAIM")
     )

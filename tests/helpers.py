@@ -141,13 +141,13 @@ def signed_by_builtin_issuer(claims: dict[str, object]) -> str:
     that only its claims make invalid."""
     import jwt
 
-    from shared.auth import builtin_signing_keys
+    from shared.auth import BUILTIN_AUDIENCE, builtin_signing_keys
     from shared.settings import ServiceSettings
 
     settings = ServiceSettings()
     key = builtin_signing_keys(settings).current()
     return jwt.encode(
-        {"iss": settings.builtin_issuer, "aud": settings.oidc_audience, **claims},
+        {"iss": settings.builtin_issuer, "aud": BUILTIN_AUDIENCE, **claims},
         key.private_key,
         algorithm="ES256",
         headers={"kid": key.kid},
