@@ -312,7 +312,7 @@ def verifier_for(settings: ServiceSettings, deny_list: DenyList | None = None) -
                 mapping=ClaimsMapping.from_settings(settings),
             )
         )
-    return TokenVerifier(issuers, deny_list or DenyList())
+    return TokenVerifier(issuers, deny_list if deny_list is not None else DenyList())
 
 
 def issue_token(

@@ -17,7 +17,6 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-
 # Where Keycloak keeps a realm's issuer: the discovery document lives below the issuer's path.
 REALM_PATH = "/realms/klimaby"
 
