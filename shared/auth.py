@@ -305,7 +305,7 @@ def verifier_for(settings: ServiceSettings, deny_list: DenyList | None = None) -
                 issuer=settings.oidc_issuer,
                 audience=settings.oidc_audience,
                 keys=IssuerKeys(
-                    DiscoveryJwks(settings.oidc_issuer),
+                    DiscoveryJwks(settings.oidc_issuer, settings.oidc_discovery_url),
                     settings.oidc_jwks_cache_s,
                     settings.oidc_jwks_min_refresh_s,
                 ),

@@ -78,6 +78,15 @@ class ServiceSettings(BaseSettings):
     oidc_issuer: str | None = Field(None, validation_alias=AliasChoices("KLIMABY_OIDC_ISSUER"))
     """An external OpenID Connect issuer whose access tokens are accepted (its URL, as in the
     tokens' ``iss``); unset: only the built-in issuer's."""
+    oidc_discovery_url: str | None = Field(
+        None, validation_alias=AliasChoices("KLIMABY_OIDC_DISCOVERY_URL")
+    )
+    """Where to fetch the issuer's discovery document when the services reach the issuer at
+    another address than its public one (compose); default ``<issuer>/.well-known/...``."""
+    oidc_insecure_http: bool = Field(
+        False, validation_alias=AliasChoices("KLIMABY_OIDC_INSECURE_HTTP")
+    )
+    """Allow a plain-http external issuer in production (trying Keycloak on one machine)."""
     oidc_audience: str = Field("klimaby", validation_alias=AliasChoices("KLIMABY_OIDC_AUDIENCE"))
     """The ``aud`` the external issuer's tokens must carry (the built-in's always say klimaby)."""
     oidc_roles_claim: str = Field(
@@ -144,10 +153,16 @@ class ServiceSettings(BaseSettings):
         # the services keys of their own.
         if (
             self.environment == "production"
-            and self.oidc_issuer
-            and not self.oidc_issuer.startswith("https://")
+            and not self.oidc_insecure_http
+            and any(
+                url and not url.startswith("https://")
+                for url in (self.oidc_issuer, self.oidc_discovery_url)
+            )
         ):
-            raise ValueError("KLIMABY_OIDC_ISSUER must be an https:// URL in production")
+            raise ValueError(
+                "KLIMABY_OIDC_ISSUER (and KLIMABY_OIDC_DISCOVERY_URL) must be https:// URLs in "
+                "production"
+            )
         return self
 
     @property

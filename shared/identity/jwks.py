@@ -35,16 +35,20 @@ class JwksUnavailable(Exception):
 
 
 class DiscoveryJwks:
-    """``{issuer}/.well-known/openid-configuration`` → ``jwks_uri`` → the JWKS."""
+    """``{issuer}/.well-known/openid-configuration`` (or the discovery URL given) →
+    ``jwks_uri`` → the JWKS."""
 
-    def __init__(self, issuer: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, issuer: str, discovery_url: str | None = None, timeout_s: float = 5.0
+    ) -> None:
         self.issuer = issuer.rstrip("/")
+        self.discovery_url = discovery_url or f"{self.issuer}/.well-known/openid-configuration"
         self.timeout_s = timeout_s
 
     async def __call__(self) -> dict[str, Any]:
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                discovery = await client.get(f"{self.issuer}/.well-known/openid-configuration")
+                discovery = await client.get(self.discovery_url)
                 discovery.raise_for_status()
                 document = discovery.json()
                 # The document must speak for the issuer we trust, or it may name foreign keys.

@@ -205,3 +205,30 @@ def test_production_wants_the_external_issuer_over_tls() -> None:
         auth_secret="x" * 32,
         oidc_issuer="https://login.example.kommune.no/realms/klimaby",
     )
+    # Trying Keycloak on one machine is an explicit choice.
+    ServiceSettings(
+        environment="production",
+        auth_secret="x" * 32,
+        oidc_issuer="http://localhost:8080/realms/klimaby",
+        oidc_discovery_url="http://keycloak:8080/realms/klimaby/.well-known/openid-configuration",
+        oidc_insecure_http=True,
+    )
+
+
+async def test_the_discovery_document_may_be_fetched_elsewhere_but_must_name_the_issuer(
+    issuer: LoopbackIssuer,
+) -> None:
+    # As in compose: the services reach the issuer at an internal address.
+    internal = issuer.url.replace("127.0.0.1", "localhost")
+    elsewhere = verifier(issuer, oidc_discovery_url=f"{internal}/.well-known/openid-configuration")
+    assert (await elsewhere.verify(issuer.token(roles=["admin"]))).role == "admin"
+    # A document that speaks for another issuer is not believed: no keys, no token.
+    impostor = verifier_for(
+        ServiceSettings(
+            oidc_issuer=internal,
+            oidc_audience=issuer.audience,
+            oidc_discovery_url=f"{issuer.url}/.well-known/openid-configuration",
+        )
+    )
+    token = issuer.token(roles=["admin"], iss=internal)
+    assert "not the issuer's" in await refused(impostor, token)
