@@ -175,7 +175,7 @@ def token(
     import getpass
     import uuid
 
-    from shared.auth import Role, issue_token
+    from shared.identity.tokens import Role, issue_token
 
     settings = SERVICES["inventory"].settings()
     holder = subject or getpass.getuser()
@@ -232,7 +232,7 @@ app.add_typer(keys_app, name="keys")
 @keys_app.command("list")
 def list_keys() -> None:
     """The signing keys the built-in issuer publishes (the last one signs)."""
-    from shared.auth import builtin_signing_keys
+    from shared.identity.tokens import builtin_signing_keys
 
     keys = builtin_signing_keys(SERVICES["inventory"].settings())
     for key in keys.all():
@@ -252,7 +252,7 @@ def rotate_keys(
     """A new signing key; tokens of the previous ones stay valid unless --retire-previous."""
     import logging
 
-    from shared.auth import builtin_signing_keys
+    from shared.identity.tokens import builtin_signing_keys
 
     keys = builtin_signing_keys(SERVICES["inventory"].settings())
     key = keys.rotate(retire_previous=retire_previous)

@@ -31,42 +31,38 @@ A valid token with no Klimaby role is a reader without a city: a write answers 4
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.identity.jwks import ALLOWED_ALGORITHMS, BuiltinJwks, DiscoveryJwks, IssuerKeys
-from shared.identity.keys import SigningKeys
 from shared.identity.revocations import DenyList
+from shared.identity.tokens import (
+    BUILTIN_AUDIENCE,
+    CITY_ROLES,
+    LEGACY_ALIASES,
+    ROLES,
+    Role,
+    builtin_signing_keys,
+    issue_token,
+)
 from shared.problems import ProblemError
 from shared.settings import ServiceSettings
 
-Role = Literal[
-    "admin", "city_admin", "city_editor", "partner", "subscriber", "member", "reader", "city"
+__all__ = [
+    "BUILTIN_AUDIENCE",
+    "CITY_ROLES",
+    "ROLES",
+    "Principal",
+    "Role",
+    "builtin_signing_keys",
+    "issue_token",
 ]
-# Most powerful first: a token carrying several Klimaby roles acts with the first it has.
-ROLES: tuple[Role, ...] = (
-    "admin",
-    "city_admin",
-    "city_editor",
-    "partner",
-    "subscriber",
-    "member",
-    "reader",
-)
-# The name tokens used before there was a city editor: the city's administrator.
-LEGACY_ALIASES: dict[str, Role] = {"city": "city_admin"}
-CITY_ROLES: frozenset[str] = frozenset({"city_admin", "city_editor"})
-# The built-in issuer's tokens are for Klimaby's services, whatever audience an external
-# issuer uses (KLIMABY_OIDC_AUDIENCE).
-BUILTIN_AUDIENCE = "klimaby"
+
 _bearer = HTTPBearer(auto_error=False, description="An access token of a trusted issuer")
 
 
@@ -273,16 +269,6 @@ class TokenVerifier:
         return principal
 
 
-def builtin_signing_keys(settings: ServiceSettings) -> SigningKeys:
-    return _signing_keys(settings.effective_keys_file, settings.auth_secret.get_secret_value())
-
-
-@cache
-def _signing_keys(path: Any, passphrase: str) -> SigningKeys:
-    # One object per file: it keeps the decrypted keys until the file changes.
-    return SigningKeys(path, passphrase)
-
-
 def verifier_for(settings: ServiceSettings, deny_list: DenyList | None = None) -> TokenVerifier:
     """The trusted issuers of this installation, from its settings."""
     issuers = []
@@ -313,49 +299,6 @@ def verifier_for(settings: ServiceSettings, deny_list: DenyList | None = None) -
             )
         )
     return TokenVerifier(issuers, deny_list if deny_list is not None else DenyList())
-
-
-def issue_token(
-    subject: str,
-    role: Role,
-    city: str | None = None,
-    ttl_s: int = 30 * 86400,
-    partner: str | None = None,
-    *,
-    name: str | None = None,
-    client_id: str | None = None,
-    token_id: str | None = None,
-    settings: ServiceSettings | None = None,
-) -> str:
-    """An access token of the built-in issuer, signed with its current key."""
-    role = LEGACY_ALIASES.get(role, role)
-    if role in CITY_ROLES and not city:
-        raise ValueError(f"a {role} token needs its city")
-    if role == "partner" and not (city and partner):
-        raise ValueError("a partner token needs its partner id and its city")
-    if role != "partner" and partner:
-        raise ValueError("only a partner token names a partner")
-    if role not in ROLES:
-        raise ValueError(f"no role {role!r}; one of {', '.join(ROLES)}")
-    settings = settings or ServiceSettings()
-    key = builtin_signing_keys(settings).current()
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": settings.builtin_issuer,
-        "sub": subject,
-        "aud": BUILTIN_AUDIENCE,
-        "iat": now,
-        "nbf": now,
-        "exp": now + ttl_s,
-        "jti": token_id or str(uuid.uuid4()),
-        "roles": [role],
-    }
-    for claim, value in (("city", city), ("partner", partner), ("name", name)):
-        if value:
-            claims[claim] = value
-    if client_id:
-        claims["client_id"] = client_id
-    return jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid})
 
 
 async def verify_token(token: str, settings: ServiceSettings | None = None) -> Principal:
