@@ -202,3 +202,24 @@ async def test_rotating_the_signing_key_keeps_old_tokens_until_the_key_is_retire
         for old in (before, after):
             r = await client.get("/v1/identity/signing-keys", headers=bearer(old))
             assert r.status_code == 401 and "not the issuer's" in r.json()["detail"]
+
+
+async def test_a_token_revoked_by_its_holder_is_refused(
+    service_client: ServiceClientFactory,
+) -> None:
+    async with service_client("inventory", **OFFLINE) as (_app, client):
+        token = issue_token("kari", "city_editor", "oslo", name="Kari Nordmann")
+        reads = await client.get("/v1/cities/oslo/inventories", headers=bearer(token))
+        assert reads.status_code == 200
+        signed_out = await client.post("/oidc/revoke", data={"token": token})
+        assert signed_out.status_code == 200
+        after = await client.get("/v1/cities/oslo/inventories", headers=bearer(token))
+        assert after.status_code == 401 and "revoked" in after.json()["detail"]
+        (entry,) = [
+            e
+            for e in (await client.get("/oidc/revocations")).json()["revoked"]
+            if e["jti"] == jwt.decode(token, options={"verify_signature": False})["jti"]
+        ]
+        assert entry["expires_at"] is not None  # dropped from the list once it expires
+        # RFC 7009: nothing to revoke is no error, and says nothing.
+        assert (await client.post("/oidc/revoke", data={"token": "garbage"})).status_code == 200

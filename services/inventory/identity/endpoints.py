@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote_plus
 
+import jwt
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -127,11 +129,7 @@ async def token(request: Request, response: Response, session: DbSession) -> Tok
             "the token endpoint reads application/x-www-form-urlencoded (RFC 6749)",
             kind="unsupported-media-type",
         )
-    try:
-        parsed = parse_qs((await request.body()).decode(), strict_parsing=False)
-    except UnicodeDecodeError:
-        parsed = {}
-    form = {k: v[0] for k, v in parsed.items() if v and "\x00" not in v[0]}
+    form = _form(await request.body())
     if form.get("grant_type") != "client_credentials":
         raise ProblemError(
             400,
@@ -146,6 +144,50 @@ async def token(request: Request, response: Response, session: DbSession) -> Tok
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return answer
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(body.decode(), strict_parsing=False)
+    except UnicodeDecodeError:
+        parsed = {}
+    return {k: v[0] for k, v in parsed.items() if v and "\x00" not in v[0]}
+
+
+@issuer_router.post(
+    "/revoke",
+    summary="Revoke a token by presenting it (RFC 7009): signing out, or a token that leaked",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["token"],
+                        "properties": {"token": {"type": "string"}},
+                    }
+                }
+            },
+        }
+    },
+)
+async def revoke_presented_token(request: Request, session: DbSession) -> Response:
+    """Whoever holds a token may revoke it. As RFC 7009 says, an invalid or unknown token is
+    answered 200 too (there is nothing left to revoke, and nothing to learn)."""
+    token = _form(await request.body()).get("token", "")
+    try:
+        principal = await request.app.state.verifier.verify(token)
+    except ProblemError:
+        return Response(status_code=200)
+    expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    await service.revoke_presented(
+        session,
+        request.app.state.deny_list,
+        principal,
+        datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) else None,
+    )
+    return Response(status_code=200)
 
 
 @issuer_router.get(
@@ -232,8 +274,6 @@ async def revoke_token(
 
 @router.get("/revocations", summary="Revoked tokens with who revoked them and why (admin)")
 async def list_revocations(_admin: Admin, session: DbSession) -> list[RevocationPublic]:
-    from datetime import UTC, datetime
-
     from services.inventory.identity.repository import IdentityRepository
 
     rows = await IdentityRepository(session).revocations(datetime.now(UTC))

@@ -223,6 +223,16 @@ async def revoke(
     )
 
 
+async def revoke_presented(
+    session: AsyncSession, deny_list: DenyList, principal: Principal, expires_at: datetime | None
+) -> None:
+    """The token's holder revokes it (it was verified: its id is its own)."""
+    assert principal.token_id is not None
+    await _revoke(
+        session, deny_list, principal.token_id, expires_at, principal.actor, "revoked by its holder"
+    )
+
+
 async def revocation_list(session: AsyncSession) -> tuple[str, list[RevokedTokenId]]:
     """The deny list and its tag (the ETag: equal lists, equal tags, on every replica)."""
     rows = await IdentityRepository(session).revocations(datetime.now(UTC))
