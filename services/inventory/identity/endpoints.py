@@ -245,7 +245,7 @@ async def list_service_accounts(
     summary="Disable a service account: no new tokens, and the tokens it holds are revoked",
 )
 async def disable_service_account(
-    client_id: Annotated[str, Path(max_length=64)],
+    client_id: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")],
     principal: Caller,
     request: Request,
     session: DbSession,
