@@ -23,10 +23,22 @@ import pytest
 from fastapi import FastAPI
 
 from services.registry import SERVICE_NAMES, SERVICES
+from services.sensors.cities.repository import KnownCityRepository
 from shared.auth import Role, issue_token
 from shared.db import Database
 from shared.migrations import upgrade
-from tests.platform.authorization_matrix import HIDDEN, ITEMS_403, MATRIX, OK, Outcome, Rule
+from tests.contracts.helpers import know_city
+from tests.platform.authorization_matrix import (
+    ACTION,
+    HIDDEN,
+    ITEMS_403,
+    MATRIX,
+    OK,
+    Outcome,
+    Rule,
+    gathering_body,
+    resource_body,
+)
 
 OWN_CITY = "oslo"
 OTHER_CITY = "tromso"  # known to every service, and no member of the hub's forum
@@ -87,8 +99,11 @@ class Running:
             "city": token("city", OWN_CITY),
             "admin": token("admin"),
         }
-        keys = {"bad_key": "kby_not-a-key", "other_gateway": w.get("other_api_key"),
-                "gateway": w.get("api_key")}  # fmt: skip
+        keys = {
+            "bad_key": "kby_not-a-key",
+            "other_gateway": w.get("other_api_key"),
+            "gateway": w.get("api_key"),
+        }
         if caller in keys:
             return {"X-Api-Key": str(keys[caller])}
         value = bearer[caller]
@@ -142,13 +157,24 @@ async def _made(client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> 
 
 async def _inventory_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) -> None:
     city = w["city"]
-    w.update(year=2023, version=1, draft_status="draft", gpc_reference="I.1.2",
-             reference="I.1.2", group="g1", factor_id="no-grid-location-2023",
-             reading_id="matrix-no-such-reading")  # fmt: skip
+    w.update(
+        year=2023,
+        version=1,
+        draft_status="draft",
+        gpc_reference="I.1.2",
+        reference="I.1.2",
+        group="g1",
+        factor_id="no-grid-location-2023",
+        reading_id="matrix-no-such-reading",
+    )
     await _made(c, "POST", f"/v1/cities/{city}/inventories", json={"year": w["year"]})
     base = f"/v1/cities/{city}/inventories/{w['year']}/versions/1"
-    await _made(c, "PUT", f"{base}/entries/I.1.2", json={"kind": "notation", "notation_key": "NO",
-                                                          "justification": "None"})  # fmt: skip
+    await _made(
+        c,
+        "PUT",
+        f"{base}/entries/I.1.2",
+        json={"kind": "notation", "notation_key": "NO", "justification": "None"},
+    )
     report = await _made(
         c,
         "POST",
@@ -157,80 +183,138 @@ async def _inventory_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]
         headers={"content-type": "text/csv"},
     )
     w["import_id"] = report["import_id"]
-    await _made(c, "POST", f"/v1/cities/{city}/targets", json={
-        "baseline": {"source": "stated", "year": 2019, "sectors": {"I": "100", "II": "50"}},
-        "target_year": 2030, "reduction_percent": "95", "removals_tco2e": "10"})  # fmt: skip
+    await _made(
+        c,
+        "POST",
+        f"/v1/cities/{city}/targets",
+        json={
+            "baseline": {"source": "stated", "year": 2019, "sectors": {"I": "100", "II": "50"}},
+            "target_year": 2030,
+            "reduction_percent": "95",
+            "removals_tco2e": "10",
+        },
+    )
     budget = f"/v1/cities/{city}/budget/{w['year']}"
-    measure = await _made(c, "POST", f"{budget}/measures",
-                          json={"name": "Tiltak", "sector": "II", "expected_reduction_tco2e": "1"})  # fmt: skip
+    measure = await _made(
+        c,
+        "POST",
+        f"{budget}/measures",
+        json={"name": "Tiltak", "sector": "II", "expected_reduction_tco2e": "1"},
+    )
     w["measure_id"] = measure["id"]
     await _made(c, "PUT", f"/v1/cities/{city}/coverage/I.1.2", json={"share": "0.5"})
     await _made(c, "PUT", f"/v1/cities/{city}/coverage/I.1.2/groups/g1", json={"share": "0.2"})
 
 
 async def _contracts_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) -> None:
-    from tests.contracts.helpers import know_city
-
     for slug in (OWN_CITY, OTHER_CITY):
         await know_city(app, slug)
     w["contact_email"] = "kari@fjordbyen.no"
-    partner = await _made(c, "POST", "/v1/partners", json={
-        "city": w["city"], "name": "Fjordbyen Energi AS", "helix": "business",
-        "contact": {"name": "Kari Nordmann", "email": w["contact_email"]}})  # fmt: skip
-    other = await _made(c, "POST", "/v1/partners",
-                        json={"city": w["city"], "name": "Elvebyen", "helix": "academia"})  # fmt: skip
+    partner = await _made(
+        c,
+        "POST",
+        "/v1/partners",
+        json={
+            "city": w["city"],
+            "name": "Fjordbyen Energi AS",
+            "helix": "business",
+            "contact": {"name": "Kari Nordmann", "email": w["contact_email"]},
+        },
+    )
+    other = await _made(
+        c, "POST", "/v1/partners", json={"city": w["city"], "name": "Elvebyen", "helix": "academia"}
+    )
     w["partner_id"], w["other_partner_id"] = partner["id"], other["id"]
     invitation = await _made(c, "POST", f"/v1/partners/{partner['id']}/invitations", json={})
     w["invitation_id"] = invitation["id"]
-    mou = await _made(c, "POST", "/v1/mous", json={
-        "partner_id": partner["id"], "title": "Klimapartnerskap", "period_start": "2025-01-01",
-        "period_end": "2027-12-31", "commitments": [{"kind": "action", "description": "Biler",
-                                                     "due_by": "2027-12-31"}]})  # fmt: skip
+    mou = await _made(
+        c,
+        "POST",
+        "/v1/mous",
+        json={
+            "partner_id": partner["id"],
+            "title": "Klimapartnerskap",
+            "period_start": "2025-01-01",
+            "period_end": "2027-12-31",
+            "commitments": [{"kind": "action", "description": "Biler", "due_by": "2027-12-31"}],
+        },
+    )
     w["mou_id"], w["commitment_id"] = mou["id"], mou["commitments"][0]["id"]
     w["year"] = 2024
-    await _made(c, "PUT", f"/v1/partners/{partner['id']}/climate-accounts/2024", json={
-        "scope1_tco2e": "1", "scope2_location_tco2e": "1", "gases": ["CO2"],
-        "method": "GHG Protocol", "published": False})  # fmt: skip
+    await _made(
+        c,
+        "PUT",
+        f"/v1/partners/{partner['id']}/climate-accounts/2024",
+        json={
+            "scope1_tco2e": "1",
+            "scope2_location_tco2e": "1",
+            "gases": ["CO2"],
+            "method": "GHG Protocol",
+            "published": False,
+        },
+    )
     ccc = await _made(c, "POST", f"/v1/cities/{w['city']}/ccc", json={})
     w["version"] = ccc.get("version", 1)
     w["action_id"], w["indicator_id"] = "A-1", "I-1"
-    from tests.platform.authorization_matrix import ACTION
-
-    await _made(c, "PUT", f"/v1/cities/{w['city']}/ccc/versions/{w['version']}/actions/A-1",
-                json=ACTION)  # fmt: skip
+    await _made(
+        c, "PUT", f"/v1/cities/{w['city']}/ccc/versions/{w['version']}/actions/A-1", json=ACTION
+    )
 
 
 async def _sensors_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) -> None:
-    from services.sensors.cities.repository import KnownCityRepository
-
     async with app.state.db.transaction() as session:
         now = datetime.now(UTC)
-        await KnownCityRepository(session).add_all([(OWN_CITY, "Oslo", now), (OTHER_CITY, "Tromsø", now)])
+        await KnownCityRepository(session).add_all(
+            [(OWN_CITY, "Oslo", now), (OTHER_CITY, "Tromsø", now)]
+        )
     gateway = await _made(c, "POST", "/v1/gateways", json={"city": OWN_CITY, "name": "Måler"})
     other = await _made(c, "POST", "/v1/gateways", json={"city": OTHER_CITY, "name": "Tromsø"})
-    w["gateway_id"], w["api_key"], w["other_api_key"] = gateway["id"], gateway["api_key"], other["api_key"]
+    w["gateway_id"], w["api_key"], w["other_api_key"] = (
+        gateway["id"],
+        gateway["api_key"],
+        other["api_key"],
+    )
     keys = await _made(c, "GET", f"/v1/gateways/{gateway['id']}/keys")
     w["key_id"] = keys[0]["id"]
-    sensor = await _made(c, "POST", f"/v1/gateways/{gateway['id']}/sensors", json={
-        "kind": "energy_meter", "gpc_reference": "I.1.2", "energy_carrier": "electricity",
-        "external_id": "meter-1"})  # fmt: skip
+    sensor = await _made(
+        c,
+        "POST",
+        f"/v1/gateways/{gateway['id']}/sensors",
+        json={
+            "kind": "energy_meter",
+            "gpc_reference": "I.1.2",
+            "energy_carrier": "electricity",
+            "external_id": "meter-1",
+        },
+    )
     w["sensor_id"] = sensor["id"]
 
 
 async def _hub_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) -> None:
-    from tests.platform.authorization_matrix import _gathering, _resource
-
     own = {"Authorization": f"Bearer {token('city', OWN_CITY)}"}
     sub = await _made(c, "POST", "/v1/webhooks", json={"url": "https://example.org/h"}, headers=own)
-    w.update(id=sub["id"], delivery_id=999_999_999, network="osloregionen",
-             language="en", slug="no-such-slug")  # fmt: skip
-    w["resource"] = (await _made(c, "POST", "/v1/resources", json=_resource(w)))["slug"]
-    w["gathering"] = (await _made(c, "POST", "/v1/gatherings", json=_gathering(w)))["slug"]
-    registration = await _made(c, "POST", f"/v1/gatherings/{w['gathering']}/registrations",
-                               json={"name": "Ola", "email": "ola@example.org"})  # fmt: skip
+    w.update(
+        id=sub["id"],
+        delivery_id=999_999_999,
+        network="osloregionen",
+        language="en",
+    )
+    w["resource"] = (await _made(c, "POST", "/v1/resources", json=resource_body(w)))["slug"]
+    w["gathering"] = (await _made(c, "POST", "/v1/gatherings", json=gathering_body(w)))["slug"]
+    registration = await _made(
+        c,
+        "POST",
+        f"/v1/gatherings/{w['gathering']}/registrations",
+        json={"name": "Ola", "email": "ola@example.org"},
+    )
     w["registration_id"] = registration["id"]
-    thread = await _made(c, "POST", "/v1/forum/threads", headers=own,
-                         json={"title": "Intern", "body": "Kun medlemmer", "visibility": "members"})  # fmt: skip
+    thread = await _made(
+        c,
+        "POST",
+        "/v1/forum/threads",
+        headers=own,
+        json={"title": "Intern", "body": "Kun medlemmer", "visibility": "members"},
+    )
     w["thread_id"] = thread["id"]
 
 
@@ -256,17 +340,21 @@ class Services:
 
 
 @pytest.fixture(scope="module")
-async def services(broker: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Services]:
+async def services(
+    broker: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
         yield Services(broker, tmp_path_factory.mktemp("matrix"), stack)
 
 
-def _order(key: str) -> tuple[int, int, int, str]:
-    """Service by service; deletes last, the deepest path first, so that deleting a gateway
-    (say) cannot take away the key another row is tried on."""
+def _order(key: str) -> tuple[int, bool, bool, int]:
+    """Service by service; deletes after the other rows, the deepest path first, so that
+    deleting a gateway (say) cannot take away the key another row is tried on; the rows that
+    freeze their object (``last``) at the very end."""
     service, method, path = key.split(" ", 2)
     deleting = method == "DELETE"
-    return (SERVICE_NAMES.index(service), deleting, -path.count("/") if deleting else 0, "")
+    depth = -path.count("/") if deleting else 0
+    return (SERVICE_NAMES.index(service), MATRIX[key].last, deleting, depth)
 
 
 ROWS = sorted(MATRIX, key=_order)
@@ -292,7 +380,9 @@ def _url(key: str, rule: Rule, world: dict[str, Any]) -> str:
     return re.sub(r"\{([^}]+)\}", fill, path)
 
 
-def _judge(expected: Outcome, response: httpx.Response, rule: Rule, world: dict[str, Any]) -> str | None:
+def _judge(
+    expected: Outcome, response: httpx.Response, rule: Rule, world: dict[str, Any]
+) -> str | None:
     """None when the answer is the expected one, else what was wrong."""
     status = response.status_code
     if status >= 500:

@@ -30,7 +30,6 @@ from shared.problems import ProblemError
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-
 async def require_subscriber(principal: Principal = Depends(require_principal)) -> Principal:
     """A subscription is a city's (or, made by an admin, the platform's): only a city token or
     an admin manages them. Found by the authorization matrix: a partner's token names its city
