@@ -227,6 +227,7 @@ async def _contracts_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]
     w["partner_id"], w["other_partner_id"] = partner["id"], other["id"]
     invitation = await _made(c, "POST", f"/v1/partners/{partner['id']}/invitations", json={})
     w["invitation_id"] = invitation["id"]
+    w["secrets"] = [w["contact_email"], invitation["code"]]
     mou = await _made(
         c,
         "POST",
@@ -274,6 +275,7 @@ async def _sensors_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) 
         gateway["api_key"],
         other["api_key"],
     )
+    w["secrets"] = [gateway["api_key"], other["api_key"]]
     keys = await _made(c, "GET", f"/v1/gateways/{gateway['id']}/keys")
     w["key_id"] = keys[0]["id"]
     sensor = await _made(
@@ -305,17 +307,24 @@ async def _hub_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) -> N
         c,
         "POST",
         f"/v1/gatherings/{w['gathering']}/registrations",
-        json={"name": "Ola", "email": "ola@example.org"},
+        json={"name": "Ola", "email": "ola.deltaker@example.org"},
     )
     w["registration_id"] = registration["id"]
+    members_only = "Kun for medlemmer " + uuid.uuid4().hex
     thread = await _made(
         c,
         "POST",
         "/v1/forum/threads",
         headers=own,
-        json={"title": "Intern", "body": "Kun medlemmer", "visibility": "members"},
+        json={"title": members_only, "body": members_only, "visibility": "members"},
     )
     w["thread_id"] = thread["id"]
+    w["secrets"] = [
+        sub["secret"],
+        "ola.deltaker@example.org",
+        registration["cancellation_token"],
+        members_only,
+    ]
 
 
 WORLDS = {
@@ -427,6 +436,11 @@ async def test_authorization(key: str, services: Services) -> None:
             kw["json"] = rule.body(running.world)
         response = await running.client.request(method, url, **kw)
         problem = _judge(rule.expect[caller], response, rule, running.world)
+        if rule.expect[caller] != OK or caller == "none":
+            # A refused or public answer shows no secret of the world (a key, a code, a
+            # contact person, a participant's e-mail, a members-only thread).
+            shown = [s for s in running.world.get("secrets", ()) if s in response.text]
+            problem = problem or (f"shows {shown}" if shown else None)
         if problem:
             wrong.append(f"{caller}: {problem}: {response.text[:200]}")
     assert not wrong, f"{key} ({url}):\n" + "\n".join(wrong)
