@@ -94,6 +94,9 @@ class Rule:
     # A transition that freezes the object (signing an MoU, submitting a CCC) runs after the
     # service's other rows, so that their allowed callers find it still editable.
     last: bool = False
+    # The same operation called again, after this row, with another body that needs another
+    # role (the reviewer's steps of a CCC's lifecycle are the admin's, the city's are its own).
+    also: tuple[Rule, ...] = ()
 
 
 def public(not_called: str | None = None, path: Mapping[str, str] | None = None) -> Rule:
@@ -400,8 +403,15 @@ MATRIX: dict[str, Rule] = {
     "contracts PATCH /v1/cities/{city}/ccc/versions/{version}": rule(
         writes(*CITY), lambda w: {"title": "Oslos klimabykontrakt"}
     ),
+    # The city submits; the review is the admin's alone: a city cannot award itself the label.
     "contracts POST /v1/cities/{city}/ccc/versions/{version}/transitions": rule(
-        writes(*CITY), lambda w: {"transition": "submit"}, last=True
+        writes(*CITY),
+        lambda w: {"transition": "submit"},
+        last=True,
+        also=(
+            rule(writes(*ADMIN), lambda w: {"transition": "start_review"}),
+            rule(writes(*ADMIN), lambda w: {"transition": "award"}),
+        ),
     ),
     "contracts GET /v1/cities/{city}/ccc/versions/{version}/history": public(),
     "contracts GET /v1/cities/{city}/ccc/diff": public(),
