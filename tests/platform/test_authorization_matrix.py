@@ -41,7 +41,7 @@ from tests.platform.authorization_matrix import (
 )
 
 OWN_CITY = "oslo"
-OTHER_CITY = "tromso"  # known to every service, and no member of the hub's forum
+OTHER_CITY = "tromso"  # a seeded city (made known to contracts and sensors), no forum member
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -146,11 +146,10 @@ async def _start(name: str, broker: str, data_dir: Path, stack: AsyncExitStack) 
     return Running(app, client, world)
 
 
-ADMIN = {"Authorization": f"Bearer {token('admin')}"}
-
-
 async def _made(client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> Any:
-    r = await client.request(method, url, headers={**ADMIN, **kw.pop("headers", {})}, **kw)
+    """The world's objects are made by an admin unless ``headers`` say who."""
+    admin = {"Authorization": f"Bearer {token('admin')}"}
+    r = await client.request(method, url, headers={**admin, **kw.pop("headers", {})}, **kw)
     assert r.status_code in (200, 201, 207), f"{method} {url}: {r.status_code} {r.text}"
     return r.json()
 
