@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +22,13 @@ from services.inventory.accounting.repository import (
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.service import FactorBook
 from shared.db import insert_ignoring_conflicts
-from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
-from shared.localtime import DEFAULT_TIME_ZONE
+from shared.events.payloads import (
+    AccountedCell,
+    AccountedSensorGroup,
+    EmissionsAccounted,
+    ReadingAccepted,
+)
+from shared.localtime import DEFAULT_TIME_ZONE, local_month
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
 
@@ -88,7 +95,7 @@ async def account_readings(
             cell[0] += 1 if p.index == 0 else 0
             cell[1] += p.co2e_mg
     await repo.add_to_buckets(buckets, now, result.time_zones)
-    await _emit_per_city(session, outbox, new, buckets)
+    await _emit_per_city(session, outbox, new, buckets, result.time_zones)
     result.per_city_mg = _per_city(buckets)
     result.changes = buckets
     result.accounted = new
@@ -164,6 +171,7 @@ async def _emit_per_city(
     outbox: Outbox,
     new: Sequence[Accounted],
     buckets: BucketChanges,
+    time_zones: dict[str, str],
 ) -> None:
     cities: dict[str, list[Accounted]] = defaultdict(list)
     for a in new:
@@ -197,6 +205,36 @@ async def _emit_per_city(
                 ],
                 period_start=min(times),
                 period_end=max(ends),
+                sensor_groups=_sensor_groups(accounted, time_zones.get(city, DEFAULT_TIME_ZONE)),
             ),
             key=city,
         )
+
+
+def _sensor_groups(accounted: Sequence[Accounted], tz: str) -> list[AccountedSensorGroup]:
+    """The activity of the readings whose sensor belongs to a coverage group, per group, cell,
+    unit and local month (by the hourly parts, so a reading over two months is split as its
+    buckets are). A group's series is measured activity, which a factor revision leaves as it is."""
+    groups: dict[tuple[str, str, str, int, int], list[Any]] = {}
+    for a in accounted:
+        group = a.reading.accounting.coverage_group
+        if group is None or a.activity is None:
+            continue
+        for p in a.parts:
+            year, month = local_month(p.hour, tz)
+            key = (group, a.reading.gpc_reference, a.activity.unit, year, month)
+            entry = groups.setdefault(key, [0, Decimal(0)])
+            entry[0] += 1 if p.index == 0 else 0
+            entry[1] += p.activity_value
+    return [
+        AccountedSensorGroup(
+            group=group,
+            gpc_reference=ref,
+            year=year,
+            month=month,
+            readings=n,
+            activity_value=value,
+            activity_unit=unit,
+        )
+        for (group, ref, unit, year, month), (n, value) in sorted(groups.items())
+    ]
