@@ -325,6 +325,9 @@ def run(
     ports = {name: SERVICES[name].settings().effective_port for name in SERVICE_NAMES}
     # The full system bridges MQTT gateways too (Mosquitto at SENSORS_MQTT_HOST:PORT).
     os.environ.setdefault("SENSORS_MQTT_ENABLED", "true")
+    # The simulated gateway backfills this year's complete months and last year's same ones
+    # (up to 23 months back in December): the demo accepts history older than 400 days.
+    os.environ.setdefault("SENSORS_HISTORY_HORIZON_DAYS", "800")
     if replicas > 1 and SERVICES["inventory"].settings().effective_database_url.startswith(
         "sqlite"
     ):

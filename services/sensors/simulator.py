@@ -220,31 +220,37 @@ def history_readings(
 
 async def post_batch(
     client: httpx.AsyncClient, api_key: str, batch: list[dict[str, object]]
-) -> None:
+) -> dict[str, int]:
+    """Post one batch, retried on 5xx; the answer's counts (accepted, duplicates, rejected)."""
     for attempt in range(5):
         try:
             r = await client.post(
                 "/v1/readings", json={"readings": batch}, headers={"X-Api-Key": api_key}
             )
             if r.status_code < 500:
-                return
+                answer = r.json() if r.status_code == 202 else {}
+                return {k: int(answer.get(k, 0)) for k in ("accepted", "duplicates", "rejected")}
             retry = float(r.headers.get("Retry-After", "1"))
         except httpx.HTTPError as exc:
             log.warning("post failed: %s", exc)
             retry = 1.0
         # The same readings again: the service answers duplicates for any it took.
         await asyncio.sleep(retry * (attempt + 1))
+    return {}
 
 
 async def history(
     client: httpx.AsyncClient, api_key: str, sensors: list[SimulatedSensor], now: datetime
-) -> int:
-    """Backfill the history (see the module's docstring); the number of readings sent."""
+) -> dict[str, int]:
+    """Backfill the history (see the module's docstring); the service's counts summed."""
     days = history_days(now)
     readings = history_readings(sensors, days, days[-1].year if days else now.year)
+    totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
     for i in range(0, len(readings), HISTORY_BATCH):
-        await post_batch(client, api_key, readings[i : i + HISTORY_BATCH])
-    return len(readings)
+        answer = await post_batch(client, api_key, readings[i : i + HISTORY_BATCH])
+        for k, v in answer.items():
+            totals[k] += v
+    return totals
 
 
 HISTORY_BATCH = 500
@@ -299,8 +305,15 @@ async def run_simulator(
         log.info("registered gateways for %s", ", ".join(cities))
         for city in history_cities or []:
             if city in gateways:
-                sent = await history(client, *gateways[city], datetime.now(UTC))
-                log.info("backfilled %d history readings for %s", sent, city)
+                counts = await history(client, *gateways[city], datetime.now(UTC))
+                # Rejected ones are usually older than SENSORS_HISTORY_HORIZON_DAYS.
+                log.info(
+                    "history of %s: %d accepted, %d duplicates, %d rejected",
+                    city,
+                    counts["accepted"],
+                    counts["duplicates"],
+                    counts["rejected"],
+                )
         done = 0
         while iterations is None or done < iterations:
             now = datetime.now(UTC)

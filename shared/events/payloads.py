@@ -208,6 +208,18 @@ class AccountedCell(BaseModel):
     co2e_mg: int
 
 
+class AccountedCellMonth(BaseModel):
+    """The part of one cell's amount that falls in one local calendar month of the city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpc_reference: str
+    scope: Scope
+    year: int = Field(description="The city's local calendar year")
+    month: int = Field(ge=1, le=12, description="The city's local calendar month")
+    co2e_mg: int
+
+
 class AccountedSensorGroup(BaseModel):
     """Activity one accounted batch measured with one sensor group (the sensors' registered
     ``coverage_group``) in one GPC cell and local calendar month of the city."""
@@ -237,7 +249,14 @@ class EmissionsAccounted(EventPayload):
     cells: list[AccountedCell]
     period_start: AwareDatetime
     period_end: AwareDatetime
-    # Optional, so events from before it still parse: what the batch's sensors that belong to a
+    # Optional, so events from before them still parse. A backfilled batch may span months: its
+    # cells per local month, exactly (by the hourly buckets), so no reader has to spread them.
+    cell_months: list[AccountedCellMonth] = Field(
+        default_factory=list,
+        description="The cells' amounts per local calendar month of the city (they sum to "
+        "cells); empty in events from before it",
+    )
+    # What the batch's sensors that belong to a
     # coverage group measured, per group, cell and month (contracts follows MEL indicators by it).
     sensor_groups: list[AccountedSensorGroup] = Field(
         default_factory=list,

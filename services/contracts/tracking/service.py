@@ -112,6 +112,18 @@ def spread_over_months(start: datetime, end: datetime, amount: int) -> list[tupl
     return shares
 
 
+def _accounted_months(payload: EmissionsAccounted) -> list[tuple[int, int, str, int]]:
+    """(year, month, cell, mg) of an accounted batch: exact from its ``cell_months``; an event
+    from before them has its cells spread over its period's months."""
+    if payload.cell_months:
+        return [(c.year, c.month, c.gpc_reference, c.co2e_mg) for c in payload.cell_months]
+    return [
+        (y, m, cell.gpc_reference, part)
+        for cell in payload.cells
+        for y, m, part in spread_over_months(payload.period_start, payload.period_end, cell.co2e_mg)
+    ]
+
+
 async def apply_events(
     session: AsyncSession, outbox: Outbox, events: Sequence[ConsumedEvent]
 ) -> None:
@@ -136,12 +148,8 @@ async def apply_events(
                 entry = groups.setdefault(key6, [0, 0])
                 entry[0] += int((line.activity_value * MICRO).to_integral_value(ROUND_HALF_EVEN))
                 entry[1] += line.readings
-            for cell in payload.cells:
-                for y, m, part in spread_over_months(
-                    payload.period_start, payload.period_end, cell.co2e_mg
-                ):
-                    key = (cell.gpc_reference, y, m)
-                    months[key] = months.get(key, 0) + part
+            for y, m, ref, amount in _accounted_months(payload):
+                months[(ref, y, m)] = months.get((ref, y, m), 0) + amount
         elif isinstance(payload, EmissionsRecalculated):
             months = per_city.setdefault(payload.city, {})
             for rcell in payload.cells:

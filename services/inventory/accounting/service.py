@@ -24,6 +24,7 @@ from services.inventory.factors.service import FactorBook
 from shared.db import insert_ignoring_conflicts
 from shared.events.payloads import (
     AccountedCell,
+    AccountedCellMonth,
     AccountedSensorGroup,
     EmissionsAccounted,
     ReadingAccepted,
@@ -177,12 +178,15 @@ async def _emit_per_city(
     for a in new:
         cities[a.reading.city].append(a)
     for city, accounted in cities.items():
+        tz = time_zones.get(city, DEFAULT_TIME_ZONE)
         cells: dict[tuple[str, int], list[int]] = {}
-        for (c, ref, scope, _hour), (n, mg) in buckets.items():
+        months: dict[tuple[str, int, int, int], int] = defaultdict(int)
+        for (c, ref, scope, hour), (n, mg) in buckets.items():
             if c == city:
                 cell = cells.setdefault((ref, scope), [0, 0])
                 cell[0] += n
                 cell[1] += mg
+                months[(ref, scope, *local_month(hour, tz))] += mg
         total = sum(mg for _n, mg in cells.values())
         times = [a.reading.time for a in accounted]
         # An interval reading's period runs to its end.
@@ -205,7 +209,13 @@ async def _emit_per_city(
                 ],
                 period_start=min(times),
                 period_end=max(ends),
-                sensor_groups=_sensor_groups(accounted, time_zones.get(city, DEFAULT_TIME_ZONE)),
+                cell_months=[
+                    AccountedCellMonth(
+                        gpc_reference=ref, scope=scope, year=year, month=month, co2e_mg=mg
+                    )
+                    for (ref, scope, year, month), mg in sorted(months.items())
+                ],
+                sensor_groups=_sensor_groups(accounted, tz),
             ),
             key=city,
         )
