@@ -228,7 +228,7 @@ async def post_batch(
                 "/v1/readings", json={"readings": batch}, headers={"X-Api-Key": api_key}
             )
             if r.status_code < 500:
-                answer = r.json() if r.status_code == 202 else {}
+                answer = r.json() if r.status_code in (202, 207) else {}
                 return {k: int(answer.get(k, 0)) for k in ("accepted", "duplicates", "rejected")}
             retry = float(r.headers.get("Retry-After", "1"))
         except httpx.HTTPError as exc:
