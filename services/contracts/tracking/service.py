@@ -8,15 +8,18 @@ and tracking"):
    level(y) = B - cut(y), with cut(y) the action's yearly cut there (linear between the
    stated years, zero before the first, the last value after it).
 2. Live emissions are the inventory's ``emissions.accounted`` and ``emissions.recalculated``
-   events summed per GPC cell and local calendar month (Europe/Oslo).
+   events summed per GPC cell and local calendar month (Europe/Oslo); the ``sensor_groups`` of
+   ``emissions.accounted`` give each sensor group's measured activity per month.
 3. The judged year Y is the city's current local year, or the year before during January, and
    the months compared are Y's complete months that have live data in Y and in Y - 1.
 4. Live data measures only the sensor-covered part of a sector, so the judgement is relative:
    the same months' emissions must fall from Y - 1 to Y at least as the path falls:
    observed(Y) x level(Y - 1) <= observed(Y - 1) x level(Y) — in whole milligrams, exactly.
    Then the sector is ``on_course``, else ``behind``; without such months ``no_data``.
-5. The action is ``behind`` if any of its sectors is, ``on_course`` if all judged ones are,
-   and ``no_data`` when none can be judged. "No data" is never "on course".
+5. Each MEL indicator with a live source that names the action is judged the same way
+   against its own targets (:func:`judge_indicator`) and counts like a sector.
+6. The action is ``behind`` if any of its sectors or indicators is, ``on_course`` if all
+   judged ones are, and ``no_data`` when none can be judged. "No data" is never "on course".
 """
 
 from __future__ import annotations
