@@ -276,6 +276,18 @@ class RecalculatedCell(BaseModel):
     co2e_mg_delta: int = Field(description="New minus old amount, in milligrams CO2e")
 
 
+class RecalculatedCellMonth(BaseModel):
+    """The part of one cell's recalculation difference that falls in one local month."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpc_reference: str
+    scope: Scope
+    year: int = Field(description="The city's local calendar year")
+    month: int = Field(ge=1, le=12, description="The city's local calendar month")
+    co2e_mg_delta: int
+
+
 class EmissionsRecalculated(EventPayload):
     """Accounted emissions changed after the fact, for one city: a factor was revised (its
     readings were recomputed with the new version), or a factor was added that readings recorded
@@ -296,6 +308,12 @@ class EmissionsRecalculated(EventPayload):
     cells: list[RecalculatedCell]
     period_start: AwareDatetime = Field(description="Start of the earliest hour touched")
     period_end: AwareDatetime = Field(description="End of the latest hour touched")
+    # Optional, so events from before it still parse: a revision may touch years of readings.
+    cell_months: list[RecalculatedCellMonth] = Field(
+        default_factory=list,
+        description="The cells' differences per local calendar month of the city (they sum to "
+        "cells); empty in events from before it",
+    )
 
 
 PaceStatus = Literal["on_track", "at_risk", "off_track", "no_data"]

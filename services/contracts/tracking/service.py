@@ -127,6 +127,19 @@ def _accounted_months(payload: EmissionsAccounted) -> list[tuple[int, int, str, 
     ]
 
 
+def _recalculated_months(payload: EmissionsRecalculated) -> list[tuple[int, int, str, int]]:
+    """(year, month, cell, mg difference) of a recalculation, as :func:`_accounted_months`."""
+    if payload.cell_months:
+        return [(c.year, c.month, c.gpc_reference, c.co2e_mg_delta) for c in payload.cell_months]
+    return [
+        (y, m, cell.gpc_reference, part)
+        for cell in payload.cells
+        for y, m, part in spread_over_months(
+            payload.period_start, payload.period_end, cell.co2e_mg_delta
+        )
+    ]
+
+
 async def apply_events(
     session: AsyncSession, outbox: Outbox, events: Sequence[ConsumedEvent]
 ) -> None:
@@ -155,12 +168,8 @@ async def apply_events(
                 months[(ref, y, m)] = months.get((ref, y, m), 0) + amount
         elif isinstance(payload, EmissionsRecalculated):
             months = per_city.setdefault(payload.city, {})
-            for rcell in payload.cells:
-                for y, m, part in spread_over_months(
-                    payload.period_start, payload.period_end, rcell.co2e_mg_delta
-                ):
-                    key = (rcell.gpc_reference, y, m)
-                    months[key] = months.get(key, 0) + part
+            for y, m, ref, amount in _recalculated_months(payload):
+                months[(ref, y, m)] = months.get((ref, y, m), 0) + amount
         elif isinstance(payload, InventoryPublished):
             total = (
                 payload.basic_co2e_mg if payload.level == "BASIC" else payload.basic_plus_co2e_mg
