@@ -19,6 +19,7 @@ from shared.events.catalogue import CONTRACTS_EVENTS, INVENTORY_EVENTS
 from shared.events.envelope import CloudEvent, encode_event, new_event
 from shared.events.payloads import (
     AccountedCell,
+    AccountedCellMonth,
     AccountedSensorGroup,
     ActionStatusChanged,
     EmissionsAccounted,
@@ -26,6 +27,7 @@ from shared.events.payloads import (
     EventPayload,
     InventoryPublished,
     RecalculatedCell,
+    RecalculatedCellMonth,
 )
 from shared.localtime import zone
 from tests.conftest import ServiceClientFactory
@@ -438,3 +440,72 @@ async def test_an_action_follows_its_sensor_group_indicator_along_the_target_pat
         assert isinstance(change, ActionStatusChanged)
         assert change.indicator_ids == ["IND-BE-2"] and change.gpc_references == []
         assert change.observed_co2e_mg is None  # no sector judged: no emissions figure
+
+
+async def test_a_backfilled_batch_over_months_lands_in_the_months_its_cells_name(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    """A backfill batch from November to January: its cell_months say what fell in each month,
+    so December (which it only spans) gets nothing, and a revision's months likewise."""
+    _, client = contracts
+    await start_ccc(
+        client,
+        city_token(city),
+        city,
+        {
+            "b3_indicators": [
+                {
+                    "id": "IND-1",
+                    "name": "Utslipp fra veitrafikk",
+                    "unit": "tCO2e",
+                    "live_source": {"kind": "gpc", "gpc_reference": "II.1"},
+                }
+            ]
+        },
+    )
+    start = datetime(2024, 11, 20, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    end = datetime(2025, 1, 20, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    road_cell: dict[str, Any] = {"gpc_reference": "II.1.1", "scope": 1}
+    accounted = EmissionsAccounted(
+        city=city,
+        readings_accounted=2,
+        co2e_mg=3_000_000_000,
+        tco2e=3.0,
+        cells=[AccountedCell(**road_cell, readings=2, co2e_mg=3_000_000_000)],
+        cell_months=[
+            AccountedCellMonth(**road_cell, year=2024, month=11, co2e_mg=1_000_000_000),
+            AccountedCellMonth(**road_cell, year=2025, month=1, co2e_mg=2_000_000_000),
+        ],
+        period_start=start,
+        period_end=end,
+    )
+    revised = EmissionsRecalculated(
+        city=city,
+        reason="factor_revised",
+        factor_id="road-car",
+        factor_version=2,
+        previous_version=1,
+        readings_recalculated=1,
+        co2e_mg_delta=-500_000_000,
+        tco2e_delta=-0.5,
+        cells=[RecalculatedCell(**road_cell, readings=1, co2e_mg_delta=-500_000_000)],
+        cell_months=[
+            RecalculatedCellMonth(**road_cell, year=2025, month=1, co2e_mg_delta=-500_000_000)
+        ],
+        period_start=start,
+        period_end=end,
+    )
+    await publish(broker, city, accounted, revised)
+
+    async def series() -> list[dict[str, Any]]:
+        r = await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-1")
+        return list(r.json()["series"])
+
+    seen = await eventually(series, lambda s: any(p["observed"] == "1.500000000" for p in s))
+    assert [(p["year"], p["month"], p["observed"]) for p in seen] == [
+        (2024, 11, "1.000000000"),
+        (2025, 1, "1.500000000"),
+    ]
