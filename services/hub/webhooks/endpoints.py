@@ -34,7 +34,9 @@ async def require_subscription_owner(
     principal: Principal = Depends(require_principal),
 ) -> Principal:
     """Who may keep webhook subscriptions: an admin (every one), a city administrator (its
-    city's), a hub subscriber (its own)."""
+    city's), a hub subscriber (its own). Found by the authorization matrix: a partner's token
+    names its city too, and managed that city's subscriptions; a member's token names no city,
+    and matched the admin's subscriptions (owner None)."""
     if principal.role == "subscriber" or (
         principal.city is not None and principal.can_administer(principal.city)
     ):
