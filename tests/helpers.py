@@ -158,10 +158,11 @@ def signed_by_builtin_issuer(claims: dict[str, object]) -> str:
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """The app (its lifespan already running) behind a real uvicorn server on a free port."""
+async def serving(app: FastAPI, port: int = 0) -> AsyncIterator[str]:
+    """The app (its lifespan already running) behind a real uvicorn server on ``port`` (by
+    default a free one)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
         timeout_graceful_shutdown=2,
     )  # fmt: skip
     server = uvicorn.Server(config)

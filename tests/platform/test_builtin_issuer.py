@@ -11,9 +11,10 @@ import httpx
 import jwt
 
 from shared.auth import issue_token
+from shared.broker import free_port
 from shared.settings import ServiceSettings
 from tests.conftest import ServiceClientFactory
-from tests.helpers import eventually
+from tests.helpers import eventually, serving
 
 OFFLINE = {"consumers_enabled": False, "outbox_relay_enabled": False}
 
@@ -223,3 +224,23 @@ async def test_a_token_revoked_by_its_holder_is_refused(
         assert entry["expires_at"] is not None  # dropped from the list once it expires
         # RFC 7009: nothing to revoke is no error, and says nothing.
         assert (await client.post("/oidc/revoke", data={"token": "garbage"})).status_code == 200
+
+
+async def test_a_service_without_the_key_file_fetches_the_built_in_jwks_over_http(
+    service_client: ServiceClientFactory, tmp_path: Path
+) -> None:
+    """As sensors and hub in compose: no copy of the keys, the issuer's discovery document and
+    JWKS from the inventory instead, through the same verification path."""
+    port = free_port()
+    issuer = {"builtin_issuer": f"http://127.0.0.1:{port}/oidc"}
+    async with (
+        service_client("inventory", **OFFLINE, **issuer) as (inventory_app, _inventory),
+        serving(inventory_app, port),
+        service_client(
+            "hub", **OFFLINE, **issuer, builtin_keys_file=tmp_path / "no-such-file.json"
+        ) as (_hub_app, hub),
+    ):
+        token = issue_token("s", "subscriber", settings=ServiceSettings(**issuer))
+        answer = await hub.get("/v1/webhooks", headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+        assert not (tmp_path / "no-such-file.json").exists()
