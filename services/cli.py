@@ -142,7 +142,13 @@ async def partner_city(partner_id: str) -> str | None:
 @app.command()
 def token(
     city: Annotated[str | None, typer.Option(help="City the token may write for")] = None,
-    admin: Annotated[bool, typer.Option(help="An admin token (every city)")] = False,
+    admin: Annotated[bool, typer.Option(help="A platform admin token (every city)")] = False,
+    editor: Annotated[
+        bool, typer.Option(help="With --city: a city editor (drafts, no keys or partners)")
+    ] = False,
+    reader: Annotated[
+        bool, typer.Option(help="A reader (with --city: also reads that city's drafts)")
+    ] = False,
     partner: Annotated[
         str | None,
         typer.Option(
@@ -153,19 +159,29 @@ def token(
     member: Annotated[
         bool, typer.Option(help="A member token (no city's data; e.g. a ministry in the forum)")
     ] = False,
-    subject: Annotated[str, typer.Option(help="Who holds it")] = "cli",
-    days: Annotated[int, typer.Option(help="Valid for this many days")] = 30,
+    subscriber: Annotated[
+        bool, typer.Option(help="A hub subscriber (its own webhook subscriptions only)")
+    ] = False,
+    subject: Annotated[
+        str | None, typer.Option(help="Who holds it (default: your login name)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Display name for audit trails (default: none)")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, help="Valid for this many days")] = 30,
 ) -> None:
-    """Issue a bearer token signed with KLIMABY_AUTH_SECRET."""
+    """Issue an access token of the built-in issuer (signed with its key in
+    KLIMABY_BUILTIN_KEYS_FILE, generated on first use)."""
+    import getpass
     import uuid
 
-    from shared.auth import Role, issue_token
+    from shared.identity.tokens import Role, issue_token
 
     settings = SERVICES["inventory"].settings()
-    secret = settings.auth_secret.get_secret_value()
+    holder = subject or getpass.getuser()
     if partner is not None:
-        if admin or member:
-            raise typer.BadParameter("give --partner alone, not with --admin or --member")
+        if admin or member or editor or reader or subscriber:
+            raise typer.BadParameter("give --partner alone (with --city at most)")
         try:
             partner = str(uuid.UUID(partner))
         except ValueError:
@@ -175,12 +191,75 @@ def token(
             raise typer.BadParameter(f"no partner {partner} in the contracts database")
         if city is not None and city != known:
             raise typer.BadParameter(f"partner {partner} is a partner of {known}, not {city}")
-        typer.echo(issue_token(secret, subject, "partner", known, days * 86400, partner=partner))
+        typer.echo(
+            issue_token(
+                holder,
+                "partner",
+                known,
+                days * 86400,
+                partner=partner,
+                name=name,
+                settings=settings,
+            )
+        )
         return
-    if admin + member + bool(city) != 1:
-        raise typer.BadParameter("give exactly one of --city, --partner, --admin or --member")
-    role: Role = "admin" if admin else "member" if member else "city"
-    typer.echo(issue_token(secret, subject, role, city, days * 86400))
+    kinds = admin + member + subscriber + bool(city) + (reader and not city)
+    if kinds != 1 or (editor and not city) or (editor and reader):
+        raise typer.BadParameter(
+            "give exactly one of --city (with --editor or --reader), --partner, --admin, "
+            "--member, --subscriber or --reader"
+        )
+    role: Role = (
+        "admin"
+        if admin
+        else "member"
+        if member
+        else "subscriber"
+        if subscriber
+        else "reader"
+        if reader
+        else "city_editor"
+        if editor
+        else "city_admin"
+    )
+    typer.echo(issue_token(holder, role, city, days * 86400, name=name, settings=settings))
+
+
+keys_app = typer.Typer(help="The built-in issuer's signing keys.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """The signing keys the built-in issuer publishes (the last one signs)."""
+    from shared.identity.tokens import builtin_signing_keys
+
+    keys = builtin_signing_keys(SERVICES["inventory"].settings())
+    for key in keys.all():
+        typer.echo(f"{key.kid}\t{key.created_at}")
+
+
+@keys_app.command("rotate")
+def rotate_keys(
+    retire_previous: Annotated[
+        bool,
+        typer.Option(
+            help="Drop the previous keys at once: their tokens are refused as soon as each "
+            "service refreshes the JWKS (at most KLIMABY_OIDC_JWKS_CACHE_S)"
+        ),
+    ] = False,
+) -> None:
+    """A new signing key; tokens of the previous ones stay valid unless --retire-previous."""
+    import logging
+
+    from shared.identity.tokens import builtin_signing_keys
+
+    keys = builtin_signing_keys(SERVICES["inventory"].settings())
+    key = keys.rotate(retire_previous=retire_previous)
+    logging.getLogger("klimaby.identity").warning(
+        "signing key rotated", extra={"kid": key.kid, "retired_previous": retire_previous}
+    )
+    typer.echo(key.kid)
 
 
 @app.command()

@@ -119,6 +119,11 @@ class System:
                 port = first[name] if n == 1 else self.ports.get(key) or free_port()
                 env = {**os.environ, **self.env, **ports_env}
                 env[f"{name.upper()}_PORT"] = str(port)
+                # The deny list is served by the inventory, wherever this run put it.
+                env.setdefault(
+                    "KLIMABY_REVOCATIONS_URL",
+                    f"http://127.0.0.1:{first['inventory']}/oidc/revocations",
+                )
                 if n > 1 and name == "sensors":
                     env["SENSORS_MQTT_ENABLED"] = "false"
                 self.services[key] = ServiceProcess(

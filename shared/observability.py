@@ -121,6 +121,8 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
         logger.setLevel(logging.NOTSET)  # KLIMABY_LOG_LEVEL governs every logger
     # aiokafka logs every rebalance step at INFO; keep those for DEBUG runs.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # httpx logs every request at INFO: the deny-list poll alone would be two lines a second.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 def install_request_ids(app: FastAPI, *, access_log_enabled: bool = False) -> None:

@@ -18,8 +18,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData
 
+from shared.auth import verifier_for
 from shared.db import Database
 from shared.guards import InputGuard
+from shared.identity.revocations import (
+    DenyList,
+    HttpRevocations,
+    RevocationLoader,
+    RevocationPoller,
+)
 from shared.messaging.consumer import Handler, IdempotentConsumer
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
@@ -59,6 +66,8 @@ class ServiceSpec:
     openapi_tags: list[dict[str, Any]] | None = None
     # Background tasks of the service (started after the consumers, stopped before them).
     tasks: Sequence[Callable[[FastAPI], BackgroundTask]] = field(default_factory=tuple)
+    # Where this service reads revoked token ids; default: the inventory's list over HTTP.
+    revocations: Callable[[FastAPI], RevocationLoader] | None = None
 
 
 def database_for(settings: ServiceSettings) -> Database:
@@ -123,8 +132,18 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         if settings.consumers_enabled:
             for consumer in consumers:
                 consumer.start()
-        tasks = [make(app) for make in spec.tasks]
-        for task in tasks:
+        revocations = RevocationPoller(
+            app.state.deny_list,
+            spec.revocations(app)
+            if spec.revocations
+            else HttpRevocations(settings.effective_revocations_url),
+            settings.revocations_poll_s,
+        )
+        # Once before the first request: a restarted service must not take a revoked token.
+        await revocations.poll_once()
+        revocations.start()
+        tasks = [revocations, *(make(app) for make in spec.tasks)]
+        for task in tasks[1:]:
             task.start()
         log.info("service started", extra={"port": settings.effective_port})
         try:
@@ -148,6 +167,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         openapi_tags=spec.openapi_tags,
         static_url="/docs/assets",
     )
+    # Built with the app (not in the lifespan) so that every request path finds it.
+    app.state.deny_list = DenyList()
+    app.state.verifier = verifier_for(settings, app.state.deny_list)
     install_problem_handlers(app)
     document_openapi(app)
     install_metrics(

@@ -74,6 +74,63 @@ class ServiceSettings(BaseSettings):
     minute (0: no limit)."""
     outbox_relay_enabled: bool = True
 
+    # Identity (see shared/auth.py and docs/identity.md): un-prefixed, every service agrees.
+    oidc_issuer: str | None = Field(None, validation_alias=AliasChoices("KLIMABY_OIDC_ISSUER"))
+    """An external OpenID Connect issuer whose access tokens are accepted (its URL, as in the
+    tokens' ``iss``); unset: only the built-in issuer's."""
+    oidc_discovery_url: str | None = Field(
+        None, validation_alias=AliasChoices("KLIMABY_OIDC_DISCOVERY_URL")
+    )
+    """Where to fetch the issuer's discovery document when the services reach the issuer at
+    another address than its public one (compose); default ``<issuer>/.well-known/...``."""
+    oidc_insecure_http: bool = Field(
+        False, validation_alias=AliasChoices("KLIMABY_OIDC_INSECURE_HTTP")
+    )
+    """Allow a plain-http external issuer in production (trying Keycloak on one machine)."""
+    oidc_audience: str = Field("klimaby", validation_alias=AliasChoices("KLIMABY_OIDC_AUDIENCE"))
+    """The ``aud`` the external issuer's tokens must carry (the built-in's always say klimaby)."""
+    oidc_roles_claim: str = Field(
+        "roles,realm_access.roles", validation_alias=AliasChoices("KLIMABY_OIDC_ROLES_CLAIM")
+    )
+    oidc_city_claim: str = Field("city", validation_alias=AliasChoices("KLIMABY_OIDC_CITY_CLAIM"))
+    oidc_partner_claim: str = Field(
+        "partner", validation_alias=AliasChoices("KLIMABY_OIDC_PARTNER_CLAIM")
+    )
+    oidc_name_claim: str = Field(
+        "name,preferred_username", validation_alias=AliasChoices("KLIMABY_OIDC_NAME_CLAIM")
+    )
+    oidc_token_id_claim: str = Field(
+        "jti,uti", validation_alias=AliasChoices("KLIMABY_OIDC_TOKEN_ID_CLAIM")
+    )
+    oidc_role_prefix: str = Field("", validation_alias=AliasChoices("KLIMABY_OIDC_ROLE_PREFIX"))
+    oidc_jwks_cache_s: float = Field(
+        300.0, gt=0, validation_alias=AliasChoices("KLIMABY_OIDC_JWKS_CACHE_S")
+    )
+    oidc_jwks_min_refresh_s: float = Field(
+        1.0, ge=0, validation_alias=AliasChoices("KLIMABY_OIDC_JWKS_MIN_REFRESH_S")
+    )
+    builtin_issuer: str = Field(
+        "http://127.0.0.1:8001/oidc", validation_alias=AliasChoices("KLIMABY_BUILTIN_ISSUER")
+    )
+    """The built-in issuer's identifier (``iss``) and the base of its endpoints (inventory)."""
+    builtin_issuer_enabled: bool = Field(
+        True, validation_alias=AliasChoices("KLIMABY_BUILTIN_ISSUER_ENABLED")
+    )
+    builtin_keys_file: Path | None = Field(
+        None, validation_alias=AliasChoices("KLIMABY_BUILTIN_KEYS_FILE")
+    )
+    """The built-in issuer's signing keys; default ``<data dir>/oidc-signing-keys.json``."""
+    service_token_ttl_s: int = Field(
+        900, ge=60, le=86400, validation_alias=AliasChoices("KLIMABY_SERVICE_TOKEN_TTL_S")
+    )
+    revocations_url: str | None = Field(
+        None, validation_alias=AliasChoices("KLIMABY_REVOCATIONS_URL")
+    )
+    """Where services read the deny list; default ``<built-in issuer>/revocations``."""
+    revocations_poll_s: float = Field(
+        0.5, gt=0, le=60, validation_alias=AliasChoices("KLIMABY_REVOCATIONS_POLL_S")
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServiceSettings:
         if (
@@ -92,7 +149,29 @@ class ServiceSettings(BaseSettings):
                 f"KLIMABY_AUTH_SECRET must be at least {MIN_PRODUCTION_SECRET_LENGTH} "
                 "characters in production (e.g. `openssl rand -hex 32`)"
             )
+        # The issuer's keys come over that URL: without TLS anyone on the path could hand
+        # the services keys of their own.
+        if (
+            self.environment == "production"
+            and not self.oidc_insecure_http
+            and any(
+                url and not url.startswith("https://")
+                for url in (self.oidc_issuer, self.oidc_discovery_url)
+            )
+        ):
+            raise ValueError(
+                "KLIMABY_OIDC_ISSUER (and KLIMABY_OIDC_DISCOVERY_URL) must be https:// URLs in "
+                "production"
+            )
         return self
+
+    @property
+    def effective_keys_file(self) -> Path:
+        return self.builtin_keys_file or self.data_dir / "oidc-signing-keys.json"
+
+    @property
+    def effective_revocations_url(self) -> str:
+        return self.revocations_url or self.builtin_issuer.rstrip("/") + "/revocations"
 
     @property
     def effective_database_url(self) -> str:

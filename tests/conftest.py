@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -34,6 +35,12 @@ REQUIRE_PG = os.environ.get("KLIMABY_REQUIRE_POSTGRES") == "1"
 
 os.environ.setdefault("KLIMABY_ENVIRONMENT", "test")
 os.environ.setdefault("KLIMABY_AUTH_SECRET", "test-secret-" + uuid.uuid4().hex)
+# The built-in issuer's signing keys of this session (every service and issue_token share
+# them, as the processes of `make run` share var/).
+os.environ.setdefault(
+    "KLIMABY_BUILTIN_KEYS_FILE",
+    str(Path(tempfile.mkdtemp(prefix="klimaby-keys-")) / "oidc-signing-keys.json"),
+)
 os.environ.setdefault("KLIMABY_LOG_JSON", "false")
 # Tansu holds each JoinGroup for session_timeout/2: keep rebalances short in tests.
 os.environ.setdefault("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS", "6000")
@@ -153,7 +160,7 @@ def service_client(broker: str, database_url: str, unique_schema: str) -> Servic
 def admin_token() -> str:
     from shared.auth import issue_token
 
-    return issue_token(os.environ["KLIMABY_AUTH_SECRET"], "test-admin", "admin")
+    return issue_token("test-admin", "admin")
 
 
 @pytest.fixture
@@ -161,6 +168,6 @@ def city_token() -> Callable[[str], str]:
     from shared.auth import issue_token
 
     def make(city: str) -> str:
-        return issue_token(os.environ["KLIMABY_AUTH_SECRET"], f"test-{city}", "city", city)
+        return issue_token(f"test-{city}", "city", city)
 
     return make

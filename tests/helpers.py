@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 T = TypeVar("T")
 
@@ -134,3 +137,44 @@ def prepare_services(names: list[str], env: dict[str, str | None], demo: bool) -
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+def signed_by_builtin_issuer(claims: dict[str, object]) -> str:
+    """Any claims, signed with the built-in issuer's current key: how a test forges a token
+    that only its claims make invalid."""
+    import jwt
+
+    from shared.auth import BUILTIN_AUDIENCE, builtin_signing_keys
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    key = builtin_signing_keys(settings).current()
+    return jwt.encode(
+        {"iss": settings.builtin_issuer, "aud": BUILTIN_AUDIENCE, **claims},
+        key.private_key,
+        algorithm="ES256",
+        headers={"kid": key.kid},
+    )
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int = 0) -> AsyncIterator[str]:
+    """The app (its lifespan already running) behind a real uvicorn server on ``port`` (by
+    default a free one)."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+        timeout_graceful_shutdown=2,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

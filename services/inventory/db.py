@@ -24,6 +24,7 @@ def load_models() -> None:
     from services.inventory.contract_actions import models as _contract_actions  # noqa: F401
     from services.inventory.coverage import models as _coverage  # noqa: F401
     from services.inventory.factors import models as _factors  # noqa: F401
+    from services.inventory.identity import models as _identity  # noqa: F401
     from services.inventory.imports import models as _imports  # noqa: F401
     from services.inventory.inventories import models as _inventories  # noqa: F401
     from services.inventory.targets import models as _targets  # noqa: F401

@@ -15,6 +15,9 @@ from services.inventory.coverage.endpoints import router as coverage_router
 from services.inventory.db import load_models, messaging, metadata
 from services.inventory.factors.endpoints import router as factors_router
 from services.inventory.gpc.endpoints import router as gpc_router
+from services.inventory.identity.endpoints import issuer_router
+from services.inventory.identity.endpoints import router as identity_router
+from services.inventory.identity.service import database_revocations
 from services.inventory.imports.endpoints import router as imports_router
 from services.inventory.inventories.endpoints import router as inventories_router
 from services.inventory.settings import Settings
@@ -43,7 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 targets_router,
                 budget_router,
                 coverage_router,
+                issuer_router,
+                identity_router,
             ],
+            # The deny list's home: every replica reads it from its own database.
+            revocations=lambda app: database_revocations(app.state.db),
             consumers=[
                 # Readings are keyed by their reading id in accounted_readings, so the inbox
                 # (dedupe by event id) would only double the writes.

@@ -297,7 +297,7 @@ async def run_simulator(
     settings = Settings()
     configure_logging("simulator", settings.log_level, settings.log_json)
     token = issue_token(
-        settings.auth_secret.get_secret_value(), "simulated-gateway-installer", "admin"
+        "simulated-gateway-installer", "admin", name="Simulated gateway", settings=settings
     )
     rng = random.Random(2030)
     async with httpx.AsyncClient(base_url=sensors_url, timeout=60) as client:

@@ -3,7 +3,6 @@ numbers, partner tokens."""
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,7 +52,6 @@ def partner_token() -> Callable[[str, str], str]:
 
     def make(partner_id: str, city: str) -> str:
         return issue_token(
-            os.environ["KLIMABY_AUTH_SECRET"],
             f"test-partner-{partner_id}",
             "partner",
             city,

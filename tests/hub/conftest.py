@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
@@ -22,6 +20,7 @@ from shared.events.envelope import CloudEvent, encode_event, new_event
 from shared.events.payloads import EventPayload
 from shared.migrations import upgrade
 from tests.conftest import ServiceClientFactory
+from tests.helpers import serving
 
 WAIT_S = 90.0  # a bound for a consumer-group join plus catching up on the session's topics
 
@@ -44,28 +43,6 @@ FAST: dict[str, Any] = {
     # Many quick attempts while a test's receiver is down (the default is about a day's worth).
     "webhook_max_attempts": 10_000,
 }
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """The app (its lifespan already running) behind a real uvicorn server on a free port."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
-        timeout_graceful_shutdown=2,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ what is marked public; a thread may hang on a CCC action or an indicator."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import httpx
@@ -13,10 +12,7 @@ from shared.auth import issue_token
 
 
 def member_token(subject: str) -> dict[str, str]:
-    return {
-        "Authorization": "Bearer "
-        + issue_token(os.environ["KLIMABY_AUTH_SECRET"], subject, "member")
-    }
+    return {"Authorization": "Bearer " + issue_token(subject, "member")}
 
 
 async def test_members_write_and_the_public_reads_only_public_threads(

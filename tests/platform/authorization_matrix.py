@@ -8,7 +8,7 @@ The callers, tried in this order (those expected to pass authorization last, so 
 write cannot take away the object a refused caller is tried on):
 
 - ``none``: no credentials at all;
-- ``bad_signature``: an admin token signed with another secret;
+- ``bad_signature``: an admin token of the built-in issuer whose signature was tampered with;
 - ``expired``: an admin token that expired an hour ago;
 - ``other_city``: a token of another city (Tromsø) than the one that owns the object (Oslo);
 - ``other_partner``: the token of another partner of Oslo than the one that owns the object;
@@ -329,6 +329,40 @@ MATRIX: dict[str, Rule] = {
     "inventory DELETE /v1/cities/{city}/coverage/{gpc_reference}/groups/{group}": rule(
         writes(*CITY)
     ),
+    # --- inventory: the built-in issuer (docs/identity.md) -------------------------------------
+    "inventory GET /oidc/.well-known/openid-configuration": public(),
+    "inventory GET /oidc/jwks.json": public(),
+    "inventory GET /oidc/revocations": public(),
+    # Client credentials, not a bearer token, authenticate here: every bearer caller is 401.
+    "inventory POST /oidc/token": rule(
+        dict.fromkeys(TOKEN_CALLERS, 401),
+        content=lambda w: "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    # The presented token is the credential (RFC 7009); without one there is nothing to revoke.
+    "inventory POST /oidc/revoke": rule(
+        dict.fromkeys(TOKEN_CALLERS, OK),
+        content=lambda w: "token=",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    "inventory POST /v1/identity/service-accounts": rule(
+        writes(*CITY), lambda w: {"name": _unique("app"), "role": "city_editor", "city": w["city"]}
+    ),
+    # Another city's administrator lists its own city's accounts, not Oslo's.
+    "inventory GET /v1/identity/service-accounts": rule(
+        writes(*CITY, other_city=HIDDEN), private=_has("client_id", "client_id")
+    ),
+    # Another city's account is answered as absent.
+    "inventory DELETE /v1/identity/service-accounts/{client_id}": rule(
+        writes(*CITY, **dict.fromkeys(("other_city", "other_partner", "member", "partner"), 404))
+    ),
+    "inventory POST /v1/identity/revocations": rule(
+        writes(*ADMIN), lambda w: {"jti": _unique("matrix-jti")}
+    ),
+    "inventory GET /v1/identity/revocations": rule(writes(*ADMIN)),
+    "inventory GET /v1/identity/signing-keys": rule(writes(*ADMIN)),
+    # A new key signs from then on; the previous one stays published (its tokens stay valid).
+    "inventory POST /v1/identity/signing-keys/rotate": rule(writes(*ADMIN), lambda w: {}),
     # --- contracts: partners and their credentials (the world's partner belongs to Oslo) -------
     "contracts POST /v1/partners": rule(
         writes(*CITY), lambda w: {"city": w["city"], "name": "Fjordbyen AS", "helix": "business"}

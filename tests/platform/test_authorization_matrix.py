@@ -8,7 +8,6 @@ off) with path parameters naming real seeded objects, and each answer is held to
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -56,17 +55,18 @@ def token(
 ) -> str:
     """Every bearer token of this test comes from here (one place to change how tokens are
     minted, e.g. by an OpenID Connect issuer)."""
-    secret = os.environ["KLIMABY_AUTH_SECRET"]
-    if bad_signature:
-        secret = "not-the-secret-" + uuid.uuid4().hex
-    return issue_token(
-        secret,
+    minted = issue_token(
         subject or f"matrix-{kind}-{city or partner or 'x'}",
         kind,
         city=city,
         partner=partner,
         ttl_s=-3600 if expired else 3600,
     )
+    if bad_signature:
+        # The issuer's key id and claims, another signature (reversed, so still well-formed).
+        head, claims, signature = minted.split(".")
+        return f"{head}.{claims}.{signature[::-1]}"
+    return minted
 
 
 def operations(app: FastAPI) -> list[str]:
@@ -203,6 +203,14 @@ async def _inventory_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]
     w["measure_id"] = measure["id"]
     await _made(c, "PUT", f"/v1/cities/{city}/coverage/I.1.2", json={"share": "0.5"})
     await _made(c, "PUT", f"/v1/cities/{city}/coverage/I.1.2/groups/g1", json={"share": "0.2"})
+    account = await _made(
+        c,
+        "POST",
+        "/v1/identity/service-accounts",
+        json={"name": "Oslo energy app", "role": "city_editor", "city": city},
+    )
+    w["client_id"] = account["client_id"]
+    w["secrets"] = [account["client_secret"]]
 
 
 async def _contracts_world(app: FastAPI, c: httpx.AsyncClient, w: dict[str, Any]) -> None:

@@ -95,28 +95,22 @@ def test_production_refuses_a_short_secret() -> None:
     ServiceSettings(environment="production", auth_secret="x" * 32)
 
 
-def test_a_token_without_expiry_is_refused() -> None:
+async def test_a_token_without_expiry_is_refused() -> None:
     import time
 
-    import jwt
-
-    from shared.auth import ISSUER, verify_token
+    from shared.auth import verify_token
     from shared.problems import ProblemError
+    from tests.helpers import signed_by_builtin_issuer
 
-    secret = "s" * 32
     now = int(time.time())
-    forever = jwt.encode(
-        {"iss": ISSUER, "sub": "x", "role": "admin", "iat": now}, secret, algorithm="HS256"
-    )
+    forever = signed_by_builtin_issuer({"sub": "x", "roles": ["admin"], "iat": now, "jti": "a"})
     with pytest.raises(ProblemError) as refused:
-        verify_token(secret, forever)
+        await verify_token(forever)
     assert refused.value.status == 401 and "exp" in str(refused.value.detail)
-    bounded = jwt.encode(
-        {"iss": ISSUER, "sub": "x", "role": "admin", "iat": now, "exp": now + 60},
-        secret,
-        algorithm="HS256",
+    bounded = signed_by_builtin_issuer(
+        {"sub": "x", "roles": ["admin"], "iat": now, "exp": now + 60, "jti": "b"}
     )
-    assert verify_token(secret, bounded).role == "admin"
+    assert (await verify_token(bounded)).role == "admin"
 
 
 async def test_metrics_can_be_restricted_to_a_scraper_token(service_client) -> None:

@@ -320,7 +320,7 @@ async def _start_version(
         status="draft",
         copied_from_version=copied_from,
         document=document.model_dump(mode="json"),
-        created_by=principal.subject,
+        created_by=principal.actor,
         created_at=now,
         updated_at=now,
     )
@@ -333,7 +333,7 @@ async def _start_version(
             transition="start" if copied_from is None else "iterate",
             from_status=None,
             to_status="draft",
-            by=principal.subject,
+            by=principal.actor,
             at=now,
             comments={},
         )
@@ -345,7 +345,7 @@ async def _start_version(
             city=city,
             version=version,
             copied_from_version=copied_from,
-            started_by=principal.subject,
+            started_by=principal.actor,
             started_at=now,
         ),
         key=city,
@@ -509,7 +509,7 @@ async def transition(
             transition=request.transition,
             from_status=source,
             to_status=step.target,
-            by=principal.subject,
+            by=principal.actor,
             at=now,
             comments=comments,
         )
@@ -523,7 +523,7 @@ async def transition(
             transition=request.transition,
             previous_status=source,
             status=step.target,
-            by=principal.subject,
+            by=principal.actor,
             at=now,
             comments=comments,
         ),
@@ -534,7 +534,7 @@ async def transition(
         await outbox.add(
             session,
             MissionLabelAwarded(
-                city=city, version=version, awarded_by=principal.subject, awarded_at=now
+                city=city, version=version, awarded_by=principal.actor, awarded_at=now
             ),
             key=city,
             subject=f"cities/{city}/ccc/versions/{version}",

@@ -170,7 +170,7 @@ async def report(
         "verifier": data.verifier,
         "published": data.published,
         "published_url": str(data.published_url) if data.published_url else None,
-        "reported_by": principal.subject,
+        "reported_by": principal.actor,
         "reported_at": datetime.now(UTC),
     }
     repo = ClimateAccountRepository(session)
@@ -209,7 +209,7 @@ async def report(
             verification=data.verification,
             published=account.published,
             replaced=not created,
-            reported_by=principal.subject,
+            reported_by=principal.actor,
         ),
         key=partner.city,
         subject=f"partners/{partner.id}/climate-accounts/{year}",

@@ -121,14 +121,14 @@ async def add_commitments(
             due_by=data.due_by,
             investment_nok=data.investment_nok,
             expected_reductions_mg=reductions_mg(data, item_field),
-            created_by=principal.subject,
+            created_by=principal.actor,
             created_at=now,
         )
         repo.add(commitment)
         added.append(commitment)
     await session.flush()
     for commitment in added:
-        await _stage(outbox, session, commitment, "added", principal.subject)
+        await _stage(outbox, session, commitment, "added", principal.actor)
     return added
 
 
@@ -176,7 +176,7 @@ async def replace_commitment(
     commitment.expected_reductions_mg = reductions_mg(data, "/body")
     commitment.updated_at = datetime.now(UTC)
     await session.flush()
-    await _stage(outbox, session, commitment, "updated", principal.subject)
+    await _stage(outbox, session, commitment, "updated", principal.actor)
     return commitment
 
 
@@ -189,6 +189,6 @@ async def remove_commitment(
 ) -> None:
     mou = await editable_mou(session, principal, mou_id)
     commitment = await _commitment_of(session, mou, commitment_id)
-    await _stage(outbox, session, commitment, "removed", principal.subject)
+    await _stage(outbox, session, commitment, "removed", principal.actor)
     await CommitmentRepository(session).delete(commitment)
     await session.flush()

@@ -85,7 +85,7 @@ async def accept_invitation(
     credentials = await service.accept(
         session,
         request.app.state.outbox,
-        settings.auth_secret.get_secret_value(),
+        settings,
         settings.partner_token_days,
         data,
     )

@@ -20,7 +20,7 @@ from services.contracts.invitations.schemas import (
     PartnerCredentials,
 )
 from services.contracts.partners.service import get_partner
-from shared.auth import Principal, ensure_can_write, issue_token
+from shared.auth import Principal, ensure_can_administer, issue_token
 from shared.events.payloads import (
     PartnerInvitationAccepted,
     PartnerInvitationRevoked,
@@ -28,6 +28,7 @@ from shared.events.payloads import (
 )
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
+from shared.settings import ServiceSettings
 
 CODE_PREFIX = "kpi_"
 
@@ -70,7 +71,7 @@ async def invite(
 ) -> InvitationIssued:
     """Only the partner's city (or an admin) invites; a partner cannot invite itself again."""
     partner = await get_partner(session, partner_id)
-    ensure_can_write(principal, partner.city, "/path/partner_id")
+    ensure_can_administer(principal, partner.city, "/path/partner_id")
     code = CODE_PREFIX + secrets.token_urlsafe(24)
     now = datetime.now(UTC)
     invitation = PartnerInvitation(
@@ -78,7 +79,7 @@ async def invite(
         city=partner.city,
         email=data.email,
         code_hash=code_hash(code),
-        created_by=principal.subject,
+        created_by=principal.actor,
         created_at=now,
         expires_at=now + timedelta(days=data.valid_days),
     )
@@ -90,7 +91,7 @@ async def invite(
             invitation_id=invitation.id,
             partner_id=partner.id,
             city=partner.city,
-            invited_by=principal.subject,
+            invited_by=principal.actor,
             expires_at=invitation.expires_at,
         ),
         key=partner.city,
@@ -103,7 +104,7 @@ async def invitations_of(
     session: AsyncSession, principal: Principal, partner_id: uuid.UUID
 ) -> list[InvitationPublic]:
     partner = await get_partner(session, partner_id)
-    ensure_can_write(principal, partner.city, "/path/partner_id")
+    ensure_can_administer(principal, partner.city, "/path/partner_id")
     return [public(i) for i in await InvitationRepository(session).of_partner(partner.id)]
 
 
@@ -115,7 +116,7 @@ async def revoke(
     invitation_id: uuid.UUID,
 ) -> InvitationPublic:
     partner = await get_partner(session, partner_id)
-    ensure_can_write(principal, partner.city, "/path/partner_id")
+    ensure_can_administer(principal, partner.city, "/path/partner_id")
     invitation = await InvitationRepository(session).get(invitation_id)
     if invitation is None or invitation.partner_id != partner.id:
         raise ProblemError(
@@ -143,7 +144,7 @@ async def revoke(
             invitation_id=invitation.id,
             partner_id=partner.id,
             city=partner.city,
-            revoked_by=principal.subject,
+            revoked_by=principal.actor,
             revoked_at=invitation.revoked_at,
         ),
         key=partner.city,
@@ -153,7 +154,11 @@ async def revoke(
 
 
 async def accept(
-    session: AsyncSession, outbox: Outbox, secret: str, token_days: int, data: InvitationAccept
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: ServiceSettings,
+    token_days: int,
+    data: InvitationAccept,
 ) -> PartnerCredentials:
     """The code is the credential: it gives, once, a partner token for its partner."""
     repo = InvitationRepository(session)
@@ -181,7 +186,12 @@ async def accept(
     subject = f"partner:{invitation.partner_id}/invitation:{invitation.id}"
     ttl_s = token_days * 86400
     token = issue_token(
-        secret, subject, "partner", invitation.city, ttl_s, partner=str(invitation.partner_id)
+        subject,
+        "partner",
+        invitation.city,
+        ttl_s,
+        partner=str(invitation.partner_id),
+        settings=settings,
     )
     await outbox.add(
         session,

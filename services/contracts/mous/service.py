@@ -34,7 +34,7 @@ from services.contracts.mous.schemas import (
     TransitionPublic,
 )
 from services.contracts.partners.repository import PartnerRepository
-from shared.auth import Principal, ensure_can_write, ensure_may_act_for_partner
+from shared.auth import Principal, ensure_can_administer, ensure_may_act_for_partner
 from shared.events.payloads import (
     MouDrafted,
     MouSignatureAdded,
@@ -99,12 +99,12 @@ async def _propose(
         period_start=period[0],
         period_end=period[1],
         renews_mou_id=renews.id if renews else None,
-        proposed_by=principal.subject,
+        proposed_by=principal.actor,
         proposed_at=now,
     )
     MouRepository(session).add(mou)
     note = f"renews MoU {renews.id}" if renews else None
-    await _record(session, mou, "proposed", principal.subject, now, note)
+    await _record(session, mou, "proposed", principal.actor, now, note)
     await session.flush()
     await outbox.add(
         session,
@@ -138,7 +138,7 @@ async def draft_mou(
             kind="unknown-partner",
             field="/body/partner_id",
         )
-    ensure_can_write(principal, partner.city, "/body/partner_id")
+    ensure_can_administer(principal, partner.city, "/body/partner_id")
     _check_period(data.period_start, data.period_end)
     return await _propose(
         session,
@@ -161,7 +161,7 @@ def _side_of(principal: Principal, mou: Mou, asked: SignatureSide | None) -> Sig
     side: SignatureSide | None = None
     if principal.is_partner(mou.partner_id, mou.city):
         side = "partner"
-    elif principal.can_write(mou.city):
+    elif principal.can_administer(mou.city):
         side = "city"
     if side is None:
         raise ProblemError(
@@ -239,7 +239,7 @@ async def sign_mou(
         side=side,
         signatory=data.signatory,
         signed_on=data.signed_on,
-        signed_by=principal.subject,
+        signed_by=principal.actor,
         signed_at=now,
     )
     repo.add(signature)
@@ -267,7 +267,7 @@ async def sign_mou(
     )
     signatures[side] = signature
     if all(s in signatures for s in SIDES):
-        await _record(session, mou, "signed", principal.subject, now, "signed by both sides")
+        await _record(session, mou, "signed", principal.actor, now, "signed by both sides")
         mou.signed_at = now
         await session.flush()
         await outbox.add(
@@ -316,7 +316,7 @@ async def transition(
         _check_period(data.period_start, data.period_end)
     previous = mou.status
     now = datetime.now(UTC)
-    await _record(session, mou, data.status, principal.subject, now, data.note)
+    await _record(session, mou, data.status, principal.actor, now, data.note)
     await session.flush()
     if data.status == "renewed":
         items = [
@@ -355,7 +355,7 @@ async def transition(
             previous_status=previous,
             status=data.status,
             note=data.note,
-            changed_by=principal.subject,
+            changed_by=principal.actor,
             changed_at=now,
             successor_mou_id=successor.id if successor else None,
         ),

@@ -14,7 +14,7 @@ from services.contracts.partners import service
 from services.contracts.partners.models import Partner
 from services.contracts.partners.repository import PartnerRepository
 from services.contracts.partners.schemas import PartnerCreate, PartnerPublic, PartnerUpdate
-from shared.auth import Principal, ensure_can_write, optional_principal, require_principal
+from shared.auth import Principal, ensure_can_administer, optional_principal, require_principal
 from shared.db import DbSession
 from shared.events.payloads import HelixType
 from shared.pagination import Offset
@@ -36,7 +36,7 @@ async def register_partner(
     session: DbSession,
     principal: Principal = Depends(require_principal),
 ) -> PartnerPublic:
-    ensure_can_write(principal, data.city)
+    ensure_can_administer(principal, data.city)
     partner = await service.register_partner(session, request.app.state.outbox, data)
     response.headers["Location"] = str(request.url_for("get_partner", partner_id=partner.id))
     return _public(partner, principal)

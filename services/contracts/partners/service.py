@@ -115,7 +115,7 @@ async def update_partner(
             changed.append("contact")
     if not changed:
         return partner
-    partner.updated_at, partner.updated_by = datetime.now(UTC), principal.subject
+    partner.updated_at, partner.updated_by = datetime.now(UTC), principal.actor
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -130,7 +130,7 @@ async def update_partner(
             organisation_number=partner.organisation_number,
             helix=helix,
             changed=changed,
-            updated_by=principal.subject,
+            updated_by=principal.actor,
             updated_at=partner.updated_at,
         ),
         key=partner.city,

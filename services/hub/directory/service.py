@@ -152,7 +152,7 @@ async def link_city(
         member_key=city_key(city),
         member_kind="city",
         city=city,
-        linked_by=principal.subject,
+        linked_by=principal.actor,
         linked_at=datetime.now(UTC),
     )
     repo.add_membership(membership)
@@ -194,7 +194,7 @@ async def link_partner(
         city=city,
         partner_id=partner_id,
         partner_name=name,
-        linked_by=principal.subject,
+        linked_by=principal.actor,
         linked_at=datetime.now(UTC),
     )
     repo.add_membership(membership)

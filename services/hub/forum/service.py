@@ -18,7 +18,7 @@ from services.hub.forum.schemas import (
     ThreadPublic,
     ThreadSummary,
 )
-from shared.auth import Principal
+from shared.auth import CITY_ROLES, Principal
 from shared.problems import ProblemError
 
 
@@ -28,7 +28,8 @@ async def member_of(session: AsyncSession, principal: Principal | None) -> Forum
     if principal is None:
         return None
     repo = ForumRepository(session)
-    if principal.role == "city" and principal.city:
+    # The city's administrator and its editors speak for the city.
+    if principal.role in CITY_ROLES and principal.city:
         return await repo.member_by_city(principal.city)
     if principal.role == "member":
         return await repo.member_by_subject(principal.subject)

@@ -47,12 +47,8 @@ def _not_found(slug: str) -> ProblemError:
 def is_organiser(principal: Principal | None, gathering: Gathering) -> bool:
     if principal is None:
         return False
-    if principal.role == "admin":
-        return True
-    return (
-        principal.role == "city"
-        and gathering.organiser_city is not None
-        and (principal.city == gathering.organiser_city)
+    return principal.is_admin or (
+        gathering.organiser_city is not None and principal.can_write(gathering.organiser_city)
     )
 
 
@@ -68,8 +64,8 @@ def hash_token(token: str) -> str:
 
 
 async def create(session: AsyncSession, principal: Principal, data: GatheringCreate) -> Gathering:
-    if principal.role != "admin" and not (
-        principal.role == "city" and data.organiser_city == principal.city
+    if not principal.is_admin and not (
+        data.organiser_city is not None and principal.can_write(data.organiser_city)
     ):
         raise ProblemError(
             403,
@@ -136,7 +132,7 @@ async def create(session: AsyncSession, principal: Principal, data: GatheringCre
         capacity=data.capacity,
         price_note=data.price_note,
         contact=data.contact,
-        created_by=principal.subject,
+        created_by=principal.actor,
         updated_at=datetime.now(UTC),
     )
     session.add(gathering)

@@ -47,9 +47,7 @@ def _tags_of(rows: Sequence[ResourceTag]) -> Tags:
 
 
 def _ensure_can_edit(principal: Principal, publisher_city: str | None, field: str) -> None:
-    if principal.role == "admin":
-        return
-    if principal.role == "city" and publisher_city is not None and principal.city == publisher_city:
+    if principal.is_admin or (publisher_city is not None and principal.can_write(publisher_city)):
         return
     raise ProblemError(
         403,
@@ -86,7 +84,7 @@ async def create(session: AsyncSession, principal: Principal, data: ResourceCrea
         revision=1,
         url=data.url,
         publisher_city=data.publisher_city,
-        created_by=principal.subject,
+        created_by=principal.actor,
         created_at=now,
         updated_at=now,
     )
@@ -103,7 +101,7 @@ async def create(session: AsyncSession, principal: Principal, data: ResourceCrea
             based_on_revision=1,
             locally_adapted=data.text.locally_adapted,
             adaptation_note=data.text.adaptation_note,
-            updated_by=principal.subject,
+            updated_by=principal.actor,
             updated_at=now,
         )
     )
@@ -157,7 +155,7 @@ async def set_text(
         body="",
         status="",
         based_on_revision=resource.revision,
-        updated_by=principal.subject,
+        updated_by=principal.actor,
         updated_at=now,
     )
     if is_original:
@@ -175,7 +173,7 @@ async def set_text(
     row.title, row.summary, row.body = data.title, data.summary, data.body
     row.locally_adapted = data.locally_adapted
     row.adaptation_note = data.adaptation_note
-    row.updated_by = principal.subject
+    row.updated_by = principal.actor
     row.updated_at = now
     resource.updated_at = now
     session.add(resource)

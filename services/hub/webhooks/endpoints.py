@@ -30,30 +30,44 @@ from shared.problems import ProblemError
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-async def require_subscriber(principal: Principal = Depends(require_principal)) -> Principal:
-    """A subscription is a city's (or, made by an admin, the platform's): only a city token or
-    an admin manages them. Found by the authorization matrix: a partner's token names its city
-    too, and managed that city's subscriptions; a member's token names no city, and matched the
-    admin's subscriptions (owner None)."""
-    if principal.role not in ("admin", "city"):
-        raise ProblemError(
-            403,
-            "Forbidden",
-            "webhook subscriptions need a token of a city or an admin",
-            kind="forbidden",
-        )
-    return principal
+async def require_subscription_owner(
+    principal: Principal = Depends(require_principal),
+) -> Principal:
+    """Who may keep webhook subscriptions: an admin (every one), a city administrator (its
+    city's), a hub subscriber (its own). Found by the authorization matrix: a partner's token
+    names its city too, and managed that city's subscriptions; a member's token names no city,
+    and matched the admin's subscriptions (owner None)."""
+    if principal.role == "subscriber" or (
+        principal.city is not None and principal.can_administer(principal.city)
+    ):
+        return principal
+    if principal.is_admin:
+        return principal
+    raise ProblemError(
+        403,
+        "Forbidden",
+        "webhook subscriptions need an admin, a city administrator or a hub subscriber",
+        kind="forbidden",
+    )
 
 
-Caller = Annotated[Principal, Depends(require_subscriber)]
+Caller = Annotated[Principal, Depends(require_subscription_owner)]
 SubscriptionId = Annotated[uuid.UUID, Path(description="The subscription's id")]
 STATUSES = ("pending", "delivered", "failed")
+
+
+def _owns(principal: Principal, row: WebhookSubscription) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.role == "subscriber":
+        return row.owner_city is None and row.owner_subject == principal.subject
+    return row.owner_city == principal.city
 
 
 async def _owned(session: DbSession, principal: Principal, id: uuid.UUID) -> WebhookSubscription:
     row = await session.get(WebhookSubscription, str(id))
     # Another city's subscription is answered as absent: its existence is not this city's data.
-    if row is None or (principal.role != "admin" and row.owner_city != principal.city):
+    if row is None or not _owns(principal, row):
         raise ProblemError(
             404, "Not Found", f"no webhook subscription {id}", kind="not-found", field="/path/id"
         )
@@ -65,7 +79,7 @@ async def create_subscription(
     body: SubscriptionCreate, principal: Caller, session: DbSession
 ) -> SubscriptionCreated:
     cities = sorted(set(body.cities))
-    if principal.role != "admin":
+    if principal.role not in ("admin", "subscriber"):
         if cities and cities != [principal.city]:
             raise ProblemError(
                 403,
@@ -97,8 +111,9 @@ async def create_subscription(
         description=body.description,
         event_types=json.dumps(sorted(set(body.event_types))),
         cities=json.dumps(cities),
-        owner_city=None if principal.role == "admin" else principal.city,
-        created_by=principal.subject[:200],
+        owner_city=None if principal.role in ("admin", "subscriber") else principal.city,
+        owner_subject=principal.subject[:200] if principal.role == "subscriber" else None,
+        created_by=principal.actor,
         created_at=now,
         updated_at=now,
     )
@@ -110,7 +125,12 @@ async def create_subscription(
 @router.get("", summary="The caller's webhook subscriptions")
 async def list_subscriptions(principal: Caller, session: DbSession) -> list[SubscriptionPublic]:
     query = select(WebhookSubscription).order_by(col(WebhookSubscription.created_at))
-    if principal.role != "admin":
+    if principal.role == "subscriber":
+        query = query.where(
+            col(WebhookSubscription.owner_city).is_(None),
+            WebhookSubscription.owner_subject == principal.subject,
+        )
+    elif not principal.is_admin:
         query = query.where(WebhookSubscription.owner_city == principal.city)
     rows = (await session.execute(query)).scalars().all()
     return [SubscriptionPublic.of(row) for row in rows]

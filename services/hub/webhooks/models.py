@@ -31,6 +31,8 @@ class WebhookSubscription(Base, table=True):
     # The city of the token that created it (a city's subscription sees only that city);
     # NULL for an administrator's.
     owner_city: str | None = Field(default=None, max_length=64)
+    # The subject of the hub subscriber that created it (it sees only its own); NULL otherwise.
+    owner_subject: str | None = Field(default=None, max_length=200)
     created_by: str = Field(max_length=200)
     enabled: bool = True
     disabled_reason: str | None = Field(default=None, max_length=500)

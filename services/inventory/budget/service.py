@@ -101,7 +101,7 @@ async def set_projection(
                 sector=sector,
                 projected_co2e_mg=to_mg(tonnes),
                 source=data.source,
-                updated_by=principal.subject,
+                updated_by=principal.actor,
                 updated_at=now,
             )
             for sector, tonnes in data.sectors.items()
@@ -127,7 +127,7 @@ async def add_measure(
         expected_reduction_co2e_mg=to_mg(data.expected_reduction_tco2e),
         contract_action_id=data.contract_action_id,
         responsible=data.responsible,
-        created_by=principal.subject,
+        created_by=principal.actor,
         created_at=datetime.now(UTC),
     )
     BudgetRepository(session).add_measure(measure)

@@ -212,7 +212,7 @@ async def state_coverage(
         sensor_group=sensor_group,
         share=share,
         source=source,
-        updated_by=principal.subject,
+        updated_by=principal.actor,
         updated_at=now,
     )
     await CoverageRepository(session).save_statement(statement)

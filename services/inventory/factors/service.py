@@ -50,7 +50,7 @@ async def create_factor(
         **data.model_dump(include=set(SPEC_FIELDS)),
         is_current=True,
         created_at=datetime.now(UTC),
-        created_by=principal.subject,
+        created_by=principal.actor,
     )
     repo.add(factor)
     await session.flush()
@@ -116,7 +116,7 @@ async def revise_factor(
         **spec.model_dump(),
         is_current=True,
         created_at=now,
-        created_by=principal.subject,
+        created_by=principal.actor,
         revision_reason=data.reason,
     )
     repo.add(new)
@@ -140,7 +140,7 @@ async def revise_factor(
             valid_from_year=new.valid_from_year,
             valid_to_year=new.valid_to_year,
             reason=data.reason,
-            revised_by=principal.subject,
+            revised_by=principal.actor,
             revised_at=now,
         ),
         key=new.region,

@@ -349,8 +349,7 @@ async def import_agency(
     now = datetime.now(UTC)
     report, lines = await asyncio.to_thread(_parse_agency, text, year, progress)
     good = [
-        line | {"city": city, "imported_at": now, "imported_by": principal.subject}
-        for line in lines
+        line | {"city": city, "imported_at": now, "imported_by": principal.actor} for line in lines
     ]
     await AgencyRepository(session).upsert(good)
     report.imported = len(good)
@@ -467,7 +466,7 @@ async def record_run(
         rejected=report.rejected,
         problems=[p.model_dump() for p in report.problems],
         created_at=datetime.now(UTC),
-        created_by=principal.subject,
+        created_by=principal.actor,
     )
     session.add(run)
     await session.flush()

@@ -12,7 +12,7 @@ __all__ = ["ensure_can_read", "may_see_drafts", "optional_principal"]
 
 
 def may_see_drafts(principal: Principal | None, city: str) -> bool:
-    return principal is not None and principal.can_write(city)
+    return principal is not None and principal.can_read_drafts(city)
 
 
 def ensure_can_read(principal: Principal | None, city: str, version: int, status: str) -> None:

@@ -39,7 +39,7 @@ from services.inventory.inventories.models import (
 )
 from services.inventory.inventories.repository import InventoryRepository
 from services.inventory.inventories.schemas import EntryWrite, InventoryCreate, VersionCreate
-from shared.auth import Principal, ensure_can_write
+from shared.auth import Principal, ensure_can_administer, ensure_can_write
 from shared.events.payloads import InventoryPublished
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
@@ -142,7 +142,7 @@ async def create_inventory(
             field="/body/year",
         )
     now = datetime.now(UTC)
-    inventory = Inventory(city=city, year=data.year, created_at=now, created_by=principal.subject)
+    inventory = Inventory(city=city, year=data.year, created_at=now, created_by=principal.actor)
     repo.add(inventory)
     await session.flush()
     assert inventory.id is not None
@@ -154,7 +154,7 @@ async def create_inventory(
         status="draft",
         note=data.note,
         created_at=now,
-        created_by=principal.subject,
+        created_by=principal.actor,
     )
     repo.add(version)
     await session.flush()
@@ -197,7 +197,7 @@ async def new_version(
         status="draft",
         note=data.note,
         created_at=now,
-        created_by=principal.subject,
+        created_by=principal.actor,
     )
     repo.add(version)
     await session.flush()
@@ -281,7 +281,7 @@ async def set_entry(
         "data_quality": data.data_quality,
         "comment": data.comment,
         "updated_at": now,
-        "updated_by": principal.subject,
+        "updated_by": principal.actor,
     }
     created = entry is None
     if entry is None:
@@ -326,7 +326,9 @@ async def publish(
     year: int,
     number: int,
 ) -> VersionRef:
-    """Freeze a complete draft and announce it (inventory.published)."""
+    """Freeze a complete draft and announce it (inventory.published): the city administrator's
+    decision, not an editor's."""
+    ensure_can_administer(principal, city, "/path/city")
     ref = await writable_version(session, principal, city, year, number)
     level = views.as_level(ref.version.level)
     entries = await entries_of(session, ref)
@@ -344,7 +346,7 @@ async def publish(
     now = datetime.now(UTC)
     ref.version.status = "published"
     ref.version.published_at = now
-    ref.version.published_by = principal.subject
+    ref.version.published_by = principal.actor
     await session.flush()
     basic = views.level_total(entries, "BASIC")
     basic_plus = views.level_total(entries, "BASIC+")
@@ -363,7 +365,7 @@ async def publish(
             tco2e=tco2e_from_mg(basic if level == "BASIC" else basic_plus),
             sectors_co2e_mg=views.sector_totals(entries, level),
             territorial_sectors_co2e_mg=territorial_sectors,
-            published_by=principal.subject,
+            published_by=principal.actor,
             published_at=now,
         ),
         key=city,
@@ -604,7 +606,7 @@ def _audit(
         InventoryChange(
             version_id=ref.version_id,
             at=datetime.now(UTC),
-            subject=principal.subject,
+            subject=principal.actor,
             role=principal.role,
             action=action,
             gpc_reference=gpc_reference,

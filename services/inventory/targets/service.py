@@ -136,7 +136,7 @@ async def set_target(
         removals_co2e_mg=removals,
         description=data.description,
         is_current=True,
-        created_by=principal.subject,
+        created_by=principal.actor,
         created_at=datetime.now(UTC),
     )
     await repo.retire_current(city)

@@ -21,7 +21,7 @@ from services.sensors.gateways.schemas import (
     KeyState,
     RotatedKey,
 )
-from shared.auth import Principal, ensure_can_write
+from shared.auth import Principal, ensure_can_administer
 from shared.problems import ProblemError
 
 
@@ -29,7 +29,7 @@ async def register_gateway(
     session: AsyncSession, principal: Principal, data: GatewayCreate
 ) -> tuple[Gateway, str]:
     """Create a gateway and its first API key; returns the key's plaintext (shown once)."""
-    ensure_can_write(principal, data.city)
+    ensure_can_administer(principal, data.city)  # its API key is a credential of the city
     await ensure_known_city(session, data.city, "/body/city")
     now = datetime.now(UTC)
     gateway = Gateway(
@@ -63,7 +63,7 @@ async def get_gateway(session: AsyncSession, gateway_id: str) -> Gateway:
 
 async def writable_gateway(session: AsyncSession, principal: Principal, gateway_id: str) -> Gateway:
     gateway = await get_gateway(session, gateway_id)
-    ensure_can_write(principal, gateway.city, field="/path/gateway_id")
+    ensure_can_administer(principal, gateway.city, field="/path/gateway_id")
     return gateway
 
 
