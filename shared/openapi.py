@@ -22,6 +22,60 @@ from shared.problems import PROBLEM_JSON, TITLES, Problem
 DECLARED_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
+# A decimal as text has at most this many places: tonnes are exact to the milligram
+# (shared/quantities.py) and no other amount is finer.
+DECIMAL_PLACES = 9
+
+
+def decimal_string_pattern(number: dict[str, Any]) -> str:
+    """The text form of a decimal within the bounds of its number form (pydantic declares a
+    ``Decimal`` as ``number`` with its bounds *or* any ``string``, though only a decimal within
+    the same bounds is accepted). Bounds are the ones the services use: none, 0 (inclusive or
+    exclusive) or minus a power of ten below, a power of ten above."""
+    low = number.get("minimum", number.get("exclusiveMinimum"))
+    high = number.get("maximum")
+    fraction = rf"(\.\d{{1,{DECIMAL_PLACES}}})?"
+    zeros = rf"(\.0{{1,{DECIMAL_PLACES}}})?"
+    if high is None:
+        below = rf"(0|[1-9]\d{{0,17}}){fraction}"
+        at = None
+    else:
+        digits = len(str(int(high))) - 1  # 10**digits == high for the bounds in use
+        if 10**digits != high:
+            raise ValueError(f"a decimal's maximum must be a power of ten, not {high}")
+        integer = "0" if digits == 0 else rf"(0|[1-9]\d{{0,{digits - 1}}})"
+        below = integer + fraction
+        at = str(int(high)) + zeros
+    if "exclusiveMinimum" in number and low == 0:
+        # A positive amount: some digit is not zero (no look-ahead, which generators refuse).
+        nonzero = (
+            rf"([1-9]\d{{0,{digits - 1}}}{fraction}|0\.\d{{0,{DECIMAL_PLACES - 1}}}[1-9])"
+            if high is not None and digits > 0
+            else rf"0\.\d{{0,{DECIMAL_PLACES - 1}}}[1-9]"
+            if high is not None
+            else rf"([1-9]\d{{0,17}}{fraction}|0\.\d{{0,{DECIMAL_PLACES - 1}}}[1-9])"
+        )
+        below = nonzero
+    sign = "-?" if low is None or low < 0 else ""
+    body = below if at is None else f"({below}|{at})"
+    return f"^{sign}{body}$"
+
+
+def _declare_decimal_strings(node: Any) -> None:
+    """Give the text form of every decimal its pattern (see ``decimal_string_pattern``)."""
+    if isinstance(node, dict):
+        branches = node.get("anyOf")
+        if isinstance(branches, list) and len(branches) == 2:
+            number = next((b for b in branches if b.get("type") == "number"), None)
+            text = next((b for b in branches if b.get("type") == "string"), None)
+            if number is not None and text is not None and set(text) == {"type"}:
+                text["pattern"] = decimal_string_pattern(number)
+        for value in node.values():
+            _declare_decimal_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _declare_decimal_strings(value)
+
 
 def _api_routes(app: FastAPI) -> list[tuple[str, set[str], Dependant]]:
     """(path, methods, dependencies) of every API route of ``app``, included routers
@@ -111,6 +165,7 @@ def document_openapi(app: FastAPI) -> None:
                     if "HTTPValidationError" in str(json_media.get("schema", "")):
                         del media["application/json"]
                     media.setdefault(PROBLEM_JSON, content[PROBLEM_JSON])
+        _declare_decimal_strings(schema)
         for unused in ("HTTPValidationError", "ValidationError"):
             if unused not in json.dumps(schema["paths"]):
                 schemas.pop(unused, None)
