@@ -52,6 +52,7 @@ from shared.events.payloads import (
     MissionLabelAwarded,
 )
 from shared.messaging.outbox import Outbox
+from shared.observability import security_log
 from shared.problems import ProblemError
 from shared.quantities import tco2e_from_mg
 
@@ -531,6 +532,17 @@ async def transition(
         )
     )
     await session.flush()
+    # The Mission Label lifecycle is a review: each step (submitted, reviewed, awarded, ...) is
+    # a security-relevant decision and is logged with who took it.
+    security_log(
+        "ccc.label_transition",
+        actor=principal,
+        city=city,
+        version=version,
+        transition=request.transition,
+        from_status=source,
+        to_status=step.target,
+    )
     await outbox.add(
         session,
         CccStatusChanged(
