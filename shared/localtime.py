@@ -39,6 +39,21 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@lru_cache(maxsize=1)
+def time_zone_names() -> list[str]:
+    """Every zone ``is_time_zone`` accepts, sorted: the ``enum`` of a time zone field in the
+    OpenAPI documents, so that a client sees which names exist."""
+    return sorted(name for name in _known_zones() if _loads(name))
+
+
+def _loads(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def local_year(instant: datetime, tz: str) -> int:
     """The city's calendar year of an aware instant."""
     return instant.astimezone(zone(tz)).year

@@ -22,59 +22,89 @@ from shared.problems import PROBLEM_JSON, TITLES, Problem
 DECLARED_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
-# A decimal as text has at most this many places: tonnes are exact to the milligram
-# (shared/quantities.py) and no other amount is finer.
-DECIMAL_PLACES = 9
 
-
-def decimal_string_pattern(number: dict[str, Any]) -> str:
-    """The text form of a decimal within the bounds of its number form (pydantic declares a
-    ``Decimal`` as ``number`` with its bounds *or* any ``string``, though only a decimal within
-    the same bounds is accepted). Bounds are the ones the services use: none, 0 (inclusive or
-    exclusive) or minus a power of ten below, a power of ten above."""
+def decimal_string_pattern(number: dict[str, Any], places: int, integer_digits: int) -> str:
+    """The text form of a decimal within the bounds of its number form, with at most
+    ``places`` decimal places and ``integer_digits`` digits before the point. Bounds are the
+    ones the services use: none, 0 (inclusive or exclusive) or minus a power of ten below, a
+    power of ten above."""
     low = number.get("minimum", number.get("exclusiveMinimum"))
     high = number.get("maximum")
-    fraction = rf"(\.\d{{1,{DECIMAL_PLACES}}})?"
-    zeros = rf"(\.0{{1,{DECIMAL_PLACES}}})?"
-    if high is None:
-        below = rf"(0|[1-9]\d{{0,17}}){fraction}"
-        at = None
-    else:
-        digits = len(str(int(high))) - 1  # 10**digits == high for the bounds in use
+    fraction = rf"(\.\d{{1,{places}}})?" if places else ""
+    positive_fraction = rf"0\.\d{{0,{places - 1}}}[1-9]" if places else None
+    at = None
+    if high is not None:
+        digits = len(str(int(high))) - 1
         if 10**digits != high:
             raise ValueError(f"a decimal's maximum must be a power of ten, not {high}")
-        integer = "0" if digits == 0 else rf"(0|[1-9]\d{{0,{digits - 1}}})"
-        below = integer + fraction
+        integer_digits = min(integer_digits, digits)
+        zeros = rf"(\.0{{1,{places}}})?" if places else ""
         at = str(int(high)) + zeros
+    # Whole numbers below 10**integer_digits, without leading zeros.
+    whole = "0" if integer_digits == 0 else rf"(0|[1-9]\d{{0,{integer_digits - 1}}})"
+    below = whole + fraction
     if "exclusiveMinimum" in number and low == 0:
         # A positive amount: some digit is not zero (no look-ahead, which generators refuse).
-        nonzero = (
-            rf"([1-9]\d{{0,{digits - 1}}}{fraction}|0\.\d{{0,{DECIMAL_PLACES - 1}}}[1-9])"
-            if high is not None and digits > 0
-            else rf"0\.\d{{0,{DECIMAL_PLACES - 1}}}[1-9]"
-            if high is not None
-            else rf"([1-9]\d{{0,17}}{fraction}|0\.\d{{0,{DECIMAL_PLACES - 1}}}[1-9])"
-        )
-        below = nonzero
+        options = [positive_fraction] if positive_fraction else []
+        if integer_digits > 0:
+            options.insert(0, rf"[1-9]\d{{0,{integer_digits - 1}}}{fraction}")
+        below = "(" + "|".join(options) + ")"
     sign = "-?" if low is None or low < 0 else ""
     body = below if at is None else f"({below}|{at})"
     return f"^{sign}{body}$"
 
 
-def _declare_decimal_strings(node: Any) -> None:
-    """Give the text form of every decimal its pattern (see ``decimal_string_pattern``)."""
-    if isinstance(node, dict):
-        branches = node.get("anyOf")
-        if isinstance(branches, list) and len(branches) == 2:
-            number = next((b for b in branches if b.get("type") == "number"), None)
-            text = next((b for b in branches if b.get("type") == "string"), None)
-            if number is not None and text is not None and set(text) == {"type"}:
-                text["pattern"] = decimal_string_pattern(number)
-        for value in node.values():
-            _declare_decimal_strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            _declare_decimal_strings(value)
+# Decimal places of a decimal that declares none: tonnes are exact to the milligram
+# (shared/quantities.py) and no amount is finer.
+DEFAULT_DECIMAL_PLACES = 9
+DEFAULT_INTEGER_DIGITS = 15
+
+
+def _declare_decimals() -> None:
+    """pydantic declares a ``Decimal`` as a ``number`` with its bounds *or any string*, and
+    leaves out its decimal places; the services accept only a decimal within the bounds and
+    places, as a number or as text. Say so in every service's OpenAPI document: the number
+    form gets ``multipleOf`` (10^-places) and the text form a pattern within the same bounds
+    and places (``decimal_string_pattern``)."""
+    try:
+        from fastapi._compat.v2 import GenerateJsonSchema
+    except ImportError:  # another FastAPI layout: the document stays as pydantic writes it
+        return
+    if getattr(GenerateJsonSchema, "_klimaby_decimals", False):
+        return
+    pydantic_decimal_schema = GenerateJsonSchema.decimal_schema
+
+    def decimal_schema(self: Any, schema: Any) -> Any:
+        json_schema = pydantic_decimal_schema(self, schema)
+        branches = json_schema.get("anyOf") if isinstance(json_schema, dict) else None
+        if not branches or len(branches) != 2:
+            return json_schema
+        number = next((b for b in branches if b.get("type") == "number"), None)
+        text = next((b for b in branches if b.get("type") == "string"), None)
+        if number is None or text is None or "pattern" in text:
+            return json_schema
+        places = schema.get("decimal_places")
+        max_digits = schema.get("max_digits")
+        integer_digits = DEFAULT_INTEGER_DIGITS
+        if max_digits is not None:
+            integer_digits = max_digits - (places or 0)
+        if max_digits is not None:
+            # At most max_digits digits in all: the number form is bounded as the text form.
+            number.setdefault("exclusiveMaximum", 10**integer_digits)
+            if "minimum" not in number and "exclusiveMinimum" not in number:
+                number["exclusiveMinimum"] = -(10**integer_digits)
+        if places is not None:
+            number["multipleOf"] = float(f"1e-{places}") if places else 1
+        text["pattern"] = decimal_string_pattern(
+            number, DEFAULT_DECIMAL_PLACES if places is None else places, integer_digits
+        )
+        return json_schema
+
+    GenerateJsonSchema.decimal_schema = decimal_schema  # type: ignore[method-assign]
+    GenerateJsonSchema._klimaby_decimals = True  # type: ignore[attr-defined]
+
+
+_declare_decimals()
 
 
 def _api_routes(app: FastAPI) -> list[tuple[str, set[str], Dependant]]:
@@ -165,7 +195,6 @@ def document_openapi(app: FastAPI) -> None:
                     if "HTTPValidationError" in str(json_media.get("schema", "")):
                         del media["application/json"]
                     media.setdefault(PROBLEM_JSON, content[PROBLEM_JSON])
-        _declare_decimal_strings(schema)
         for unused in ("HTTPValidationError", "ValidationError"):
             if unused not in json.dumps(schema["paths"]):
                 schemas.pop(unused, None)

@@ -91,6 +91,11 @@ def problem_response(
         invalid_params=invalid_params,
     ).model_dump(by_alias=True, exclude_none=True)
     if extra:
+        # A member of RFC 9457 keeps its meaning (``status`` is the HTTP status): an extension
+        # never replaces one.
+        clash = sorted(set(extra) & set(Problem.model_fields) - {"invalid_params"})
+        if clash:
+            raise ValueError(f"a problem's extension may not replace {', '.join(clash)}")
         body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -244,7 +244,7 @@ def _editable(ccc: CccVersion) -> None:
             "only in draft or revision_requested (start a new version after the label)",
             kind="not-editable",
             field="/path/version",
-            extra={"status": ccc.status},
+            extra={"current_status": ccc.status},
         )
 
 
@@ -285,7 +285,7 @@ async def iterate(
             "starts from a version that holds the Mission Label",
             kind="illegal-transition",
             field="/path/city",
-            extra={"status": newest.status},
+            extra={"current_status": newest.status},
         )
     return await _start_version(
         session, outbox, principal, city, newest.version + 1, newest.version, document_of(newest)
@@ -516,7 +516,7 @@ async def transition(
             f"possible from {current} (possible: {', '.join(allowed) or 'none'})",
             kind="illegal-transition",
             field="/body/transition",
-            extra={"status": current, "allowed": allowed},
+            extra={"current_status": current, "allowed": allowed},
         )
     comments = {str(module): text for module, text in request.comments.items()}
     CccRepository(session).add(

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.payloads import CitySlug
-from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone
+from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_names
 from shared.text import StoredText
 
 SessionKind = Literal["talk", "panel", "workshop", "course", "break", "meal", "info", "social"]
@@ -76,7 +76,10 @@ class GatheringCreate(BaseModel):
         None, description="An organising city (its token manages it)"
     )
     time_zone: str = Field(
-        DEFAULT_TIME_ZONE, max_length=64, description="IANA zone the times are shown in"
+        DEFAULT_TIME_ZONE,
+        max_length=64,
+        description="IANA zone the times are shown in",
+        json_schema_extra={"enum": time_zone_names()},
     )
     starts_at: Instant
     ends_at: Instant
