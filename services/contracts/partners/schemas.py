@@ -11,7 +11,7 @@ from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, U
 from services.contracts.partners import organisation_number
 from services.contracts.partners.models import Partner
 from shared.events.payloads import CitySlug, HelixType
-from shared.text import StoredText
+from shared.text import EMAIL_PATTERN, StoredText
 
 OrganisationNumber = Annotated[
     str,
@@ -29,10 +29,10 @@ Email = Annotated[
     StoredText,
     Field(
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=EMAIL_PATTERN,
         # Again for the OpenAPI document: pydantic leaves out a pattern that follows a
         # validator (StoredText's), though it checks it.
-        json_schema_extra={"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"},
+        json_schema_extra={"pattern": EMAIL_PATTERN},
         description="An e-mail address",
         examples=["kari.nordmann@example.no"],
     ),

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.payloads import CitySlug
 from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_names
-from shared.text import StoredText
+from shared.text import EMAIL_PATTERN, StoredText
 
 SessionKind = Literal["talk", "panel", "workshop", "course", "break", "meal", "info", "social"]
 RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
@@ -178,7 +178,7 @@ class RegistrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: StoredText = Field(min_length=1, max_length=200)
-    email: StoredText = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: StoredText = Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)
     organisation: StoredText | None = Field(None, max_length=200)
     track: TrackKey | None = Field(None, description="Required when the gathering has tracks")
 
