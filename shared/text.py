@@ -1,7 +1,8 @@
 """Free text that will be stored: PostgreSQL text cannot hold NUL, and no database can hold a
 lone UTF-16 surrogate (``"\\ud800"``, which JSON can spell), so both are refused at the edge (a
 422 naming the field) instead of failing in a database, or in a consumer downstream. The
-OpenAPI documents say so: such a field's schema has the pattern ``STORABLE_TEXT_PATTERN``."""
+OpenAPI documents say so for NUL: such a field's schema has the pattern
+``STORABLE_TEXT_PATTERN``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Annotated, Any
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
 
-STORABLE_TEXT_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$"
-_PART = "[^@\\s\\u0000\\ud800-\\udfff]+"
+# Patterns in the documents leave out NUL only: a pattern with surrogates is no regular
+# expression to Rust's regex (pydantic-core, jsonschema-rs), and JSON text a client sends from
+# a Unicode string has no lone surrogate; pydantic refuses one as not Unicode anyway.
+STORABLE_TEXT_PATTERN = "^[^\\u0000]*$"
+_PART = "[^@\\s\\x00]+"
 EMAIL_PATTERN = f"^{_PART}@{_PART}\\.{_PART}$"
 """An e-mail address that can be stored (a field's own pattern replaces the one above)."""
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
