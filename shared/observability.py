@@ -156,9 +156,14 @@ def install_request_ids(app: FastAPI, *, access_log_enabled: bool = False) -> No
 
 
 class _Actor(Protocol):
-    subject: str
-    role: str
-    city: str | None
+    """Who acted: a principal of shared.auth (read-only attributes)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def city(self) -> str | None: ...
 
 
 # Names of details that would carry a secret: a security line never has one, whatever the caller

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.payloads import CitySlug
-from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_names
+from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_schema
 from shared.text import EMAIL_PATTERN, StoredText
 
 SessionKind = Literal["talk", "panel", "workshop", "course", "break", "meal", "info", "social"]
@@ -79,7 +79,7 @@ class GatheringCreate(BaseModel):
         DEFAULT_TIME_ZONE,
         max_length=64,
         description="IANA zone the times are shown in",
-        json_schema_extra={"enum": time_zone_names()},
+        json_schema_extra=time_zone_schema(),
     )
     starts_at: Instant
     ends_at: Instant

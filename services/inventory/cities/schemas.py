@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from shared.events.payloads import BiddingZone, CitySlug
-from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_names
+from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_schema
 from shared.text import StoredText
 
 
@@ -18,7 +18,7 @@ def _known_zone(name: str) -> str:
 
 TimeZone = Annotated[
     str,
-    Field(max_length=64, json_schema_extra={"enum": time_zone_names()}),
+    Field(max_length=64, json_schema_extra=time_zone_schema()),
     AfterValidator(_known_zone),
 ]
 
