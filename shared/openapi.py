@@ -60,8 +60,13 @@ DEFAULT_DECIMAL_PLACES = 9
 DEFAULT_INTEGER_DIGITS = 15
 
 
-def _declare_decimals() -> None:
-    """pydantic declares a ``Decimal`` as a ``number`` with its bounds *or any string*, and
+# Some text that is not only whitespace, without NUL (stored text refuses it, shared/text.py).
+NON_BLANK_TEXT_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def _declare_what_pydantic_leaves_out() -> None:
+    """What pydantic leaves out of the JSON schema, for FastAPI's documents. A text field of a
+    model that strips whitespace needs some text that is not whitespace. And pydantic declares a ``Decimal`` as a ``number`` with its bounds *or any string*, and
     leaves out its decimal places; the services accept only a decimal within the bounds and
     places, as a number or as text. Say so in every service's OpenAPI document: the number
     form gets ``multipleOf`` (10^-places) and the text form a pattern within the same bounds
@@ -100,11 +105,22 @@ def _declare_decimals() -> None:
         )
         return json_schema
 
+    pydantic_str_schema = GenerateJsonSchema.str_schema
+
+    def str_schema(self: Any, schema: Any) -> Any:
+        # A model that strips whitespace counts min_length after stripping: "  " is blank.
+        json_schema = pydantic_str_schema(self, schema)
+        strips = bool(getattr(self._config, "str_strip_whitespace", False))
+        if strips and schema.get("min_length", 0) >= 1 and "pattern" not in json_schema:
+            json_schema["pattern"] = NON_BLANK_TEXT_PATTERN
+        return json_schema
+
     GenerateJsonSchema.decimal_schema = decimal_schema  # type: ignore[method-assign]
+    GenerateJsonSchema.str_schema = str_schema  # type: ignore[method-assign]
     GenerateJsonSchema._klimaby_decimals = True  # type: ignore[attr-defined]
 
 
-_declare_decimals()
+_declare_what_pydantic_leaves_out()
 
 
 def _api_routes(app: FastAPI) -> list[tuple[str, set[str], Dependant]]:

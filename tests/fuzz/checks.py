@@ -67,6 +67,15 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/v1/resources"): {
         _ACROSS: "a resource's kind decides which of its fields apply (tool_kind for a tool)"
     },
+    ("PUT", "/v1/cities/{city}/ccc/versions/{version}/actions/{action_id}"): {
+        _ACROSS: "the body's id is the path's action_id"
+    },
+    ("PUT", "/v1/cities/{city}/ccc/versions/{version}/actions/{action_id}/investment"): {
+        _ACROSS: "the body's action_id is the path's"
+    },
+    ("PUT", "/v1/resources/{slug}/texts/{language}"): {
+        _ACROSS: "a translation (not the original's language) needs its status"
+    },
     ("POST", "/v1/forum/members"): {
         _ACROSS: "a member's kind decides whether it names a city or a subject"
     },

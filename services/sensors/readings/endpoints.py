@@ -58,6 +58,8 @@ async def post_readings(
     idempotency_key: str | None = Header(
         None,
         max_length=200,
+        # What idempotency.check_key accepts (printable ASCII); HTTP drops the outer spaces.
+        json_schema_extra={"pattern": "^[!-~]([ -~]*[!-~])?$"},
         description="Any unique string per batch; a retry with the same key and the same "
         "batch gets the identical answer",
     ),
