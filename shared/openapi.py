@@ -61,7 +61,8 @@ DEFAULT_INTEGER_DIGITS = 15
 
 
 # Some text that is not only whitespace, without NUL (stored text refuses it, shared/text.py).
-NON_BLANK_TEXT_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# U+0085 is whitespace to the stripping (Rust's) but not to ECMAScript's \s: named.
+NON_BLANK_TEXT_PATTERN = "^[^\\u0000]*[^\\s\\u0000\\x85][^\\u0000]*$"
 
 
 def _declare_what_pydantic_leaves_out() -> None:

@@ -16,7 +16,9 @@ from pydantic_core import core_schema
 # expression to Rust's regex (pydantic-core, jsonschema-rs), and JSON text a client sends from
 # a Unicode string has no lone surrogate; pydantic refuses one as not Unicode anyway.
 STORABLE_TEXT_PATTERN = "^[^\\u0000]*$"
-_PART = "[^@\\s\\x00]+"
+# Neither whitespace (which differs between regex engines: U+0085 is one to Rust's, U+FEFF to
+# ECMAScript's, so both are named) nor control characters.
+_PART = "[^@\\s\\x00-\\x1f\\x7f-\\x9f\ufeff]+"
 EMAIL_PATTERN = f"^{_PART}@{_PART}\\.{_PART}$"
 """An e-mail address that can be stored (a field's own pattern replaces the one above)."""
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
