@@ -14,6 +14,7 @@ from fastapi.security.base import SecurityBase
 
 from shared.auth import optional_principal
 from shared.problems import PROBLEM_JSON, TITLES, Problem
+from shared.text import NON_BLANK_TEXT_PATTERN
 
 # What the shared layers may answer on any operation, as problem details: a malformed or
 # unparsable request (400, 415), authentication and authorization (401, 403, and 429 after
@@ -58,11 +59,6 @@ def decimal_string_pattern(number: dict[str, Any], places: int, integer_digits: 
 # (shared/quantities.py) and no amount is finer.
 DEFAULT_DECIMAL_PLACES = 9
 DEFAULT_INTEGER_DIGITS = 15
-
-
-# Some text that is not only whitespace, without NUL (stored text refuses it, shared/text.py).
-# U+0085 is whitespace to the stripping (Rust's) but not to ECMAScript's \s: named.
-NON_BLANK_TEXT_PATTERN = "^[^\\u0000]*[^\\s\\u0000\\x85][^\\u0000]*$"
 
 
 def _declare_what_pydantic_leaves_out() -> None:

@@ -16,6 +16,10 @@ from pydantic_core import core_schema
 # expression to Rust's regex (pydantic-core, jsonschema-rs), and JSON text a client sends from
 # a Unicode string has no lone surrogate; pydantic refuses one as not Unicode anyway.
 STORABLE_TEXT_PATTERN = "^[^\\u0000]*$"
+# Some text that is not only whitespace, without NUL: a field of a model that strips
+# whitespace (shared/openapi.py declares it on such fields). U+0085 is whitespace to the
+# stripping (Rust's) but not to ECMAScript's \s: named.
+NON_BLANK_TEXT_PATTERN = "^[^\\u0000]*[^\\s\\u0000\\x85][^\\u0000]*$"
 # Neither whitespace (which differs between regex engines: U+0085 is one to Rust's, U+FEFF to
 # ECMAScript's, so both are named) nor control characters.
 _PART = "[^@\\s\\x00-\\x1f\\x7f-\\x9f\ufeff]+"

@@ -49,6 +49,8 @@ def contracts_app(broker: str, database_url: str, unique_schema: str) -> Iterato
         kafka_bootstrap_servers=broker,
         consumer_group=f"contracts-fuzz-{unique_schema}",
         consumers_enabled=False,
+        # ignored_auth's invalid credentials would earn a 429 (tested in test_input_guards).
+        auth_failures_per_minute=0,
     )
     db = Database(cfg.effective_database_url, cfg.effective_database_schema)
 

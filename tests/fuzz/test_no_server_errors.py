@@ -47,6 +47,9 @@ def running(
         env["KLIMABY_DATABASE_URL"] = request.getfixturevalue("pg_database")
         env.update({f"{n.upper()}_DATABASE_SCHEMA": f"fuzz_{run}_{n}" for n in FUZZED})
     env.update({f"{n.upper()}_CONSUMER_GROUP": f"fuzz-{run}-{n}" for n in FUZZED})
+    # ignored_auth sends invalid credentials on purpose, hundreds of them: the 429 that repeated
+    # failures earn would hide the 401 it checks (that 429 is tested in test_input_guards).
+    env.update({f"{n.upper()}_AUTH_FAILURES_PER_MINUTE": "0" for n in FUZZED})
     prepare_services(list(FUZZED), env, demo=True)
     child_env = {k: v for k, v in os.environ.items() if k != "KLIMABY_DATABASE_URL"}
     child_env.update({k: v for k, v in env.items() if v})

@@ -42,6 +42,8 @@ def sensors_app(broker: str, database_url: str, unique_schema: str) -> Iterator[
         kafka_bootstrap_servers=broker,
         consumer_group=f"sensors-fuzz-{unique_schema}",
         rate_limit_requests_per_minute=0,
+        # ignored_auth's invalid credentials would earn a 429 (tested in test_input_guards).
+        auth_failures_per_minute=0,
     )
     db = Database(cfg.effective_database_url, cfg.effective_database_schema)
 

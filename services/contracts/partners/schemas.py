@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from services.contracts.partners import organisation_number
 from services.contracts.partners.models import Partner
 from shared.events.payloads import CitySlug, HelixType
-from shared.text import EMAIL_PATTERN, StoredText
+from shared.text import EMAIL_PATTERN, NON_BLANK_TEXT_PATTERN, StoredText
 
 OrganisationNumber = Annotated[
     str,
@@ -87,9 +88,16 @@ class PartnerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: StoredText | None = Field(None, min_length=1, max_length=200)
+    # name and helix may be left out but not cleared: the document has no null for them (a
+    # null is answered with a 422 naming the field, partners/service.py).
+    name: StoredText | SkipJsonSchema[None] = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        json_schema_extra={"pattern": NON_BLANK_TEXT_PATTERN},  # stripped, then counted
+    )
     organisation_number: OrganisationNumber | None = None
-    helix: HelixType | None = Field(None, description=HELIX_DESCRIPTION)
+    helix: HelixType | SkipJsonSchema[None] = Field(None, description=HELIX_DESCRIPTION)
     contact: Contact | None = Field(None, description="Replaces the whole contact when given")
 
 
