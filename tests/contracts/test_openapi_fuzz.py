@@ -34,7 +34,7 @@ from shared.migrations import upgrade
 from tests.contracts.helpers import COMMITMENT
 from tests.fuzz.checks import Failures, cases, fuzz_settings
 
-MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "3"))
 FUZZ = fuzz_settings(MAX_EXAMPLES)
 CITY = f"fuzzby-{uuid.uuid4().hex[:6]}"
 

@@ -57,6 +57,15 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/v1/gateways/{gateway_id}/sensors"): {
         _ACROSS: "the sensor's kind decides which GPC cells it may measure"
     },
+    ("PATCH", "/v1/sensors/{sensor_id}"): {
+        _ACROSS: "the sensor's kind decides which GPC cells it may measure"
+    },
+    ("POST", "/v1/gateways/{gateway_id}/sensors/bulk"): {
+        _ACROSS: "a CSV body is a string to JSON Schema; its header and rows are checked"
+    },
+    ("POST", "/v1/readings"): {
+        _ACROSS: "a reading gives time, or from and to, in a unit of its sensor's kind"
+    },
     ("POST", "/v1/gatherings"): {
         _ACROSS: "a gathering ends after it starts; its deadline lies between 1900 and 2200"
     },

@@ -27,7 +27,7 @@ from tests.fuzz.checks import Failures, cases, fuzz_settings
 from tests.helpers import prepare_services
 
 FUZZED = ("inventory", "contracts", "sensors", "hub")
-MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "5"))
 
 
 @pytest.fixture(

@@ -30,7 +30,7 @@ from shared.migrations import upgrade
 from tests.fuzz.checks import Failures, cases, fuzz_settings
 from tests.helpers import publish_city_registered
 
-MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("KLIMABY_FUZZ_EXAMPLES", "5"))
 FUZZ = fuzz_settings(MAX_EXAMPLES)
 
 

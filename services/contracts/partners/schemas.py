@@ -90,12 +90,17 @@ class PartnerUpdate(BaseModel):
 
     # name and helix may be left out but not cleared: the document has no null for them (a
     # null is answered with a 422 naming the field, partners/service.py).
-    name: StoredText | SkipJsonSchema[None] = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        json_schema_extra={"pattern": NON_BLANK_TEXT_PATTERN},  # stripped, then counted
-    )
+    name: (
+        Annotated[
+            StoredText,
+            Field(
+                min_length=1,
+                max_length=200,
+                json_schema_extra={"pattern": NON_BLANK_TEXT_PATTERN},  # stripped, then counted
+            ),
+        ]
+        | SkipJsonSchema[None]
+    ) = None
     organisation_number: OrganisationNumber | None = None
     helix: HelixType | SkipJsonSchema[None] = Field(None, description=HELIX_DESCRIPTION)
     contact: Contact | None = Field(None, description="Replaces the whole contact when given")
