@@ -2,10 +2,12 @@
 
 Every generated request is sent with a token and its answer is validated against every check the
 installed schemathesis offers: no 5xx, a declared status code, content type and headers, a body
-that matches the declared schema, invalid input refused and valid input accepted, a resource
-still there after it was created and gone after it was deleted, authentication enforced where the
-document says it is. A check is excluded only for an operation where it cannot know the truth,
-in ``EXCLUDED`` below, each with the reason.
+that matches the declared schema, invalid input refused and valid input accepted, authentication
+enforced where the document says it is (each 2xx is probed again without and with an invalid
+credential). The stateful checks (use_after_free, ensure_resource_availability) are in the set
+but compare a request with the ones before it in a stateful run, which these one-request runs
+are not. A check is excluded only for an operation where it cannot know the truth, in
+``EXCLUDED`` below, each with the reason.
 """
 
 from __future__ import annotations
