@@ -66,6 +66,7 @@ from shared.broker import free_port, start_broker  # noqa: E402
 from shared.events.envelope import encode_event, new_event  # noqa: E402
 from shared.events.payloads import AccountingParameters, ReadingAccepted  # noqa: E402
 from shared.messaging.kafka import ensure_topics, make_producer  # noqa: E402
+from shared.settings import ServiceSettings  # noqa: E402
 
 CITY = "oslo"
 GPC = "I.1.2"
@@ -174,11 +175,16 @@ async def start_bench(args: argparse.Namespace) -> Bench:
     base = PG_ADMIN_DSN.rsplit("/", 1)[0]
     pg_dsn = f"{base}/{pg_name}"
     secret = "bench-" + uuid.uuid4().hex
+    # The first inventory process is the built-in token issuer; every process reads its keys
+    # from the run's own key file (encrypted with the run's secret).
+    inventory_port = free_port()
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "KLIMABY_DATABASE_URL": pg_dsn.replace("postgresql://", "postgresql+asyncpg://"),
         "KLIMABY_AUTH_SECRET": secret,
+        "KLIMABY_BUILTIN_KEYS_FILE": str(workdir / "oidc-signing-keys.json"),
+        "KLIMABY_BUILTIN_ISSUER": f"http://127.0.0.1:{inventory_port}/oidc",
         "KLIMABY_ENVIRONMENT": "test",
         "KLIMABY_LOG_LEVEL": "WARNING",
         "KLIMABY_TOPIC_PARTITIONS": str(args.partitions),
@@ -207,7 +213,7 @@ async def start_bench(args: argparse.Namespace) -> Bench:
     for name in SERVICES:
         services[name] = []
         for i in range(counts[name]):
-            port = free_port()
+            port = inventory_port if (name, i) == ("inventory", 0) else free_port()
             proc_env = {**env, f"{name.upper()}_PORT": str(port)}
             if i > 0:
                 # One relay per service publishes its outbox; replicas share the consumer group.
@@ -223,6 +229,16 @@ async def start_bench(args: argparse.Namespace) -> Bench:
         for proc in procs:
             await asyncio.to_thread(proc.wait_ready, 90)
     return bench
+
+
+def bench_settings(env: dict[str, str]) -> ServiceSettings:
+    """The run's settings as its processes read them (to mint a token with its keys)."""
+    return ServiceSettings(
+        auth_secret=env["KLIMABY_AUTH_SECRET"],
+        environment=env["KLIMABY_ENVIRONMENT"],
+        builtin_keys_file=Path(env["KLIMABY_BUILTIN_KEYS_FILE"]),
+        builtin_issuer=env["KLIMABY_BUILTIN_ISSUER"],
+    )
 
 
 async def drop_database(name: str) -> None:
@@ -584,7 +600,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def measure(bench: Bench, args: argparse.Namespace) -> None:
-    token = issue_token(bench.env["KLIMABY_AUTH_SECRET"], "bench", "admin")
+    token = issue_token("bench", "admin", settings=bench_settings(bench.env))
     clients = [httpx.AsyncClient(base_url=u, timeout=300) for u in bench.sensors_urls]
     pg = await asyncpg.connect(bench.pg_dsn)
     try:

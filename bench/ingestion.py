@@ -40,6 +40,7 @@ from shared.events.catalogue import SENSORS_READINGS  # noqa: E402
 from shared.events.envelope import encode_event, new_event  # noqa: E402
 from shared.events.payloads import AccountingParameters, ReadingAccepted  # noqa: E402
 from shared.messaging.kafka import ensure_topics, make_producer  # noqa: E402
+from shared.settings import ServiceSettings  # noqa: E402
 
 BATCH = 5000
 SENSORS = 50
@@ -199,6 +200,8 @@ async def main(args: argparse.Namespace) -> None:
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "SENSORS_DATABASE_URL": url,
         "KLIMABY_AUTH_SECRET": secret,
+        # The run's own built-in issuer keys: the sensors process verifies with them.
+        "KLIMABY_BUILTIN_KEYS_FILE": str(workdir / "oidc-signing-keys.json"),
         "KLIMABY_ENVIRONMENT": "test",
         "KLIMABY_LOG_LEVEL": "WARNING",
         "SENSORS_RATE_LIMIT_REQUESTS_PER_MINUTE": "0",
@@ -221,7 +224,15 @@ async def main(args: argparse.Namespace) -> None:
     service.start()
     try:
         await asyncio.to_thread(service.wait_ready, 60)
-        token = issue_token(secret, "bench", "admin")
+        token = issue_token(
+            "bench",
+            "admin",
+            settings=ServiceSettings(
+                auth_secret=secret,
+                environment="test",
+                builtin_keys_file=workdir / "oidc-signing-keys.json",
+            ),
+        )
         async with httpx.AsyncClient(base_url=service.url, timeout=300) as client:
             key, sensor_ids = await register(client, token)
             start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=300)

@@ -81,7 +81,14 @@ def _lower_case_hint(value: Any) -> Any:
 CitySlugField = Annotated[
     str,
     BeforeValidator(_lower_case_hint),
-    Field(pattern=CITY_SLUG_PATTERN, max_length=64, description=_DESCRIPTION),
+    # The pattern again for the OpenAPI document: pydantic leaves a constraint that follows a
+    # before-validator out of the JSON schema, though it checks it.
+    Field(
+        pattern=CITY_SLUG_PATTERN,
+        max_length=64,
+        description=_DESCRIPTION,
+        json_schema_extra={"pattern": CITY_SLUG_PATTERN},
+    ),
 ]
 """A city slug in a request body: a wrong case is a 422 that says which slug to use."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT_TIME_ZONE = "Europe/Oslo"
@@ -37,6 +38,26 @@ def is_time_zone(name: str) -> bool:
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> list[str]:
+    """Every zone ``is_time_zone`` accepts, sorted: the ``enum`` of a time zone field in the
+    OpenAPI documents, so that a client sees which names exist."""
+    return sorted(name for name in _known_zones() if _loads(name))
+
+
+def time_zone_schema() -> dict[str, Any]:
+    """The JSON schema extra of a time zone field: its ``enum``."""
+    return {"enum": time_zone_names()}
+
+
+def _loads(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def local_year(instant: datetime, tz: str) -> int:

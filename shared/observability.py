@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Protocol
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -38,6 +38,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = logging.getLogger("klimaby.access")
+security_logger = logging.getLogger("klimaby.security")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -156,6 +157,109 @@ def install_request_ids(app: FastAPI, *, access_log_enabled: bool = False) -> No
             request_id_var.reset(token)
 
 
+class _Actor(Protocol):
+    """Who acted: a principal of shared.auth (read-only attributes)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def city(self) -> str | None: ...
+
+
+# Names of details that would carry a secret: a security line never has one, whatever the caller
+# passes (an API key is shown once to its gateway, a token only to its holder).
+_SECRET_NAMES = re.compile(r"(secret|token|password|api_key|apikey|authorization|plaintext)", re.I)
+
+
+def security_log(
+    action: str,
+    *,
+    actor: _Actor | None = None,
+    subject: str | None = None,
+    role: str | None = None,
+    city: str | None = None,
+    outcome: str = "success",
+    level: int = logging.INFO,
+    **details: Any,
+) -> None:
+    """One JSON line on ``klimaby.security`` for a security-relevant action: ``action`` (a
+    dotted name, e.g. ``gateway.key_revoked``), who (``actor``, a principal, or ``subject`` and
+    ``role``), which city, the ``outcome`` and what it was about. Never a secret: a detail whose
+    name says it would hold one is refused (ValueError), so a mistake fails in the tests instead
+    of leaking in production."""
+    leaking = sorted(name for name in details if _SECRET_NAMES.search(name))
+    if leaking:
+        raise ValueError(f"a security log line never carries a secret: {', '.join(leaking)}")
+    if actor is not None:
+        subject, role, city = actor.subject, actor.role, city or actor.city
+    security_logger.log(
+        level,
+        action,
+        extra={
+            "security_action": action,
+            "outcome": outcome,
+            "subject": subject,
+            "role": role,
+            "city": city,
+            **details,
+        },
+    )
+
+
+def _claimed_caller(request: Request) -> dict[str, str | None]:
+    """Who the bearer token says the caller is (its claims read without verifying them: on a
+    401 they are what the caller claimed, on a 403 the token was verified already). Only the
+    claims, never the token; each shortened, since a refused caller may send anything."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return {"subject": None, "role": None, "caller_city": None}
+    try:
+        import jwt
+
+        claims = jwt.decode(token.strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:  # a malformed token names no one
+        claims = {}
+
+    def claim(name: str) -> str | None:
+        value = claims.get(name) if isinstance(claims, dict) else None
+        return str(value)[:128] if value is not None else None
+
+    return {"subject": claim("sub"), "role": claim("role"), "caller_city": claim("city")}
+
+
+def log_refused_request(request: Request, status: int, reason: str | None) -> None:
+    """A security line for a refused request: 401 (authentication failed: no, a bad, an expired
+    or a revoked token or API key) or 403 (authenticated, but not allowed here)."""
+    caller = _claimed_caller(request)
+    city = request.path_params.get("city") if hasattr(request, "path_params") else None
+    security_log(
+        "authentication.failed" if status == 401 else "authorization.refused",
+        subject=caller["subject"],
+        role=caller["role"],
+        city=city if isinstance(city, str) else None,
+        outcome="refused",
+        level=logging.WARNING,
+        status=status,
+        reason=(reason or "")[:300],
+        caller_city=caller["caller_city"],
+        method=request.method,
+        path=request.url.path,
+        client=request.client.host if request.client else None,
+        credential=_credential_kind(request),
+    )
+
+
+def _credential_kind(request: Request) -> str:
+    """Which kind of credential came (never its value)."""
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return "bearer"
+    if request.headers.get("x-api-key"):
+        return "api_key"
+    return "none"
+
+
 def install_metrics(app: FastAPI, service: str, token: str | None = None) -> None:
     """Request counts and latencies per route; ``/metrics`` for Prometheus, restricted to
     scrapers that present ``token`` when one is configured."""
@@ -177,6 +281,7 @@ def install_metrics(app: FastAPI, service: str, token: str | None = None) -> Non
         if token is not None:
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                log_refused_request(request, 401, "metrics needs the scrape token")
                 return Response(
                     status_code=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'}
                 )

@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.observability import log_refused_request
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -89,6 +91,11 @@ def problem_response(
         invalid_params=invalid_params,
     ).model_dump(by_alias=True, exclude_none=True)
     if extra:
+        # A member of RFC 9457 keeps its meaning (``status`` is the HTTP status): an extension
+        # never replaces one.
+        clash = sorted(set(extra) & set(Problem.model_fields) - {"invalid_params"})
+        if clash:
+            raise ValueError(f"a problem's extension may not replace {', '.join(clash)}")
         body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -123,6 +130,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        if exc.status in (401, 403):
+            # Every refused credential of every service passes here (bearer tokens, gateway
+            # API keys, each 403): one place logs them all.
+            log_refused_request(request, exc.status, exc.detail or exc.title)
         params = (
             [InvalidParam(name=exc.field, reason=exc.detail or exc.title)] if exc.field else None
         )
@@ -140,6 +151,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code in (401, 403):
+            log_refused_request(request, exc.status_code, detail)
         return problem_response(
             exc.status_code,
             TITLES.get(exc.status_code, "Error"),

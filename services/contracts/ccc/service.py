@@ -52,6 +52,7 @@ from shared.events.payloads import (
     MissionLabelAwarded,
 )
 from shared.messaging.outbox import Outbox
+from shared.observability import security_log
 from shared.problems import ProblemError
 from shared.quantities import tco2e_from_mg
 
@@ -243,7 +244,7 @@ def _editable(ccc: CccVersion) -> None:
             "only in draft or revision_requested (start a new version after the label)",
             kind="not-editable",
             field="/path/version",
-            extra={"status": ccc.status},
+            extra={"current_status": ccc.status},
         )
 
 
@@ -296,7 +297,7 @@ async def iterate(
             "starts from a version that holds the Mission Label",
             kind="illegal-transition",
             field="/path/city",
-            extra={"status": newest.status},
+            extra={"current_status": newest.status},
         )
     return await _start_version(
         session, outbox, principal, city, newest.version + 1, newest.version, document_of(newest)
@@ -499,7 +500,7 @@ async def transition(
             f"possible from {current} (possible: {', '.join(allowed) or 'none'})",
             kind="illegal-transition",
             field="/body/transition",
-            extra={"status": current, "allowed": allowed},
+            extra={"current_status": current, "allowed": allowed},
         )
     comments = {str(module): text for module, text in request.comments.items()}
     CccRepository(session).add(
@@ -515,6 +516,17 @@ async def transition(
         )
     )
     await session.flush()
+    # The Mission Label lifecycle is a review: each step (submitted, reviewed, awarded, ...) is
+    # a security-relevant decision and is logged with who took it.
+    security_log(
+        "ccc.label_transition",
+        actor=principal,
+        city=city,
+        version=version,
+        transition=request.transition,
+        from_status=source,
+        to_status=step.target,
+    )
     await outbox.add(
         session,
         CccStatusChanged(

@@ -55,7 +55,12 @@ class ClimateAccountIn(BaseModel):
     scope3: list[Scope3In] = Field(
         default_factory=list, max_length=15, description="The categories reported, once each"
     )
-    gases: list[Gas] = Field(min_length=1, max_length=7, description="The gases accounted")
+    gases: list[Gas] = Field(
+        min_length=1,
+        max_length=7,
+        description="The gases accounted, each once",
+        json_schema_extra={"uniqueItems": True},
+    )
     method: StoredText = Field(
         min_length=1, max_length=200, examples=["GHG Protocol Corporate Standard"]
     )

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.payloads import CitySlug
-from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone
-from shared.text import StoredText
+from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_schema
+from shared.text import EMAIL_PATTERN, StoredText
 
 SessionKind = Literal["talk", "panel", "workshop", "course", "break", "meal", "info", "social"]
 RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
@@ -76,7 +76,10 @@ class GatheringCreate(BaseModel):
         None, description="An organising city (its token manages it)"
     )
     time_zone: str = Field(
-        DEFAULT_TIME_ZONE, max_length=64, description="IANA zone the times are shown in"
+        DEFAULT_TIME_ZONE,
+        max_length=64,
+        description="IANA zone the times are shown in",
+        json_schema_extra=time_zone_schema(),
     )
     starts_at: Instant
     ends_at: Instant
@@ -175,7 +178,7 @@ class RegistrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: StoredText = Field(min_length=1, max_length=200)
-    email: StoredText = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: StoredText = Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)
     organisation: StoredText | None = Field(None, max_length=200)
     track: TrackKey | None = Field(None, description="Required when the gathering has tracks")
 

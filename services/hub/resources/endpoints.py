@@ -23,6 +23,7 @@ from services.hub.resources.schemas import (
 )
 from shared.auth import Principal, require_principal
 from shared.db import DbSession
+from shared.events.payloads import CITY_SLUG_PATTERN
 from shared.pagination import Offset
 from shared.text import StoredText
 
@@ -48,7 +49,13 @@ async def search_resources(
     ),
     effort_area: list[EffortArea] = Query([], description="All of these effort areas"),
     gpc_sector: list[GpcSector] = Query([], description="All of these GPC sectors"),
-    city: list[str] = Query([], description="Tagged with all of these cities"),
+    city: list[str] = Query(
+        [],
+        description="Tagged with all of these cities",
+        # The slug's pattern for the document; ensure_known_cities checks it (with the hint
+        # for a wrong case) and that the city is known.
+        json_schema_extra={"items": {"type": "string", "pattern": CITY_SLUG_PATTERN}},
+    ),
     ccc_action: list[ActionId] = Query([], description="Documents all of these CCC actions"),
     language: list[Language] = Query([], description="Only texts in these languages"),
     limit: int = Query(20, ge=1, le=100),

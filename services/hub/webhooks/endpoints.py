@@ -193,7 +193,19 @@ async def list_deliveries(
     id: SubscriptionId,
     principal: Caller,
     session: DbSession,
-    status: Annotated[list[str] | None, Query(description="pending, delivered, failed")] = None,
+    status: Annotated[
+        list[str] | None,
+        Query(
+            description="pending, delivered, failed",
+            # The statuses as an enum; checked below, answered with the list.
+            json_schema_extra={
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
+                    {"type": "null"},
+                ]
+            },
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryPublic]:
     row = await _owned(session, principal, id)

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from shared.events.payloads import BiddingZone, CitySlug
-from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone
+from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_schema
 from shared.text import StoredText
 
 
@@ -16,7 +16,11 @@ def _known_zone(name: str) -> str:
     return name
 
 
-TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_known_zone)]
+TimeZone = Annotated[
+    str,
+    Field(max_length=64, json_schema_extra=time_zone_schema()),
+    AfterValidator(_known_zone),
+]
 
 
 class CityCreate(BaseModel):

@@ -25,13 +25,19 @@ from services.inventory.coverage.schemas import (
     CoverageWrite,
     GroupCoveragePublic,
 )
+from services.inventory.gpc.catalogue import CELL_REFERENCES
 from shared.auth import Principal, ensure_can_write, require_principal
 from shared.db import DbSession
 
 router = APIRouter(prefix="/v1/cities/{city}/coverage", tags=["coverage"])
 
 CellPath = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9.]{1,16}$", description="A GPC cell, e.g. I.2.2")
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9.]{1,16}$",
+        description="A GPC cell, e.g. I.2.2",
+        json_schema_extra={"enum": CELL_REFERENCES},
+    ),
 ]
 GroupPath = Annotated[
     str,

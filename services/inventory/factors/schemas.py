@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.inventory.factors.units import UnitError, validate_unit
-from services.inventory.gpc.catalogue import is_cell
+from services.inventory.gpc.catalogue import CELL_REFERENCES, is_cell
 from services.inventory.gpc.gases import Gas, GwpSet
 from shared.text import NoNul
 
@@ -42,7 +42,11 @@ def _activity_unit(unit: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-GpcReference = Annotated[str, Field(max_length=16), AfterValidator(_gpc_reference)]
+GpcReference = Annotated[
+    str,
+    Field(max_length=16, json_schema_extra={"enum": CELL_REFERENCES}),
+    AfterValidator(_gpc_reference),
+]
 ActivityUnit = Annotated[
     str,
     Field(max_length=32, description="kWh, MWh, GJ, TJ, L, m**3, kg, t or vehicle-km"),

@@ -24,6 +24,7 @@ from services.inventory.factors.schemas import (
 from shared.auth import Principal
 from shared.events.payloads import FactorRevised
 from shared.messaging.outbox import Outbox
+from shared.observability import security_log
 from shared.problems import ProblemError
 
 SPEC_FIELDS = tuple(FactorSpec.model_fields)
@@ -121,6 +122,17 @@ async def revise_factor(
     )
     repo.add(new)
     await session.flush()
+    # A revision changes every tCO2e the factor produced: who did it and why is on record.
+    security_log(
+        "factor.revised",
+        actor=principal,
+        factor_id=new.id,
+        previous_version=old.version,
+        version=new.version,
+        region=new.region,
+        changed=sorted(changes),
+        reason=data.reason,
+    )
     await outbox.add(
         session,
         FactorRevised(

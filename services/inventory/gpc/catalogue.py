@@ -151,6 +151,9 @@ def _build_cells() -> tuple[Cell, ...]:
 
 CELLS: tuple[Cell, ...] = _build_cells()
 CELLS_BY_REFERENCE: dict[str, Cell] = {c.reference: c for c in CELLS}
+CELL_REFERENCES: list[str] = [c.reference for c in CELLS]
+"""Every GPC cell, for the OpenAPI document (``enum``): a client sees which references exist
+and the service's own check answers an unknown one with a 422 that says where to look."""
 SECTORS_BY_REFERENCE: dict[str, Sector] = {s.reference: s for s in SECTORS}
 SUBSECTORS_BY_REFERENCE: dict[str, Subsector] = {s.reference: s for s in SUBSECTORS}
 

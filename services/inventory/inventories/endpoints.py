@@ -15,6 +15,7 @@ from services.inventory.budget.pace import evaluate_city
 
 # 422 wrong case, 404 unknown city (imports and exports import it from here too).
 from services.inventory.cities.service import CityPath
+from services.inventory.gpc.catalogue import CELL_REFERENCES
 from services.inventory.imports.repository import AgencyRepository
 from services.inventory.inventories import service, views
 from services.inventory.inventories.access import may_see_drafts, optional_principal
@@ -39,7 +40,14 @@ router = APIRouter(prefix="/v1/cities/{city}/inventories", tags=["inventories"])
 
 YearPath = Annotated[int, Path(ge=1990, le=2100, description="Calendar year of the inventory")]
 VersionPath = Annotated[int, Path(ge=1, le=1_000_000, description="Version number, from 1")]
-CellPath = Annotated[str, Path(max_length=16, description="GPC reference, e.g. I.1.2")]
+CellPath = Annotated[
+    str,
+    Path(
+        max_length=16,
+        description="GPC reference, e.g. I.1.2",
+        json_schema_extra={"enum": CELL_REFERENCES},
+    ),
+]
 Reader = Annotated[Principal | None, Depends(optional_principal)]
 Writer = Annotated[Principal, Depends(require_principal)]
 

@@ -22,6 +22,7 @@ from services.sensors.gateways.schemas import (
     RotatedKey,
 )
 from shared.auth import Principal, ensure_can_administer
+from shared.observability import security_log
 from shared.problems import ProblemError
 
 
@@ -125,6 +126,16 @@ async def rotate_key(
     )
     repo.add(row)
     await session.flush()
+    # The key ids only: the new key's secret is shown once, to the caller, never logged.
+    security_log(
+        "gateway.key_rotated",
+        actor=principal,
+        city=gateway.city,
+        gateway=gateway.id,
+        key_id=row.id,
+        previous_key_ids=[k.id for k in previous],
+        grace_period_s=data.grace_period_s,
+    )
     return RotatedKey(
         api_key=new.plaintext,
         key=key_public(row, now),
@@ -151,6 +162,13 @@ async def revoke_key(
     if key.revoked_at is None:
         key.revoked_at = now
         await session.flush()
+        security_log(
+            "gateway.key_revoked",
+            actor=principal,
+            city=gateway.city,
+            gateway=gateway.id,
+            key_id=key.id,
+        )
     return key_public(key, now)
 
 

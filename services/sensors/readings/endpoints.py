@@ -10,6 +10,9 @@ from shared.problems import PROBLEM_JSON, Problem
 router = APIRouter(prefix="/v1/readings", tags=["readings"])
 
 _PROBLEM = {"model": Problem, "content": {PROBLEM_JSON: {}}}
+# The statuses an item is refused with (pipeline.status_of answers the batch with it when every
+# item has it): invalid, not this gateway's sensor, no such sensor, a meter's conflict.
+ITEM_REFUSALS = (403, 404, 409, 422)
 
 
 @router.post(
@@ -46,6 +49,12 @@ _PROBLEM = {"model": Problem, "content": {PROBLEM_JSON: {}}}
     },
     responses={
         207: {"model": BatchResult, "description": "Some items not accepted"},
+        # Every item refused for one reason: that item status, with the batch's answer (the
+        # request itself bad: a problem document, as on every operation).
+        **{
+            status: {"model": BatchResult, "description": "Every item refused"}
+            for status in ITEM_REFUSALS
+        },
         413: {**_PROBLEM, "description": "Body larger than the limit"},
         415: {**_PROBLEM, "description": "Neither our JSON nor SenML"},
         429: {**_PROBLEM, "description": "The gateway's rate limit; see Retry-After"},
@@ -58,6 +67,8 @@ async def post_readings(
     idempotency_key: str | None = Header(
         None,
         max_length=200,
+        # What idempotency.check_key accepts (printable ASCII); HTTP drops the outer spaces.
+        json_schema_extra={"pattern": "^[!-~]([ -~]*[!-~])?$"},
         description="Any unique string per batch; a retry with the same key and the same "
         "batch gets the identical answer",
     ),
