@@ -148,7 +148,7 @@ async def token(request: Request, response: Response, session: DbSession) -> Tok
 
 def _form(body: bytes) -> dict[str, str]:
     try:
-        parsed = parse_qs(body.decode(), strict_parsing=False)
+        parsed = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         parsed = {}
     return {k: v[0] for k, v in parsed.items() if v and "\x00" not in v[0]}
@@ -157,6 +157,9 @@ def _form(body: bytes) -> dict[str, str]:
 @issuer_router.post(
     "/revoke",
     summary="Revoke a token by presenting it (RFC 7009): signing out, or a token that leaked",
+    # An empty 200, as RFC 7009 answers: declared without a body.
+    response_class=Response,
+    responses={200: {"description": "Revoked, or nothing to revoke"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -175,7 +178,14 @@ def _form(body: bytes) -> dict[str, str]:
 async def revoke_presented_token(request: Request, session: DbSession) -> Response:
     """Whoever holds a token may revoke it. As RFC 7009 says, an invalid or unknown token is
     answered 200 too (there is nothing left to revoke, and nothing to learn)."""
-    token = _form(await request.body()).get("token", "")
+    form = _form(await request.body())
+    if "token" not in form:
+        # RFC 7009 2.1: the token parameter is required (invalid_request, RFC 6749 5.2).
+        raise ProblemError(
+            400, "Bad Request", "the form has no token parameter", kind="invalid_request",
+            field="/body/token",
+        )  # fmt: skip
+    token = form["token"]
     try:
         principal = await request.app.state.verifier.verify(token)
     except ProblemError:
