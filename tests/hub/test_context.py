@@ -86,7 +86,9 @@ def target_set(
     years = years_of(plans, target_year)
 
     def line(of: list[SectorPlan]) -> list[TargetPoint]:
-        return [TargetPoint(year=y, co2e_mg=mg) for y in years if (mg := city_at(of, y)) is not None]
+        return [
+            TargetPoint(year=y, co2e_mg=mg) for y in years if (mg := city_at(of, y)) is not None
+        ]
 
     return TargetSet(
         city=city, version=version, previous_version=version - 1 or None,
@@ -319,7 +321,7 @@ async def test_the_share_cut_is_estimated_only_when_every_baseline_sector_has_an
             consumed(CityRegistered(city=city, name="Anslagby")),
             consumed(inventory(city, 2022, {"I": 600 * T, "II": 400 * T})),
             consumed(target_set(city, 2022, {"I": 600 * T, "II": 400 * T}, 2030, 95)),
-            pace(city, "I", "on_track", estimate_co2e_mg=200 * T),
+            pace(city, "I", "on_track", estimate_co2e_mg=200 * T, measured_share=0.25),
         ])  # fmt: skip
         c = await views.city_context(session, city, now=NOW)
         # Sector II has no pace: nothing is known of it, so no cut is claimed for the city.
@@ -327,7 +329,16 @@ async def test_the_share_cut_is_estimated_only_when_every_baseline_sector_has_an
         await project(session, [pace(city, "II", "no_data", estimate_co2e_mg=0)])
         assert (await views.city_context(session, city, now=NOW)).baseline_cut_estimate is None
 
-        await project(session, [pace(city, "II", "at_risk", estimate_co2e_mg=150 * T)])
+        # Both sectors estimated, but nothing measured: the published inventory carried over
+        # says nothing of a cut.
+        await project(session, [
+            pace(city, "I", "off_track", estimate_co2e_mg=200 * T, measured_share=0.0),
+            pace(city, "II", "at_risk", estimate_co2e_mg=150 * T),
+        ])  # fmt: skip
+        assert (await views.city_context(session, city, now=NOW)).baseline_cut_estimate is None
+
+        await project(session, [pace(city, "I", "on_track", estimate_co2e_mg=200 * T,
+                                     measured_share=0.25)])  # fmt: skip
         c = await views.city_context(session, city, now=NOW)
         national = await views.national(session, now=NOW)
     estimate = c.baseline_cut_estimate

@@ -11,8 +11,8 @@ import httpx
 from fastapi import FastAPI
 
 from shared.events.payloads import (
-    BudgetStatusChanged,
     AccountedCell,
+    BudgetStatusChanged,
     CityRegistered,
     EmissionsAccounted,
     MouDrafted,
@@ -216,7 +216,7 @@ async def test_a_target_event_gives_the_trajectory_and_the_share_cut_from_the_ba
             BudgetStatusChanged(
                 city=city, year=year, sector=sector, status="on_track", ytd_co2e_mg=estimate,
                 ceiling_co2e_mg=120 * T, prorated_ceiling_co2e_mg=55 * T, profile="flat",
-                evaluated_at=now, estimate_co2e_mg=estimate, method="estimated_from_inventory",
+                evaluated_at=now, estimate_co2e_mg=estimate, method="mixed", measured_share=0.2,
             ),
             key=city,
         )  # fmt: skip

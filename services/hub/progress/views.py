@@ -137,7 +137,8 @@ def cut_estimate(
     """This year's estimate so far against the target's baseline pro-rated to the same point
     of the year: each sector's baseline x (its pro-rated ceiling / its ceiling), the share of
     the year's emissions its budget expects by now. None unless every sector with a baseline
-    has a pace with an estimate this year: a sector without data is not counted as cut."""
+    has a pace with an estimate this year (a sector without data is not counted as cut) and
+    some of the estimate is measured."""
     if target is None or target.baseline_sectors is None or year <= target.baseline_year:
         return None
     baseline = {s: int(mg) for s, mg in json.loads(target.baseline_sectors).items()}
@@ -158,18 +159,26 @@ def cut_estimate(
         used.append(pace)
     if so_far <= 0 or not used:
         return None
+    if not any(_measured(p) for p in used):
+        # Nothing measured this year: the estimate is the published inventory carried over
+        # (the baseline itself, often), which says nothing of a cut.
+        return None
     share = 1 - Fraction(estimate) / so_far
+    rounded = (Decimal(share.numerator) / share.denominator).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
     return BaselineCutEstimate(
         year=year,
-        share=str(
-            (Decimal(share.numerator) / share.denominator).quantize(
-                Decimal("0.0001"), rounding=ROUND_HALF_UP
-            )
-        ),
+        share=str(rounded.copy_abs() if rounded == 0 else rounded),
         estimate_tco2e=tco2e_from_mg(estimate),
         baseline_so_far_tco2e=tco2e_from_mg(round(so_far)),
         evaluated_at=min(p.evaluated_at for p in used),
     )
+
+
+def _measured(pace: SectorPace) -> bool:
+    share = pace.measured_share
+    return share is not None and Decimal(share) > 0
 
 
 def trajectory_of(target: CityTarget | None, paces: Sequence[SectorPace]) -> list[TrajectoryPoint]:

@@ -145,14 +145,14 @@ async def set_target(
     await repo.retire_current(city)
     repo.add(target, sectors)
     await session.flush()
-    found = TargetWithSectors(target, sectors)
+    result = TargetWithSectors(target, sectors)
     await outbox.add(
         session,
-        target_set(found, previous_version=version - 1 or None),
+        target_set(result, previous_version=version - 1 or None),
         key=city,
         subject=f"{city}/targets/versions/{version}",
     )
-    return found
+    return result
 
 
 def target_set(found: TargetWithSectors, previous_version: int | None) -> TargetSet:
@@ -160,7 +160,7 @@ def target_set(found: TargetWithSectors, previous_version: int | None) -> Target
     that consumers (the hub) draw the same line and never re-implement the rule."""
     t = found.target
     line = trajectory(found)
-    by_sector = {s.sector: s for s in line.sectors}
+    by_sector: dict[str, SectorTrajectory] = {s.sector: s for s in line.sectors}
     baseline = sum(s.baseline_co2e_mg for s in found.sectors)
     return TargetSet(
         city=t.city,
@@ -178,7 +178,7 @@ def target_set(found: TargetWithSectors, previous_version: int | None) -> Target
         removals_co2e_mg=t.removals_co2e_mg,
         sectors=[
             TargetSectorPlan(
-                sector=plan.sector,  # type: ignore[arg-type]  # GPC sectors, checked on the way in
+                sector=by_sector[plan.sector].sector,
                 baseline_co2e_mg=plan.baseline_mg,
                 target_year=plan.target_year,
                 reduction_percent=plan.reduction_percent,
