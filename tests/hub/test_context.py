@@ -20,6 +20,7 @@ from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import (
     AccountedCell,
+    ActionStatusChanged,
     BudgetStatusChanged,
     CityRegistered,
     EmissionsAccounted,
@@ -352,3 +353,20 @@ async def test_the_share_cut_is_estimated_only_when_every_baseline_sector_has_an
     row = next(r for r in national.cities if r.city == city)
     assert (row.baseline_cut_share, row.baseline_cut_estimate_share) == (None, "0.2364")
     assert row.baseline_cut_estimate_year == 2026
+
+
+async def test_the_contracts_own_action_event_gives_the_action_its_name_and_sector(
+    hub_db: Database,
+) -> None:
+    # The real payload (not a foreign one): its name is `action_name` and its cells are a list.
+    event = ActionStatusChanged(
+        city="oslo", version=1, action_id="TR-01", action_name="Nullutslipps kollektivtrafikk",
+        status="behind", year=2026, months=[1, 2], gpc_references=["II.1.1", "II.1.2"],
+        evaluated_at=NOW,
+    )  # fmt: skip
+    async with hub_db.transaction() as session:
+        await project(session, [consumed(event, at=NOW)])
+        c = await views.city_context(session, "oslo", now=NOW)
+    [item] = c.actions.items
+    assert (item.action_id, item.title, item.sector, item.status) == (
+        "TR-01", "Nullutslipps kollektivtrafikk", "II", "behind")  # fmt: skip
