@@ -378,57 +378,55 @@ def run(
     """Start the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, seed, start the four
     services (inventory and sensors with ``--replicas`` / ``--sensors-workers`` processes) and a
     simulated gateway; Ctrl-C stops every child process."""
-    from services.supervisor import System
+    from services.supervisor import System, stop_on_signals
     from shared.broker import start_broker
+    from shared.process import die_with_parent
 
+    # First, so that a signal at any point (starting the broker, migrating, seeding) still
+    # stops everything started so far.
+    stop_on_signals()
     started = time.monotonic()
     log_dir = Path(os.environ.get("KLIMABY_DATA_DIR", "var")) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     broker_proc = None
-    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        port = int(os.environ.get("KLIMABY_BROKER_PORT", "9092"))
-        from shared.broker import free_port
-
-        try:
-            broker_proc = start_broker(port, log_file=log_dir / "broker.log")
-        except OSError:
-            typer.echo(f"port {port} is taken; the embedded broker takes a free port instead")
-            broker_proc = start_broker(free_port(), log_file=log_dir / "broker.log")
-        os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker_proc.bootstrap_servers
-        typer.echo(f"broker: Tansu pid {broker_proc.pid} at {broker_proc.bootstrap_servers}")
-    else:
-        typer.echo(f"broker: {os.environ['KAFKA_BOOTSTRAP_SERVERS']} (external)")
-
-    asyncio.run(migrate_services(list(SERVICE_NAMES)))
-    asyncio.run(seed_services(list(SERVICE_NAMES), demo=True))
-    ports = {name: SERVICES[name].settings().effective_port for name in SERVICE_NAMES}
-    # The full system bridges MQTT gateways too (Mosquitto at SENSORS_MQTT_HOST:PORT).
-    os.environ.setdefault("SENSORS_MQTT_ENABLED", "true")
-    # The simulated gateway backfills this year's complete months and last year's same ones
-    # (up to 23 months back in December): the demo accepts history older than 400 days.
-    os.environ.setdefault("SENSORS_HISTORY_HORIZON_DAYS", "800")
-    if replicas > 1 and SERVICES["inventory"].settings().effective_database_url.startswith(
-        "sqlite"
-    ):
-        typer.echo(
-            "note: inventory replicas share one SQLite file and take turns writing; "
-            "use PostgreSQL (KLIMABY_DATABASE_URL) for replicas that scale"
-        )
-    system = System(
-        env={},
-        ports=ports,
-        log_dir=log_dir,
-        replicas={"inventory": replicas, "sensors": sensors_workers},
-    )
+    system: System | None = None
     simulator: subprocess.Popen[bytes] | None = None
-
-    def shutdown(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, shutdown)
-    from shared.process import die_with_parent
-
     try:
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            port = int(os.environ.get("KLIMABY_BROKER_PORT", "9092"))
+            from shared.broker import free_port
+
+            try:
+                broker_proc = start_broker(port, log_file=log_dir / "broker.log")
+            except OSError:
+                typer.echo(f"port {port} is taken; the embedded broker takes a free port instead")
+                broker_proc = start_broker(free_port(), log_file=log_dir / "broker.log")
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker_proc.bootstrap_servers
+            typer.echo(f"broker: Tansu pid {broker_proc.pid} at {broker_proc.bootstrap_servers}")
+        else:
+            typer.echo(f"broker: {os.environ['KAFKA_BOOTSTRAP_SERVERS']} (external)")
+
+        asyncio.run(migrate_services(list(SERVICE_NAMES)))
+        asyncio.run(seed_services(list(SERVICE_NAMES), demo=True))
+        ports = {name: SERVICES[name].settings().effective_port for name in SERVICE_NAMES}
+        # The full system bridges MQTT gateways too (Mosquitto at SENSORS_MQTT_HOST:PORT).
+        os.environ.setdefault("SENSORS_MQTT_ENABLED", "true")
+        # The simulated gateway backfills this year's complete months and last year's same ones
+        # (up to 23 months back in December): the demo accepts history older than 400 days.
+        os.environ.setdefault("SENSORS_HISTORY_HORIZON_DAYS", "800")
+        if replicas > 1 and SERVICES["inventory"].settings().effective_database_url.startswith(
+            "sqlite"
+        ):
+            typer.echo(
+                "note: inventory replicas share one SQLite file and take turns writing; "
+                "use PostgreSQL (KLIMABY_DATABASE_URL) for replicas that scale"
+            )
+        system = System(
+            env={},
+            ports=ports,
+            log_dir=log_dir,
+            replicas={"inventory": replicas, "sensors": sensors_workers},
+        )
         system.start()
         if simulate_gateway:
             simulator = subprocess.Popen(
@@ -453,7 +451,7 @@ def run(
             typer.echo(f"  {name:<11} {system.url(name)}/docs")
         typer.echo(f"  hub page   {system.url('hub')}/cities/oslo")
         typer.echo(f"  broker     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}")
-        typer.echo("Ctrl-C stops everything.")
+        typer.echo("Ctrl-C (SIGINT) or SIGTERM stops everything.")
         while True:
             time.sleep(1)
             for svc in system.services.values():
@@ -465,7 +463,8 @@ def run(
         if simulator and simulator.poll() is None:
             os.killpg(simulator.pid, signal.SIGTERM)
             simulator.wait(10)
-        system.stop()
+        if system is not None:
+            system.stop()
         if broker_proc:
             broker_proc.stop()
         typer.echo("stopped.")

@@ -21,6 +21,27 @@ from services.registry import SERVICES
 from shared.process import die_with_parent
 
 
+def stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM both stop the caller, by raising KeyboardInterrupt in it.
+
+    Explicit for SIGINT too: a process started in the background by a non-interactive shell
+    (``klimaby run &`` in a script, CI) inherits SIGINT ignored, and Python installs no
+    KeyboardInterrupt handler of its own then, so ``kill -INT`` would do nothing. A second
+    signal while stopping is ignored, so that the cleanup (children stopped by PID) finishes.
+    """
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 @dataclass
 class ServiceProcess:
     name: str

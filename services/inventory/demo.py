@@ -19,10 +19,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.inventory.budget.pace import evaluate_city
 from services.inventory.gpc.catalogue import CELLS
 from services.inventory.imports.service import import_inventory
 from services.inventory.inventories import service as inventories
@@ -178,6 +180,7 @@ async def seed_demo(session: AsyncSession, outbox: Outbox) -> None:
     if await current_target(session, DEMO_CITY) is None:
         await set_target(
             session,
+            outbox,
             SEEDER,
             DEMO_CITY,
             TargetCreate(
@@ -190,3 +193,6 @@ async def seed_demo(session: AsyncSession, outbox: Outbox) -> None:
                 "the rest removed by carbon capture",
             ),
         )
+        # As the endpoint does: the new ceilings give every sector of the target this year's
+        # pace (carried from the published inventory until sensors measure it).
+        await evaluate_city(session, outbox, DEMO_CITY, datetime.now(UTC))

@@ -33,6 +33,7 @@ from shared.events.payloads import (
     ReadingRejected,
     SensorRecovered,
     SensorStale,
+    TargetSet,
 )
 
 
@@ -91,7 +92,7 @@ TOPICS: tuple[Topic, ...] = (
         INVENTORY_EVENTS,
         producer="inventory",
         key="city slug",
-        description="Cities and the live accounting of emissions.",
+        description="Cities, published inventories, targets and the live accounting of emissions.",
         events=(
             _spec(CityRegistered, "A city joined the platform."),
             _spec(EmissionsAccounted, "A batch of readings was accounted for a city."),
@@ -106,6 +107,10 @@ TOPICS: tuple[Topic, ...] = (
             _spec(
                 InventoryPublished,
                 "A version of a city's yearly GPC inventory was published (key: city slug).",
+            ),
+            _spec(
+                TargetSet,
+                "A new version of a city's climate target, with its trajectory, is current.",
             ),
             _spec(
                 FactorRevised,

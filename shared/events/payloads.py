@@ -368,6 +368,65 @@ class BudgetStatusChanged(EventPayload):
     )
 
 
+class TargetPoint(BaseModel):
+    """One year of a trajectory: the emission ceiling of that year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    co2e_mg: int = Field(ge=0, description="Milligrams CO2e allowed in that year")
+
+
+class TargetSectorPlan(BaseModel):
+    """One GPC sector of a target: its baseline, the cut it must reach by its year, and its
+    trajectory (linear from the baseline year to its target year, flat after)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sector: Literal["I", "II", "III", "IV", "V"]
+    baseline_co2e_mg: int = Field(ge=0)
+    target_year: int
+    reduction_percent: Decimal
+    target_co2e_mg: int = Field(ge=0, description="What the sector may emit from its year on")
+    exempted: bool = Field(description="Given a later target year than the city's")
+    trajectory: list[TargetPoint]
+
+
+class TargetSet(EventPayload):
+    """A new version of a city's climate target is current (the previous one stays readable
+    in the inventory). Carries the trajectory the inventory computed, year by year, so that a
+    consumer never re-implements the rule. Targets are not removed, only replaced."""
+
+    event_type: ClassVar[str] = "no.klimaby.target.set"
+
+    city: str
+    version: int = Field(ge=1)
+    previous_version: int | None = Field(
+        None, ge=1, description="The version this one replaces; none for the city's first"
+    )
+    baseline_year: int
+    baseline_source: Literal["stated", "inventory"]
+    baseline_inventory: str | None = Field(
+        None, description="The published inventory version the baseline is, e.g. oslo/2022/v1"
+    )
+    baseline_co2e_mg: int = Field(ge=0, description="Sum of the sectors' baselines")
+    baseline_tco2e: TCO2e
+    target_year: int
+    reduction_percent: Decimal = Field(description="Cut of gross emissions by the target year")
+    net_zero: bool
+    residual_co2e_mg: int = Field(
+        description="Emissions left in the target year by the sectors it applies to"
+    )
+    removals_co2e_mg: int
+    sectors: list[TargetSectorPlan]
+    trajectory: list[TargetPoint] = Field(
+        description="The city's line: baseline year to the last target year, the exact sum of "
+        "its sectors' points"
+    )
+    set_by: str
+    set_at: AwareDatetime
+
+
 # --- contracts.events.v1 ------------------------------------------------------------------
 
 

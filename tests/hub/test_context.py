@@ -15,6 +15,7 @@ import pytest
 from services.hub.progress import views
 from services.hub.progress.population import population
 from services.hub.progress.service import project
+from services.inventory.targets.trajectory import SectorPlan, city_at, years_of
 from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import (
@@ -24,6 +25,9 @@ from shared.events.payloads import (
     CityRegistered,
     EmissionsAccounted,
     InventoryPublished,
+    TargetPoint,
+    TargetSectorPlan,
+    TargetSet,
 )
 from shared.messaging.consumer import ConsumedEvent, UntypedPayload
 from tests.hub.test_projection_batches import consumed
@@ -65,6 +69,44 @@ def pace(city: str, sector: str, status: str, **extra: Any) -> ConsumedEvent:
     return event
 
 
+def target_set(
+    city: str,
+    baseline_year: int,
+    sectors: dict[str, int],
+    target_year: int,
+    percent: int,
+    version: int = 1,
+    set_at: datetime = NOW,
+    exempted: dict[str, int] | None = None,
+) -> TargetSet:
+    """The event the inventory stages for a target, its trajectory by the inventory's rule;
+    ``exempted`` gives sectors a later target year."""
+    later = exempted or {}
+    plans = [SectorPlan(s, mg, baseline_year, later.get(s, target_year), Decimal(percent))
+             for s, mg in sectors.items()]  # fmt: skip
+    years = years_of(plans, target_year)
+
+    def line(of: list[SectorPlan]) -> list[TargetPoint]:
+        return [
+            TargetPoint(year=y, co2e_mg=mg) for y in years if (mg := city_at(of, y)) is not None
+        ]
+
+    return TargetSet(
+        city=city, version=version, previous_version=version - 1 or None,
+        baseline_year=baseline_year, baseline_source="inventory",
+        baseline_inventory=f"{city}/{baseline_year}/v1", baseline_co2e_mg=sum(sectors.values()),
+        baseline_tco2e=Decimal(sum(sectors.values())) / T, target_year=target_year,
+        reduction_percent=Decimal(percent), net_zero=False,
+        residual_co2e_mg=sum(p.final_mg for p in plans), removals_co2e_mg=0,
+        sectors=[TargetSectorPlan(sector=p.sector, baseline_co2e_mg=p.baseline_mg,  # type: ignore[arg-type]
+                                  target_year=p.target_year, reduction_percent=Decimal(percent),
+                                  target_co2e_mg=p.final_mg, exempted=p.sector in later,
+                                  trajectory=line([p]))
+                 for p in plans],
+        trajectory=line(plans), set_by="test", set_at=set_at,
+    )  # fmt: skip
+
+
 def foreign(event_type: str, data: dict[str, Any], at: datetime = NOW) -> ConsumedEvent:
     """An event of a type this build's catalogue does not know, as the consumer hands it on."""
     envelope = CloudEvent(
@@ -101,10 +143,7 @@ async def test_a_city_in_context(hub_db: Database, oslo: str) -> None:
             method="scaled_from_baseline",
             estimate_co2e_mg=50 * T,
         ),
-        foreign(
-            "no.klimaby.target.set",
-            {"city": oslo, "baseline_year": 2009, "target_year": 2030, "reduction_percent": "95"},
-        ),
+        consumed(target_set(oslo, 2009, {"I": 600 * T, "II": 400 * T}, 2030, 95)),
         foreign(
             "no.klimaby.ccc.action.status_changed",
             {
@@ -232,8 +271,8 @@ async def test_every_sector_the_budget_covers_is_listed_with_its_status(hub_db: 
             consumed(inventory(city, 2009, {"I": 600 * T, "II": 400 * T, "III": 90 * T,
                                             "IV": 0})),
             consumed(inventory(city, 2023, {"I": 300 * T})),
-            foreign("no.klimaby.target.set", {"city": city, "baseline_year": 2009,
-                                              "target_year": 2030, "reduction_percent": "95"}),
+            consumed(target_set(city, 2009, {"I": 600 * T, "II": 400 * T, "III": 90 * T},
+                                2030, 95)),
             consumed(accounted_at(city, datetime(2026, 3, 3, 8, tzinfo=UTC), {"I.1.2": 1 * T})),
             pace(city, "I", "off_track"),
         ])  # fmt: skip
@@ -246,6 +285,74 @@ async def test_every_sector_the_budget_covers_is_listed_with_its_status(hub_db: 
     assert (waste.readings, waste.ceiling_tco2e, waste.estimate_tco2e) == (0, None, None)
     row = next(r for r in national.cities if r.city == city)
     assert (row.sectors_off_track, row.sectors_no_data) == (1, 2)
+
+
+async def test_the_targets_trajectory_is_drawn_as_the_inventory_computed_it(
+    hub_db: Database,
+) -> None:
+    # Transport exempted to 2040: the city's line bends in 2030, which no straight line from
+    # the baseline to the city's target reproduces; the hub draws the event's points.
+    city = "banby"
+    event = target_set(city, 2022, {"I": 600 * T, "II": 400 * T}, 2030, 95, exempted={"II": 2040})
+    async with hub_db.transaction() as session:
+        await project(session, [
+            consumed(CityRegistered(city=city, name="Banby")),
+            consumed(inventory(city, 2022, {"I": 600 * T, "II": 400 * T})),
+            consumed(event),
+        ])  # fmt: skip
+        c = await views.city_context(session, city, now=NOW)
+    assert [(p.year, p.tco2e * T, p.source) for p in c.trajectory] == [
+        (p.year, p.co2e_mg, "target") for p in event.trajectory
+    ]
+    assert (c.trajectory[0].year, c.trajectory[-1].year) == (2022, 2040)
+    assert c.trajectory[0].tco2e * T == 1000 * T
+    assert c.baseline is not None
+    assert (c.baseline.source, c.baseline.inventory, c.baseline.target_version) == (
+        "target", f"{city}/2022/v1", 1)  # fmt: skip
+    # Only the baseline year is published: no published cut, and no estimate without paces.
+    assert (c.baseline_cut_share, c.baseline_cut_estimate) == (None, None)
+
+
+async def test_the_share_cut_is_estimated_only_when_every_baseline_sector_has_an_estimate(
+    hub_db: Database,
+) -> None:
+    city = "anslagby"
+    async with hub_db.transaction() as session:
+        await project(session, [
+            consumed(CityRegistered(city=city, name="Anslagby")),
+            consumed(inventory(city, 2022, {"I": 600 * T, "II": 400 * T})),
+            consumed(target_set(city, 2022, {"I": 600 * T, "II": 400 * T}, 2030, 95)),
+            pace(city, "I", "on_track", estimate_co2e_mg=200 * T, measured_share=0.25),
+        ])  # fmt: skip
+        c = await views.city_context(session, city, now=NOW)
+        # Sector II has no pace: nothing is known of it, so no cut is claimed for the city.
+        assert c.baseline_cut_estimate is None
+        await project(session, [pace(city, "II", "no_data", estimate_co2e_mg=0)])
+        assert (await views.city_context(session, city, now=NOW)).baseline_cut_estimate is None
+
+        # Both sectors estimated, but nothing measured: the published inventory carried over
+        # says nothing of a cut.
+        await project(session, [
+            pace(city, "I", "off_track", estimate_co2e_mg=200 * T, measured_share=0.0),
+            pace(city, "II", "at_risk", estimate_co2e_mg=150 * T),
+        ])  # fmt: skip
+        assert (await views.city_context(session, city, now=NOW)).baseline_cut_estimate is None
+
+        await project(session, [pace(city, "I", "on_track", estimate_co2e_mg=200 * T,
+                                     measured_share=0.25)])  # fmt: skip
+        c = await views.city_context(session, city, now=NOW)
+        national = await views.national(session, now=NOW)
+    estimate = c.baseline_cut_estimate
+    assert estimate is not None
+    # Both paces expect 55 of 120 t of the ceiling by now: the baseline so far is
+    # 1000 t x 55/120; the estimate is 200 + 150 t. 1 - 350 / 458.333… = 0.2364.
+    assert (estimate.year, estimate.share) == (2026, "0.2364")
+    assert str(estimate.estimate_tco2e) == "350.000000000"
+    assert str(estimate.baseline_so_far_tco2e) == "458.333333333"
+    assert c.baseline_cut_share is None  # no inventory after the baseline year
+    row = next(r for r in national.cities if r.city == city)
+    assert (row.baseline_cut_share, row.baseline_cut_estimate_share) == (None, "0.2364")
+    assert row.baseline_cut_estimate_year == 2026
 
 
 async def test_the_contracts_own_action_event_gives_the_action_its_name_and_sector(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 
 from shared.events.payloads import (
     AccountedCell,
+    BudgetStatusChanged,
     CityRegistered,
     EmissionsAccounted,
     MouDrafted,
@@ -190,3 +192,64 @@ async def test_public_json_has_etags_and_cors_and_unknown_cities_are_404s(
     for path in (f"/v1/cities/{unknown}", f"/v1/cities/{unknown}/progress", f"/cities/{unknown}"):
         assert (await client.get(path)).status_code == 404, path
     assert (await client.get("/v1/stream", params={"city": unknown})).status_code == 404
+
+
+async def test_a_target_event_gives_the_trajectory_and_the_share_cut_from_the_baseline(
+    hub: tuple[FastAPI, httpx.AsyncClient], publisher: Publisher, city: str
+) -> None:
+    """target.set from the broker: the city's trajectory is the event's, the share cut is an
+    estimate while only the baseline year is published, and the published figure once a later
+    inventory is; on the JSON, the city page and the national table, in bokmål and English."""
+    from shared.localtime import local_year
+    from tests.hub.test_context import T, inventory, target_set
+
+    _, client = hub
+    now = datetime.now(UTC)
+    year = local_year(now, "Europe/Oslo")
+    sectors = {"I": 600 * T, "II": 400 * T}
+    target = target_set(city, 2022, sectors, 2030, 95, exempted={"II": 2040}, set_at=now)
+    await publisher.publish(CityRegistered(city=city, name="Målby"), key=city)
+    await publisher.publish(inventory(city, 2022, sectors), key=city)
+    await publisher.publish(target, key=city)
+    for sector, estimate in (("I", 200 * T), ("II", 150 * T)):
+        await publisher.publish(
+            BudgetStatusChanged(
+                city=city, year=year, sector=sector, status="on_track", ytd_co2e_mg=estimate,
+                ceiling_co2e_mg=120 * T, prorated_ceiling_co2e_mg=55 * T, profile="flat",
+                evaluated_at=now, estimate_co2e_mg=estimate, method="mixed", measured_share=0.2,
+            ),
+            key=city,
+        )  # fmt: skip
+
+    async def context() -> dict[str, Any]:
+        return dict((await client.get(f"/v1/cities/{city}/progress")).json())
+
+    c = await eventually(context, lambda c: c.get("baseline_cut_estimate") is not None)
+    assert [(p["year"], p["source"]) for p in c["trajectory"]] == [
+        (p.year, "target") for p in target.trajectory
+    ]
+    assert [int(Decimal(p["tco2e"]) * T) for p in c["trajectory"]] == [
+        p.co2e_mg for p in target.trajectory
+    ]
+    assert c["baseline"]["inventory"] == f"{city}/2022/v1"
+    assert c["baseline_cut_share"] is None
+    assert c["baseline_cut_estimate"]["share"] == "0.2364"  # 1 - 350 / (1000 x 55/120)
+
+    for lang, label in (("nb", "Anslag for"), ("en", "Estimate for")):
+        page = await client.get(f"/cities/{city}", params={"lang": lang})
+        assert f"{label} {year}" in page.text, lang
+        assert "23,6\u00a0%" in page.text if lang == "nb" else "23.6\u00a0%" in page.text
+        # A year of the target's line that has no inventory is a row of the table.
+        assert 'data-year="2040"' in page.text
+    national = (await client.get("/v1/national")).json()
+    row = next(r for r in national["cities"] if r["city"] == city)
+    assert (row["baseline_cut_share"], row["baseline_cut_estimate_share"]) == (None, "0.2364")
+    page = await client.get("/", params={"lang": "en"})
+    assert f"(estimate {year})" in page.text
+
+    # A later published inventory: the share cut is the published one, not an estimate.
+    await publisher.publish(inventory(city, 2024, {"I": 500 * T, "II": 300 * T}), key=city)
+    c = await eventually(context, lambda c: c["baseline_cut_share"] is not None)
+    assert c["baseline_cut_share"] == "0.2000"
+    page = await client.get(f"/cities/{city}", params={"lang": "en"})
+    assert "Cut from the baseline: 20.0\u00a0%" in page.text

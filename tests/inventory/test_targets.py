@@ -3,12 +3,14 @@ emissions and removals, sector exemptions, and linear trajectories per sector an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from services.inventory.gpc.catalogue import required_cells
 from tests.conftest import ServiceClientFactory
@@ -239,3 +241,64 @@ async def test_target_errors_are_problems_naming_the_field(
         assert r.status_code == 201, r.text
         r = await client.get(f"{url}/trajectory", params={"version": 7})
         assert r.status_code == 404 and problem_field(r) == "/query/version"
+
+
+async def test_setting_a_target_stages_target_set_with_its_trajectory(
+    service_client: ServiceClientFactory, admin_token: str, city_token: Callable[[str], str]
+) -> None:
+    """Each version is announced in the transaction that sets it, with the trajectory the
+    module computes (the hub draws it and never re-implements the rule)."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        auth = bearer(city_token(city))
+        first = await client.post(f"/v1/cities/{city}/targets", json=NET_ZERO_2030, headers=auth)
+        assert first.status_code == 201, first.text
+        exempt = {
+            **NET_ZERO_2030,
+            "exemptions": [{"sector": "II", "target_year": 2040, "reason": "heavy transport"}],
+            "removals_tco2e": "70.1",
+        }
+        second = await client.post(f"/v1/cities/{city}/targets", json=exempt, headers=auth)
+        assert second.status_code == 201, second.text
+        trajectory = (await client.get(f"/v1/cities/{city}/targets/trajectory")).json()
+        # A refused target stages nothing (its transaction is rolled back).
+        bad = {**NET_ZERO_2030, "removals_tco2e": "1"}
+        r = await client.post(f"/v1/cities/{city}/targets", json=bad, headers=auth)
+        assert r.status_code == 422, r.text
+
+        outbox = app.state.outbox.tables.outbox
+        async with app.state.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(outbox.c.payload, outbox.c.topic, outbox.c.key).where(
+                        outbox.c.event_type == "no.klimaby.target.set"
+                    )
+                )
+            ).all()
+    events = [json.loads(row.payload) for row in rows if row.key == city]
+    assert {(row.topic, row.key) for row in rows if row.key == city} == {
+        ("inventory.events.v1", city)
+    }
+    assert [(e["data"]["version"], e["data"]["previous_version"]) for e in events] == [
+        (1, None),
+        (2, 1),
+    ]
+    data = events[1]["data"]
+    assert events[1]["subject"] == f"{city}/targets/versions/2"
+    assert (data["baseline_year"], data["target_year"], data["baseline_source"]) == (
+        2019, 2030, "stated")  # fmt: skip
+    assert Decimal(data["reduction_percent"]) == 95
+    baseline_mg = sum(int(Decimal(t) * T) for t in BASELINE.values())
+    assert data["baseline_co2e_mg"] == baseline_mg
+    # The event's lines are the trajectory endpoint's, point for point, city and sectors.
+    assert {p["year"]: p["co2e_mg"] for p in data["trajectory"]} == points(trajectory)
+    for sector in data["sectors"]:
+        assert {p["year"]: p["co2e_mg"] for p in sector["trajectory"]} == points(
+            trajectory, sector["sector"]
+        )
+    transport = next(s for s in data["sectors"] if s["sector"] == "II")
+    assert (transport["target_year"], transport["exempted"]) == (2040, True)
+    assert data["trajectory"][0] == {"year": 2019, "co2e_mg": baseline_mg}
+    assert data["trajectory"][-1]["year"] == 2040
+    # And independently of the module: transport's 2035 point on its own line to 2040.
+    assert points(trajectory, "II")[2035] == linear("800", "95", 2019, 2040, 2035)

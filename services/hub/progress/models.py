@@ -109,7 +109,8 @@ class SectorPace(Base, table=True):
 
 
 class CityTarget(Base, table=True):
-    """A city's climate target, when the inventory publishes one (read tolerantly)."""
+    """A city's current climate target (target.set): its baseline and the trajectory the
+    inventory computed, kept as the event said it (the hub never recomputes the line)."""
 
     __tablename__ = "hub_city_targets"
 
@@ -119,6 +120,13 @@ class CityTarget(Base, table=True):
     reduction_percent: str = Field(max_length=16)
     baseline_co2e_mg: int | None = Field(default=None, sa_type=BigInteger)
     set_at: datetime = Field(sa_type=UTCDateTime)
+    # NULL in rows from before target.set carried them.
+    version: int | None = None
+    baseline_inventory: str | None = Field(default=None, max_length=100)
+    # {"I": mg, ...}: each sector's baseline, as JSON text.
+    baseline_sectors: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # [[year, mg], ...]: the city's trajectory, one point a year, as JSON text.
+    trajectory: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class CityAction(Base, table=True):

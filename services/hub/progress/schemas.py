@@ -118,13 +118,33 @@ class LiveYear(BaseModel):
 class TrajectoryPoint(BaseModel):
     year: int
     tco2e: TCO2e
-    source: str = Field(description="target (linear to the target) or budget (the ceilings)")
+    source: str = Field(
+        description="target (the target's trajectory, as the inventory computed it) or budget "
+        "(the sum of this year's ceilings, when the hub knows no target)"
+    )
 
 
 class Baseline(BaseModel):
     year: int
     tco2e: TCO2e
     source: str = Field(description="target or first_published_inventory")
+    inventory: str | None = Field(
+        None, description="The published inventory version the target's baseline is"
+    )
+    target_version: int | None = Field(None, description="The target version it is the base of")
+
+
+class BaselineCutEstimate(BaseModel):
+    """An estimate, not a published figure: this year's budget estimate so far against the
+    baseline pro-rated to the same point of the year (by each sector's profile)."""
+
+    year: int
+    share: str = Field(description="1 - estimate / baseline so far, a fraction with 4 places")
+    estimate_tco2e: TCO2e = Field(description="The budget's estimate of every sector so far")
+    baseline_so_far_tco2e: TCO2e = Field(
+        description="Each sector's baseline x (its pro-rated ceiling / its ceiling), summed"
+    )
+    evaluated_at: datetime = Field(description="The oldest pace evaluation it rests on")
 
 
 class ActionPublic(BaseModel):
@@ -164,6 +184,10 @@ class CityContext(BaseModel):
         description="(baseline - latest published total) / baseline, as a fraction with 4 "
         "places; none until a later year than the baseline is published"
     )
+    baseline_cut_estimate: BaselineCutEstimate | None = Field(
+        description="This year's estimate against the baseline; none unless every sector of "
+        "the target's baseline has a pace with an estimate this year"
+    )
     live: LiveYear
     trajectory: list[TrajectoryPoint]
     actions: ActionsSummary
@@ -184,6 +208,10 @@ class NationalCity(BaseModel):
     per_capita_tco2e: TCO2e | None
     population_year: int | None
     baseline_cut_share: str | None
+    baseline_cut_estimate_share: str | None = Field(
+        description="This year's estimate against the baseline (see the city's context)"
+    )
+    baseline_cut_estimate_year: int | None
     live_tco2e: TCO2e
     live_per_capita_tco2e: TCO2e | None
     sectors_off_track: int

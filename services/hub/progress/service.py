@@ -4,8 +4,10 @@ Counting is safe because every event reaches here once per consumer group: the i
 consumer records event ids in ``processed_events`` in the same transaction as these upserts.
 
 Events of types this build's catalogue does not know (a newer contracts service publishing
-Climate City Contract, action or label events, a target event) are read tolerantly from the
-CloudEvent's ``data``: what the hub recognises is projected, the rest is only logged.
+Climate City Contract, action or label events) are read tolerantly from the CloudEvent's
+``data``: what the hub recognises is projected, the rest is only logged. A city's target comes
+from ``target.set``, typed, with the trajectory the inventory computed: the hub keeps that line
+and never recomputes it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from shared.events.payloads import (
     MouDrafted,
     MouSigned,
     PartnerRegistered,
+    TargetSet,
 )
 from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, local_month
 from shared.messaging.consumer import ConsumedEvent
@@ -63,16 +66,6 @@ def _text(value: Any, limit: int) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
     return without_nul(str(value))[:limit] or None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-        return int(value)
-    return None
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -221,6 +214,24 @@ def fold(events: Sequence[ConsumedEvent], zones: dict[str, str | None]) -> Batch
                 }
                 key = (payload.city, payload.year, payload.sector[:4])
                 _newest(batch.paces, key, row, "evaluated_at")
+            case TargetSet():
+                batch.delta(payload.city)
+                row = {
+                    "city": payload.city,
+                    "version": payload.version,
+                    "baseline_year": payload.baseline_year,
+                    "baseline_co2e_mg": payload.baseline_co2e_mg,
+                    "baseline_inventory": payload.baseline_inventory,
+                    "baseline_sectors": json.dumps(
+                        {s.sector: s.baseline_co2e_mg for s in payload.sectors}, sort_keys=True
+                    ),
+                    "target_year": payload.target_year,
+                    "reduction_percent": str(payload.reduction_percent),
+                    "trajectory": json.dumps([[p.year, p.co2e_mg] for p in payload.trajectory]),
+                    "set_at": payload.set_at.astimezone(UTC),
+                }
+                # A newer version replaces the target; a late redelivery of an older one not.
+                _newest(batch.targets, payload.city, row, "set_at")
             case PartnerRegistered():
                 batch.delta(payload.city).partners += 1
             case MouDrafted():
@@ -233,34 +244,14 @@ def fold(events: Sequence[ConsumedEvent], zones: dict[str, str | None]) -> Batch
 
 
 def _tolerantly(batch: Batch, event_type: str, data: dict[str, Any], at: datetime) -> None:
-    """Targets, Climate City Contract actions, the contract itself and the Mission Label,
-    recognised by their type's words and the usual field names of their data."""
+    """Climate City Contract actions, the contract itself and the Mission Label, recognised
+    by their type's words and the usual field names of their data."""
     city = data.get("city")
     if not isinstance(city, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", city):
         return
     # "no.klimaby.ccc.label_awarded" → {no, klimaby, ccc, label, awarded}
     words = set(event_type.lower().replace("_", ".").split("."))
-    if "target" in words:
-        baseline_year = _int(data.get("baseline_year"))
-        target_year = _int(data.get("target_year"))
-        reduction = _decimal(data.get("reduction_percent"))
-        if baseline_year is None or target_year is None or reduction is None:
-            return
-        batch.delta(city)
-        _newest(
-            batch.targets,
-            city,
-            {
-                "city": city,
-                "baseline_year": baseline_year,
-                "target_year": target_year,
-                "reduction_percent": str(reduction),
-                "baseline_co2e_mg": _int(data.get("baseline_co2e_mg")),
-                "set_at": at,
-            },
-            "set_at",
-        )
-    elif "action" in words:
+    if "action" in words:
         action_id = _text(data.get("action_id") or data.get("id"), 100)
         status = _text(data.get("status") or data.get("state"), 32) or _last_segment(event_type)
         if action_id is None:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,7 @@ from services.hub.progress.schemas import (
     ActionPublic,
     ActionsSummary,
     Baseline,
+    BaselineCutEstimate,
     CityContext,
     InventoryYearPublic,
     LiveYear,
@@ -54,7 +56,10 @@ NATIONAL_BASIS = (
     "Each city's newest published inventory (the total of its level, GWP set as published), "
     "per resident by SSB's population (table 07459) of the inventory year, or of the nearest "
     "earlier year with a verified figure; this year's live figure per resident by the newest "
-    "verified population; the share cut against the city's baseline."
+    "verified population; the share cut against the city's baseline (its target's, else its "
+    "first published inventory), by the "
+    "newest published inventory after the baseline year, or else marked as an estimate: this "
+    "year's budget estimate so far against the baseline pro-rated to the same point of the year."
 )
 
 
@@ -126,28 +131,63 @@ def cut_share(baseline: tuple[int, int, str] | None, latest: InventoryYear | Non
     return str(share)
 
 
-def trajectory_of(
-    target: CityTarget | None,
-    baseline: tuple[int, int, str] | None,
-    paces: Sequence[SectorPace],
-) -> list[TrajectoryPoint]:
-    if target is not None and baseline is not None and target.target_year > baseline[0]:
-        start_year, start_mg, _ = baseline
-        end_mg = Decimal(start_mg) * (1 - Decimal(target.reduction_percent) / 100)
-        span = target.target_year - start_year
+def cut_estimate(
+    target: CityTarget | None, paces: Sequence[SectorPace], year: int
+) -> BaselineCutEstimate | None:
+    """This year's estimate so far against the target's baseline pro-rated to the same point
+    of the year: each sector's baseline x (its pro-rated ceiling / its ceiling), the share of
+    the year's emissions its budget expects by now. None unless every sector with a baseline
+    has a pace with an estimate this year (a sector without data is not counted as cut) and
+    some of the estimate is measured."""
+    if target is None or target.baseline_sectors is None or year <= target.baseline_year:
+        return None
+    baseline = {s: int(mg) for s, mg in json.loads(target.baseline_sectors).items()}
+    year_paces = {p.sector: p for p in paces if p.year == year}
+    estimate, so_far, used = 0, Fraction(0), []
+    for sector, mg in baseline.items():
+        pace = year_paces.get(sector)
+        if pace is None or pace.status == "no_data" or pace.estimate_co2e_mg is None:
+            if mg > 0:
+                return None
+            continue
+        if pace.ceiling_co2e_mg <= 0:
+            if mg > 0:
+                return None  # a zero ceiling says nothing of how far into the year we are
+        else:
+            so_far += Fraction(mg * pace.prorated_ceiling_co2e_mg, pace.ceiling_co2e_mg)
+        estimate += pace.estimate_co2e_mg
+        used.append(pace)
+    if so_far <= 0 or not used:
+        return None
+    if not any(_measured(p) for p in used):
+        # Nothing measured this year: the estimate is the published inventory carried over
+        # (the baseline itself, often), which says nothing of a cut.
+        return None
+    share = 1 - Fraction(estimate) / so_far
+    rounded = (Decimal(share.numerator) / share.denominator).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+    return BaselineCutEstimate(
+        year=year,
+        share=str(rounded.copy_abs() if rounded == 0 else rounded),
+        estimate_tco2e=tco2e_from_mg(estimate),
+        baseline_so_far_tco2e=tco2e_from_mg(round(so_far)),
+        evaluated_at=min(p.evaluated_at for p in used),
+    )
+
+
+def _measured(pace: SectorPace) -> bool:
+    share = pace.measured_share
+    return share is not None and Decimal(share) > 0
+
+
+def trajectory_of(target: CityTarget | None, paces: Sequence[SectorPace]) -> list[TrajectoryPoint]:
+    """The target's trajectory as the inventory computed it (target.set); without one, the
+    climate budget's ceilings summed per year."""
+    if target is not None and target.trajectory:
         return [
-            TrajectoryPoint(
-                year=year,
-                tco2e=tco2e_from_mg(
-                    int(
-                        (
-                            Decimal(start_mg) + (end_mg - start_mg) * (year - start_year) / span
-                        ).to_integral_value(ROUND_HALF_UP)
-                    )
-                ),
-                source="target",
-            )
-            for year in range(start_year, target.target_year + 1)
+            TrajectoryPoint(year=int(year), tco2e=tco2e_from_mg(int(mg)), source="target")
+            for year, mg in json.loads(target.trajectory)
         ]
     ceilings: Counter[int] = Counter()
     for pace in paces:
@@ -296,11 +336,18 @@ async def city_context(
         mission_city=row.mission_city,
         time_zone=row.zone,
         inventories=[inventory_public(city, r) for r in inventories],
-        baseline=Baseline(year=baseline[0], tco2e=tco2e_from_mg(baseline[1]), source=baseline[2])
+        baseline=Baseline(
+            year=baseline[0],
+            tco2e=tco2e_from_mg(baseline[1]),
+            source=baseline[2],
+            inventory=target.baseline_inventory if target and baseline[2] == "target" else None,
+            target_version=target.version if target and baseline[2] == "target" else None,
+        )
         if baseline
         else None,
         latest_inventory_year=latest.year if latest else None,
         baseline_cut_share=cut_share(baseline, latest),
+        baseline_cut_estimate=cut_estimate(target, paces, year),
         live=live_year(
             row,
             year,
@@ -308,7 +355,7 @@ async def city_context(
             paces,
             covered_sectors(inventories, baseline),
         ),
-        trajectory=trajectory_of(target, baseline, paces),
+        trajectory=trajectory_of(target, paces),
         actions=actions_summary(await repo.actions(city)),
         label=_milestone(milestones, "label"),
         contract=_milestone(milestones, "ccc"),
@@ -342,7 +389,9 @@ async def national(session: AsyncSession, now: datetime | None = None) -> Nation
         own = inventories.get(row.city, [])
         latest = max(own, key=lambda r: r.year) if own else None
         latest_people = _population(row.city, latest.year) if latest else None
-        baseline = baseline_of(targets.get(row.city), own)
+        target = targets.get(row.city)
+        baseline = baseline_of(target, own)
+        estimate = cut_estimate(target, paces.get(row.city, []), year)
         live_mg = sum(m.co2e_mg for m in months.get(row.city, []) if m.year == year)
         year_paces = [p for p in paces.get(row.city, []) if p.year == year]
         sectors_with_live = {m.sector for m in months.get(row.city, []) if m.year == year}
@@ -359,6 +408,8 @@ async def national(session: AsyncSession, now: datetime | None = None) -> Nation
                 else None,
                 population_year=latest_people.year if latest_people else None,
                 baseline_cut_share=cut_share(baseline, latest),
+                baseline_cut_estimate_share=estimate.share if estimate else None,
+                baseline_cut_estimate_year=estimate.year if estimate else None,
                 live_tco2e=tco2e_from_mg(live_mg),
                 live_per_capita_tco2e=_tonnes(per_capita_mg(live_mg, _population(row.city, year))),
                 sectors_off_track=sum(1 for p in year_paces if p.status == "off_track"),

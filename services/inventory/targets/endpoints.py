@@ -30,7 +30,7 @@ async def set_target(
     principal: Principal = Depends(require_principal),
 ) -> TargetPublic:
     ensure_can_write(principal, city, field="/path/city")
-    found = await service.set_target(session, principal, city, data)
+    found = await service.set_target(session, request.app.state.outbox, principal, city, data)
     # New ceilings: this year's pace of the city's sectors may have changed status.
     await evaluate_city(session, request.app.state.outbox, city, datetime.now(UTC))
     return service.public(found)

@@ -25,6 +25,8 @@ from services.inventory.targets.schemas import (
 )
 from services.inventory.targets.trajectory import SectorPlan, city_at, years_of
 from shared.auth import Principal
+from shared.events.payloads import TargetPoint, TargetSectorPlan, TargetSet
+from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
 from shared.quantities import tco2e_from_mg
 
@@ -53,9 +55,10 @@ class TargetWithSectors:
 
 
 async def set_target(
-    session: AsyncSession, principal: Principal, city: str, data: TargetCreate
+    session: AsyncSession, outbox: Outbox, principal: Principal, city: str, data: TargetCreate
 ) -> TargetWithSectors:
-    """A new current version of the city's target; the previous one stays readable."""
+    """A new current version of the city's target; the previous one stays readable. Announced
+    (target.set, with its trajectory) in the same transaction."""
     await get_city(session, city)
     baseline_year = data.baseline.year
     if data.target_year <= baseline_year:
@@ -142,7 +145,56 @@ async def set_target(
     await repo.retire_current(city)
     repo.add(target, sectors)
     await session.flush()
-    return TargetWithSectors(target, sectors)
+    result = TargetWithSectors(target, sectors)
+    await outbox.add(
+        session,
+        target_set(result, previous_version=version - 1 or None),
+        key=city,
+        subject=f"{city}/targets/versions/{version}",
+    )
+    return result
+
+
+def target_set(found: TargetWithSectors, previous_version: int | None) -> TargetSet:
+    """The event of a target version: its figures and the trajectory this module computes, so
+    that consumers (the hub) draw the same line and never re-implement the rule."""
+    t = found.target
+    line = trajectory(found)
+    by_sector: dict[str, SectorTrajectory] = {s.sector: s for s in line.sectors}
+    baseline = sum(s.baseline_co2e_mg for s in found.sectors)
+    return TargetSet(
+        city=t.city,
+        version=t.version,
+        previous_version=previous_version,
+        baseline_year=t.baseline_year,
+        baseline_source="inventory" if t.baseline_source == "inventory" else "stated",
+        baseline_inventory=t.baseline_inventory,
+        baseline_co2e_mg=baseline,
+        baseline_tco2e=tco2e_from_mg(baseline),
+        target_year=t.target_year,
+        reduction_percent=t.reduction_percent,
+        net_zero=t.net_zero,
+        residual_co2e_mg=t.residual_co2e_mg,
+        removals_co2e_mg=t.removals_co2e_mg,
+        sectors=[
+            TargetSectorPlan(
+                sector=by_sector[plan.sector].sector,
+                baseline_co2e_mg=plan.baseline_mg,
+                target_year=plan.target_year,
+                reduction_percent=plan.reduction_percent,
+                target_co2e_mg=plan.final_mg,
+                exempted=by_sector[plan.sector].exempted,
+                trajectory=[
+                    TargetPoint(year=p.year, co2e_mg=p.co2e_mg)
+                    for p in by_sector[plan.sector].points
+                ],
+            )
+            for plan in found.plans
+        ],
+        trajectory=[TargetPoint(year=p.year, co2e_mg=p.co2e_mg) for p in line.city_trajectory],
+        set_by=t.created_by,
+        set_at=t.created_at,
+    )
 
 
 async def current_target(session: AsyncSession, city: str) -> TargetWithSectors | None:
