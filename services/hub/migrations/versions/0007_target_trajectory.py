@@ -1,7 +1,7 @@
 """hub: a target's version, baseline per sector and trajectory (target.set)
 
-Revision ID: 0006_target_trajectory
-Revises: 0005_pace_estimate
+Revision ID: 0007_target_trajectory
+Revises: 0006_webhook_owner_subject
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_target_trajectory"
-down_revision: str | None = "0005_pace_estimate"
+revision: str = "0007_target_trajectory"
+down_revision: str | None = "0006_webhook_owner_subject"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
