@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.inventory.accounting.calculation import Accounted, account, touched_sectors
+from services.inventory.accounting.calculation import Accountant, Accounted, touched_sectors
 from services.inventory.accounting.lineage import record_lineage
 from services.inventory.accounting.repository import (
     AccountingRepository,
@@ -56,10 +56,13 @@ async def account_readings(
     cities = await repo.city_settings({r.city for r in readings})
     result.time_zones = {city: tz for city, (_zone, tz) in cities.items()}
     now = datetime.now(UTC)
+    accountant = Accountant(book)
     by_id: dict[str, Accounted] = {}
     for reading in readings:
-        zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
-        by_id.setdefault(str(reading.reading_id), account(reading, book, zone, tz))
+        reading_id = str(reading.reading_id)
+        if reading_id not in by_id:
+            zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
+            by_id[reading_id] = accountant.account(reading, zone, tz)
     accounted = list(by_id.values())
     new_ids = await record_lineage(session, accounted, now)
     new = [a for a in accounted if str(a.reading.reading_id) in new_ids]
