@@ -144,6 +144,7 @@ async def run(args: argparse.Namespace) -> None:
 
 async def measure(args: argparse.Namespace) -> None:
     from services.inventory.accounting.consumers import readings_handler
+    from services.inventory.accounting.decoding import decode_reading
     from services.inventory.db import load_models, messaging
     from services.inventory.settings import Settings
     from shared.messaging.consumer import IdempotentConsumer
@@ -162,6 +163,7 @@ async def measure(args: argparse.Namespace) -> None:
         topics=[SENSORS_READINGS],
         handler=readings_handler(app),
         dedupe_by_event_id=False,
+        decoder=decode_reading,
     )
     # The warm-up's records come first on each partition, the measured ones after them.
     every = make_records(args.fetch + args.readings, 6, args.sensors)

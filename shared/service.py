@@ -20,7 +20,7 @@ from sqlalchemy import MetaData
 
 from shared.db import Database
 from shared.guards import InputGuard
-from shared.messaging.consumer import Handler, IdempotentConsumer
+from shared.messaging.consumer import Handler, IdempotentConsumer, RecordDecoder
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables
@@ -43,6 +43,8 @@ class ConsumerSpec:
     dedupe_by_event_id: bool = True
     # Hand on event types this build does not know (as UntypedPayload) instead of skipping.
     accept_unknown_types: bool = False
+    # A fast decoder for the records this group reads most (see shared.messaging.consumer).
+    decoder: RecordDecoder | None = None
 
 
 @dataclass
@@ -111,6 +113,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 handler=c.handler(app),
                 dedupe_by_event_id=c.dedupe_by_event_id,
                 accept_unknown_types=c.accept_unknown_types,
+                decoder=c.decoder,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
             )
             for c in spec.consumers

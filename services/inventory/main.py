@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.inventory.accounting.consumers import readings_handler
+from services.inventory.accounting.decoding import decode_reading
 from services.inventory.accounting.endpoints import router as accounting_router
 from services.inventory.budget.endpoints import router as budget_router
 from services.inventory.cities.endpoints import router as cities_router
@@ -48,7 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # Readings are keyed by their reading id in accounted_readings, so the inbox
                 # (dedupe by event id) would only double the writes.
                 ConsumerSpec(
-                    "accounting", [SENSORS_READINGS], readings_handler, dedupe_by_event_id=False
+                    "accounting",
+                    [SENSORS_READINGS],
+                    readings_handler,
+                    dedupe_by_event_id=False,
+                    decoder=decode_reading,
                 ),
                 # The actions of each city's tracked CCC, for budget measures' references.
                 contract_actions,

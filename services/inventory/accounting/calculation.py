@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
+from services.inventory.accounting.decoding import AcceptedReading
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.units import UnitError, convert
 from services.inventory.gpc.catalogue import scope_of as gpc_scope_of
 from services.inventory.gpc.gases import ALREADY_CO2E, gwp
-from shared.events.payloads import ReadingAccepted
 from shared.localtime import DEFAULT_TIME_ZONE, local_year, month_start_of
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class Part:
 
 @dataclass(frozen=True)
 class Accounted:
-    reading: ReadingAccepted
+    reading: AcceptedReading
     hour: datetime
     scope: int
     activity: Activity | None
@@ -186,7 +186,7 @@ def factor_regions(city: str, bidding_zone: str | None) -> list[str]:
     return [r for r in (city, bidding_zone, "NO") if r]
 
 
-def activity_of(reading: ReadingAccepted) -> Activity | None:
+def activity_of(reading: AcceptedReading) -> Activity | None:
     """The activity data a reading measures, or None when its sensor lacks what is needed."""
     value = Decimal(str(reading.value))
     if reading.kind == "energy_meter":
@@ -243,7 +243,7 @@ def _weighed(value: Decimal, terms: FactorTerms) -> int:
 
 
 def account(
-    reading: ReadingAccepted,
+    reading: AcceptedReading,
     factors: FactorBook,
     city_bidding_zone: str | None = None,
     time_zone: str = DEFAULT_TIME_ZONE,
@@ -271,7 +271,7 @@ class Accountant:
 
     def account(
         self,
-        reading: ReadingAccepted,
+        reading: AcceptedReading,
         city_bidding_zone: str | None = None,
         time_zone: str = DEFAULT_TIME_ZONE,
     ) -> Accounted:

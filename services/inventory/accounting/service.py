@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import Accountant, Accounted, touched_sectors
+from services.inventory.accounting.decoding import AcceptedReading
 from services.inventory.accounting.lineage import record_lineage
 from services.inventory.accounting.repository import (
     AccountingRepository,
@@ -18,7 +19,7 @@ from services.inventory.accounting.repository import (
 )
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.service import FactorBook
-from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
+from shared.events.payloads import AccountedCell, EmissionsAccounted
 from shared.localtime import DEFAULT_TIME_ZONE
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
@@ -42,7 +43,7 @@ class BatchResult:
 
 
 async def account_readings(
-    session: AsyncSession, outbox: Outbox, readings: Sequence[ReadingAccepted]
+    session: AsyncSession, outbox: Outbox, readings: Sequence[AcceptedReading]
 ) -> BatchResult:
     """Account the readings not seen before; emit one ``emissions.accounted`` per city."""
     result = BatchResult()
