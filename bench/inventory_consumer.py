@@ -146,6 +146,7 @@ async def measure(args: argparse.Namespace) -> None:
     from services.inventory.accounting.consumers import readings_handler
     from services.inventory.accounting.decoding import decode_reading
     from services.inventory.db import load_models, messaging
+    from services.inventory.main import tune_garbage_collection
     from services.inventory.settings import Settings
     from shared.messaging.consumer import IdempotentConsumer
     from shared.messaging.outbox import Outbox
@@ -179,6 +180,7 @@ async def measure(args: argparse.Namespace) -> None:
         await consumer.apply_many(batch)
     for _ in range(3):
         await backend_pids()
+    tune_garbage_collection()  # as the service does once started
 
     profiler = cProfile.Profile() if args.profile else None
     print(f"{args.readings:,} readings, fetches of {args.fetch:,}, {args.sensors} sensors")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,6 +23,23 @@ from services.inventory.settings import Settings
 from services.inventory.targets.endpoints import router as targets_router
 from shared.events.catalogue import SENSORS_READINGS
 from shared.service import ConsumerSpec, ServiceSpec, create_service_app
+
+GC_YOUNG_THRESHOLD = 10_000
+"""Allocations between collections of the youngest generation (CPython's default: 700)."""
+
+
+def tune_garbage_collection() -> None:
+    """Once started: the objects of the start (modules, models, metadata: hundreds of thousands)
+    are moved out of the collector's sight (``gc.freeze``), and the young generation is
+    collected every 10,000 allocations instead of 700. An accounted batch allocates tens of
+    thousands of short-lived objects; with the defaults the collector's passes over the
+    long-lived ones took 20-30 µs of CPU per reading (bench/inventory_consumer.py)."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
+
+
+async def _started(_app: FastAPI) -> None:
+    tune_garbage_collection()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,5 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # The actions of each city's tracked CCC, for budget measures' references.
                 contract_actions,
             ],
+            on_startup=_started,
         )
     )
