@@ -46,18 +46,22 @@ CARRIER_ACTIVITY = {
 SCOPE_OF_LAST = {"1": 1, "2": 2, "3": 3, "4": 1}
 
 
-@dataclass(frozen=True)
+# Activity, Part and Accounted are read-only by convention, not frozen: a frozen dataclass
+# sets each field through object.__setattr__, and building the three for every reading of a
+# batch cost five times as much as plain slots (docs/performance.md).
+@dataclass(slots=True)
 class Activity:
     name: str
     value: Decimal
     unit: str
 
 
+_ZERO = Decimal(0)
 ACTIVITY_QUANTUM = Decimal("0.000000001")
 """Activity is stored with 9 decimals (Numeric(24, 9)); parts are split at that precision."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Part:
     """The share of a reading that falls in one UTC clock hour."""
 
@@ -75,7 +79,7 @@ class Part:
         return "accounted" if self.co2e_mg is not None else "no_factor"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Accounted:
     reading: AcceptedReading
     hour: datetime
@@ -280,13 +284,16 @@ class Accountant:
         none); each part takes the factor of its own local year (the city's calendar year of
         the part's hour), so a part, its bucket and the year-to-date agree."""
         activity = activity_of(reading)
-        slices = hour_slices(reading.time, reading.interval_end)
         zone = reading.accounting.bidding_zone or city_bidding_zone
         regions = self._regions.get((reading.city, zone))
         if regions is None:
             regions = self._regions[(reading.city, zone)] = tuple(
                 factor_regions(reading.city, zone)
             )
+        start, end = reading.time.astimezone(UTC), reading.interval_end
+        if end is None or end.astimezone(UTC) <= start:
+            return self._account_point(reading, activity, start, zone, regions, time_zone)
+        slices = hour_slices(reading.time, reading.interval_end)
         if activity is None:
             values = [Decimal(0)] * len(slices)
         elif len(slices) == 1:
@@ -351,6 +358,58 @@ class Accountant:
             co2e_mg=sum(accounted) if accounted else None,
             bidding_zone=zone,
             parts=parts,
+        )
+
+    def _account_point(
+        self,
+        reading: AcceptedReading,
+        activity: Activity | None,
+        start: datetime,
+        zone: str | None,
+        regions: tuple[str, ...],
+        time_zone: str,
+    ) -> Accounted:
+        """A point reading (or an interval that ends where it starts): one part, in the hour of
+        its time; the same figures as the general path gives for one slice, without its lists."""
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        year = self._local_year(hour, time_zone)
+        value = _ZERO
+        factor: EmissionFactor | None = None
+        mg: int | None = None
+        if activity is not None:
+            (value,) = split_activity(activity.value, [0])
+            factor = self._find(activity.name, regions, year, reading.gpc_reference)
+            if factor is not None:
+                try:
+                    (mg,) = self._weigh_parts(activity, factor, [value])
+                except UnitError:
+                    factor = None
+        if mg is None:
+            factor = None
+        part = Part(
+            index=0,
+            hour=hour,
+            start=start,
+            end=start,
+            local_year=year,
+            activity_value=value,
+            factor=factor,
+            co2e_mg=mg,
+        )
+        scope = self._scopes.get(reading.gpc_reference)
+        if scope is None:
+            scope = self._scopes[reading.gpc_reference] = scope_of(reading.gpc_reference)
+        return Accounted(
+            reading=reading,
+            hour=hour,
+            scope=scope,
+            activity=None
+            if activity is None
+            else Activity(activity.name, _ZERO + value, activity.unit),
+            factor=factor,
+            co2e_mg=mg,
+            bidding_zone=zone,
+            parts=(part,),
         )
 
     def _local_year(self, hour: datetime, time_zone: str) -> int:
