@@ -27,7 +27,7 @@ from shared.identity.revocations import (
     RevocationLoader,
     RevocationPoller,
 )
-from shared.messaging.consumer import Handler, IdempotentConsumer
+from shared.messaging.consumer import Handler, IdempotentConsumer, RecordDecoder
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables
@@ -50,6 +50,8 @@ class ConsumerSpec:
     dedupe_by_event_id: bool = True
     # Hand on event types this build does not know (as UntypedPayload) instead of skipping.
     accept_unknown_types: bool = False
+    # A fast decoder for the records this group reads most (see shared.messaging.consumer).
+    decoder: RecordDecoder | None = None
 
 
 @dataclass
@@ -120,6 +122,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 handler=c.handler(app),
                 dedupe_by_event_id=c.dedupe_by_event_id,
                 accept_unknown_types=c.accept_unknown_types,
+                decoder=c.decoder,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
             )
             for c in spec.consumers

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.inventory.accounting.consumers import readings_handler
+from services.inventory.accounting.decoding import decode_reading
 from services.inventory.accounting.endpoints import router as accounting_router
 from services.inventory.budget.endpoints import router as budget_router
 from services.inventory.cities.endpoints import router as cities_router
@@ -24,6 +26,23 @@ from services.inventory.settings import Settings
 from services.inventory.targets.endpoints import router as targets_router
 from shared.events.catalogue import SENSORS_READINGS
 from shared.service import ConsumerSpec, ServiceSpec, create_service_app
+
+GC_YOUNG_THRESHOLD = 10_000
+"""Allocations between collections of the youngest generation (CPython's default: 700)."""
+
+
+def tune_garbage_collection() -> None:
+    """Once started: the objects of the start (modules, models, metadata: hundreds of thousands)
+    are moved out of the collector's sight (``gc.freeze``), and the young generation is
+    collected every 10,000 allocations instead of 700. An accounted batch allocates tens of
+    thousands of short-lived objects; with the defaults the collector's passes over the
+    long-lived ones took 20-30 µs of CPU per reading (bench/inventory_consumer.py)."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
+
+
+async def _started(_app: FastAPI) -> None:
+    tune_garbage_collection()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,10 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # Readings are keyed by their reading id in accounted_readings, so the inbox
                 # (dedupe by event id) would only double the writes.
                 ConsumerSpec(
-                    "accounting", [SENSORS_READINGS], readings_handler, dedupe_by_event_id=False
+                    "accounting",
+                    [SENSORS_READINGS],
+                    readings_handler,
+                    dedupe_by_event_id=False,
+                    decoder=decode_reading,
                 ),
                 # The actions of each city's tracked CCC, for budget measures' references.
                 contract_actions,
             ],
+            on_startup=_started,
         )
     )

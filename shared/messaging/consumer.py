@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.protocol.metadata import MetadataRequest
@@ -53,14 +52,77 @@ CLUSTER_CHECK_S = 2.0
 LAG = Gauge("klimaby_consumer_lag", "Records behind the partition's end", ["group", "topic"])
 
 
-@dataclass(frozen=True)
 class ConsumedEvent:
-    topic: str
-    partition: int
-    offset: int
-    key: str | None
-    envelope: CloudEvent
-    payload: EventPayload
+    """One record of a fetch as a handler sees it: where it came from, its typed payload, and
+    its envelope. A consumer with a record decoder of its own (see ``RecordDecoder``) gets the
+    payload without the envelope model; the envelope is then decoded only if someone asks."""
+
+    __slots__ = (
+        "_envelope",
+        "_value",
+        "event_id",
+        "event_type",
+        "key",
+        "offset",
+        "partition",
+        "payload",
+        "request_id",
+        "topic",
+    )
+
+    def __init__(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: str | None,
+        envelope: CloudEvent | None,
+        payload: Any,
+        *,
+        value: bytes | None = None,
+        event_id: str | None = None,
+        event_type: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.payload = payload
+        self._envelope = envelope
+        self._value = value
+        if envelope is not None:
+            event_id, event_type = envelope.id, envelope.type
+            request_id = request_id_of(envelope)
+        if event_id is None or event_type is None:
+            raise ValueError("a consumed event needs its envelope or its id and type")
+        self.event_id: str = event_id
+        self.event_type: str = event_type
+        self.request_id = request_id
+
+    @property
+    def envelope(self) -> CloudEvent:
+        if self._envelope is None:
+            assert self._value is not None
+            self._envelope = decode_event(self._value)
+        return self._envelope
+
+
+class DecodedRecord(NamedTuple):
+    """What a consumer's own decoder reads from a record value: the envelope's id, type and
+    request id, and the typed payload."""
+
+    event_id: str
+    event_type: str
+    request_id: str | None
+    payload: Any
+
+
+RecordDecoder = Callable[[bytes], DecodedRecord | None]
+"""A consumer's fast decoder for the event types it knows best: the decoded record, or None to
+leave the record to the general decoding (the envelope model, then the catalogue's payload
+model), which validates it and skips it if invalid. A decoder must accept only what the general
+decoding accepts, with the same values."""
 
 
 class UntypedPayload(EventPayload):
@@ -88,6 +150,7 @@ class IdempotentConsumer(BackgroundTask):
         accept_unknown_types: bool = False,
         max_records: int = 2000,
         session_timeout_ms: int = 10_000,
+        decoder: RecordDecoder | None = None,
     ) -> None:
         self.db = db
         self.tables = tables
@@ -99,6 +162,7 @@ class IdempotentConsumer(BackgroundTask):
         self.accept_unknown_types = accept_unknown_types
         self.max_records = max_records
         self.session_timeout_ms = session_timeout_ms
+        self.decoder = decoder
         self._consumer: AIOKafkaConsumer | None = None
         self.assigned: set[TopicPartition] = set()
         self.cluster_id: str | None = None
@@ -213,9 +277,8 @@ class IdempotentConsumer(BackgroundTask):
             for e in events:
                 applied[e.topic] = applied.get(e.topic, 0) + 1
             for e in events:
-                request_id = request_id_of(e.envelope)
-                if request_id is not None:
-                    by_request.setdefault(request_id, []).append(e)
+                if e.request_id is not None:
+                    by_request.setdefault(e.request_id, []).append(e)
         for topic, n in applied.items():
             CONSUMED.labels(self.group_id, topic).inc(n)
         # Committed: what a request caused is logged under that request's id, so one request can
@@ -227,8 +290,8 @@ class IdempotentConsumer(BackgroundTask):
                 "applied event" if len(caused) == 1 else "applied events",
                 extra={
                     "request_id": request_id,
-                    "event_type": first.envelope.type,
-                    "event_id": first.envelope.id,
+                    "event_type": first.event_type,
+                    "event_id": first.event_id,
                     "events": len(caused),
                     "topic": first.topic,
                     "partition": first.partition,
@@ -364,7 +427,26 @@ class IdempotentConsumer(BackgroundTask):
 
     def _decode(self, records: Sequence[ConsumerRecord]) -> list[ConsumedEvent]:
         events: list[ConsumedEvent] = []
+        decoder = self.decoder
         for record in records:
+            if decoder is not None and record.value is not None:
+                decoded = decoder(record.value)
+                if decoded is not None:
+                    events.append(
+                        ConsumedEvent(
+                            record.topic,
+                            record.partition,
+                            record.offset,
+                            record.key.decode() if record.key else None,
+                            None,
+                            decoded.payload,
+                            value=record.value,
+                            event_id=decoded.event_id,
+                            event_type=decoded.event_type,
+                            request_id=decoded.request_id,
+                        )
+                    )
+                    continue
             try:
                 envelope = decode_event(record.value)
                 payload = envelope.payload()
@@ -398,7 +480,7 @@ class IdempotentConsumer(BackgroundTask):
         now = datetime.now(UTC)
         unique: dict[str, ConsumedEvent] = {}
         for e in events:
-            unique.setdefault(e.envelope.id, e)
+            unique.setdefault(e.event_id, e)
         inserted = await insert_ignoring_conflicts(
             session,
             self.tables.processed_events,

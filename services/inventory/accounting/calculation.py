@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
+from services.inventory.accounting.decoding import AcceptedReading
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.units import UnitError, convert
 from services.inventory.gpc.catalogue import scope_of as gpc_scope_of
 from services.inventory.gpc.gases import ALREADY_CO2E, gwp
-from shared.events.payloads import ReadingAccepted
 from shared.localtime import DEFAULT_TIME_ZONE, local_year, month_start_of
 
 if TYPE_CHECKING:
@@ -46,18 +46,22 @@ CARRIER_ACTIVITY = {
 SCOPE_OF_LAST = {"1": 1, "2": 2, "3": 3, "4": 1}
 
 
-@dataclass(frozen=True)
+# Activity, Part and Accounted are read-only by convention, not frozen: a frozen dataclass
+# sets each field through object.__setattr__, and building the three for every reading of a
+# batch cost five times as much as plain slots (docs/performance.md).
+@dataclass(slots=True)
 class Activity:
     name: str
     value: Decimal
     unit: str
 
 
+_ZERO = Decimal(0)
 ACTIVITY_QUANTUM = Decimal("0.000000001")
 """Activity is stored with 9 decimals (Numeric(24, 9)); parts are split at that precision."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Part:
     """The share of a reading that falls in one UTC clock hour."""
 
@@ -75,9 +79,9 @@ class Part:
         return "accounted" if self.co2e_mg is not None else "no_factor"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Accounted:
-    reading: ReadingAccepted
+    reading: AcceptedReading
     hour: datetime
     scope: int
     activity: Activity | None
@@ -186,7 +190,7 @@ def factor_regions(city: str, bidding_zone: str | None) -> list[str]:
     return [r for r in (city, bidding_zone, "NO") if r]
 
 
-def activity_of(reading: ReadingAccepted) -> Activity | None:
+def activity_of(reading: AcceptedReading) -> Activity | None:
     """The activity data a reading measures, or None when its sensor lacks what is needed."""
     value = Decimal(str(reading.value))
     if reading.kind == "energy_meter":
@@ -211,85 +215,233 @@ def emissions_mg(activity: Activity, factor: EmissionFactor) -> int:
     fossil, since live readings measure fuel and energy use.
     """
     value = convert(activity.value, activity.unit, factor.activity_unit)
-    amount = value * Decimal(factor.value) * MG_PER[factor.mass_unit]
-    if factor.gas not in ALREADY_CO2E and factor.gas != "CO2":
-        amount *= gwp("AR6" if factor.gwp_set == "AR6" else "AR5", factor.gas, ch4_fossil=True)
+    return _weighed(value, FactorTerms.of(factor))
+
+
+@dataclass(frozen=True, slots=True)
+class FactorTerms:
+    """What weighing by a factor reads from it, read once: an ORM attribute is a descriptor
+    call, and a batch weighs thousands of readings by the same few factors."""
+
+    value: Decimal
+    mass_unit: str
+    gwp: Decimal | None
+    """The GWP-100 to weigh by; None for CO2 and factors already in CO2e."""
+
+    @classmethod
+    def of(cls, factor: EmissionFactor) -> FactorTerms:
+        potential = None
+        if factor.gas not in ALREADY_CO2E and factor.gas != "CO2":
+            potential = gwp(
+                "AR6" if factor.gwp_set == "AR6" else "AR5", factor.gas, ch4_fossil=True
+            )
+        return cls(Decimal(factor.value), factor.mass_unit, potential)
+
+
+def _weighed(value: Decimal, terms: FactorTerms) -> int:
+    # The same products in the same order as ever: the rounding sees the same Decimal.
+    amount = value * terms.value * MG_PER[terms.mass_unit]
+    if terms.gwp is not None:
+        amount *= terms.gwp
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def account(
-    reading: ReadingAccepted,
+    reading: AcceptedReading,
     factors: FactorBook,
     city_bidding_zone: str | None = None,
     time_zone: str = DEFAULT_TIME_ZONE,
 ) -> Accounted:
-    """Account one reading, spread over the hours it covers. Electricity takes the
-    location-based factor of the sensor's bidding zone (the city's when the sensor names none);
-    each part takes the factor of its own local year (the city's calendar year of the part's
-    hour), so a part, its bucket and the year-to-date agree."""
-    activity = activity_of(reading)
-    slices = hour_slices(reading.time, reading.interval_end)
-    zone = reading.accounting.bidding_zone or city_bidding_zone
-    regions = factor_regions(reading.city, zone)
-    if activity is None:
-        values = [Decimal(0)] * len(slices)
-    else:
-        values = split_activity(activity.value, [_micros(a, b) for a, b in slices])
-    found: list[EmissionFactor | None] = []
-    for a, _b in slices:
-        year = local_year(hour_of(a), time_zone)
-        found.append(
+    """Account one reading, spread over the hours it covers (see ``Accountant.account``)."""
+    return Accountant(factors).account(reading, city_bidding_zone, time_zone)
+
+
+class Accountant:
+    """Accounts the readings of one batch against one factor book.
+
+    What readings share is worked out once per batch, not once per reading: the factor of an
+    (activity, regions, local year, GPC cell), the local year of an hour, the scope of a cell,
+    the terms of a factor, whether a unit is already the factor's. Every amount is computed
+    exactly as ``account`` always did; the caches only skip repeating the same lookups.
+    """
+
+    def __init__(self, factors: FactorBook) -> None:
+        self.factors = factors
+        self._found: dict[tuple[str, tuple[str, ...], int, str], EmissionFactor | None] = {}
+        self._years: dict[tuple[datetime, str], int] = {}
+        self._scopes: dict[str, int] = {}
+        self._regions: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._terms: dict[int, FactorTerms] = {}
+
+    def account(
+        self,
+        reading: AcceptedReading,
+        city_bidding_zone: str | None = None,
+        time_zone: str = DEFAULT_TIME_ZONE,
+    ) -> Accounted:
+        """Account one reading, spread over the hours it covers. Electricity takes the
+        location-based factor of the sensor's bidding zone (the city's when the sensor names
+        none); each part takes the factor of its own local year (the city's calendar year of
+        the part's hour), so a part, its bucket and the year-to-date agree."""
+        activity = activity_of(reading)
+        zone = reading.accounting.bidding_zone or city_bidding_zone
+        regions = self._regions.get((reading.city, zone))
+        if regions is None:
+            regions = self._regions[(reading.city, zone)] = tuple(
+                factor_regions(reading.city, zone)
+            )
+        start, end = reading.time.astimezone(UTC), reading.interval_end
+        if end is None or end.astimezone(UTC) <= start:
+            return self._account_point(reading, activity, start, zone, regions, time_zone)
+        slices = hour_slices(reading.time, reading.interval_end)
+        if activity is None:
+            values = [Decimal(0)] * len(slices)
+        elif len(slices) == 1:
+            values = split_activity(activity.value, [0])
+        else:
+            values = split_activity(activity.value, [_micros(a, b) for a, b in slices])
+        hours = [hour_of(a) for a, _b in slices]
+        years = [self._local_year(h, time_zone) for h in hours]
+        found: list[EmissionFactor | None] = [
             None
             if activity is None
-            else factors.find(activity.name, regions, year, gpc_reference=reading.gpc_reference)
+            else self._find(activity.name, regions, year, reading.gpc_reference)
+            for year in years
+        ]
+        mgs: list[int | None] = [None] * len(slices)
+        if activity is not None:
+            groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+            for i, factor in enumerate(found):
+                if factor is not None:
+                    groups[(factor.id, factor.version)].append(i)
+            for indices in groups.values():
+                factor = found[indices[0]]
+                assert factor is not None
+                try:
+                    weighed = self._weigh_parts(activity, factor, [values[i] for i in indices])
+                except UnitError:
+                    # A factor per tonne cannot weigh kWh: recorded as waiting for a usable
+                    # factor.
+                    for i in indices:
+                        found[i] = None
+                    continue
+                for i, mg in zip(indices, weighed, strict=True):
+                    mgs[i] = mg
+        parts = tuple(
+            Part(
+                index=i,
+                hour=hours[i],
+                start=a,
+                end=b,
+                local_year=years[i],
+                activity_value=values[i],
+                factor=found[i] if mgs[i] is not None else None,
+                co2e_mg=mgs[i],
+            )
+            for i, (a, b) in enumerate(slices)
         )
-    mgs: list[int | None] = [None] * len(slices)
-    if activity is not None:
-        groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for i, factor in enumerate(found):
+        accounted = [mg for mg in mgs if mg is not None]
+        whole = (
+            None
+            if activity is None
+            else Activity(activity.name, sum(values, Decimal(0)), activity.unit)
+        )
+        scope = self._scopes.get(reading.gpc_reference)
+        if scope is None:
+            scope = self._scopes[reading.gpc_reference] = scope_of(reading.gpc_reference)
+        return Accounted(
+            reading=reading,
+            hour=parts[0].hour,
+            scope=scope,
+            activity=whole,
+            factor=parts[0].factor,
+            co2e_mg=sum(accounted) if accounted else None,
+            bidding_zone=zone,
+            parts=parts,
+        )
+
+    def _account_point(
+        self,
+        reading: AcceptedReading,
+        activity: Activity | None,
+        start: datetime,
+        zone: str | None,
+        regions: tuple[str, ...],
+        time_zone: str,
+    ) -> Accounted:
+        """A point reading (or an interval that ends where it starts): one part, in the hour of
+        its time; the same figures as the general path gives for one slice, without its lists."""
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        year = self._local_year(hour, time_zone)
+        value = _ZERO
+        factor: EmissionFactor | None = None
+        mg: int | None = None
+        if activity is not None:
+            (value,) = split_activity(activity.value, [0])
+            factor = self._find(activity.name, regions, year, reading.gpc_reference)
             if factor is not None:
-                groups[(factor.id, factor.version)].append(i)
-        for indices in groups.values():
-            factor = found[indices[0]]
-            assert factor is not None
-            try:
-                weighed = weigh_parts(activity, factor, [values[i] for i in indices])
-            except UnitError:
-                # A factor per tonne cannot weigh kWh: recorded as waiting for a usable factor.
-                for i in indices:
-                    found[i] = None
-                continue
-            for i, mg in zip(indices, weighed, strict=True):
-                mgs[i] = mg
-    parts = tuple(
-        Part(
-            index=i,
-            hour=hour_of(a),
-            start=a,
-            end=b,
-            local_year=local_year(hour_of(a), time_zone),
-            activity_value=values[i],
-            factor=found[i] if mgs[i] is not None else None,
-            co2e_mg=mgs[i],
+                try:
+                    (mg,) = self._weigh_parts(activity, factor, [value])
+                except UnitError:
+                    factor = None
+        if mg is None:
+            factor = None
+        part = Part(
+            index=0,
+            hour=hour,
+            start=start,
+            end=start,
+            local_year=year,
+            activity_value=value,
+            factor=factor,
+            co2e_mg=mg,
         )
-        for i, (a, b) in enumerate(slices)
-    )
-    accounted = [p.co2e_mg for p in parts if p.co2e_mg is not None]
-    whole = (
-        None
-        if activity is None
-        else Activity(activity.name, sum(values, Decimal(0)), activity.unit)
-    )
-    return Accounted(
-        reading=reading,
-        hour=parts[0].hour,
-        scope=scope_of(reading.gpc_reference),
-        activity=whole,
-        factor=parts[0].factor,
-        co2e_mg=sum(accounted) if accounted else None,
-        bidding_zone=zone,
-        parts=parts,
-    )
+        scope = self._scopes.get(reading.gpc_reference)
+        if scope is None:
+            scope = self._scopes[reading.gpc_reference] = scope_of(reading.gpc_reference)
+        return Accounted(
+            reading=reading,
+            hour=hour,
+            scope=scope,
+            activity=None
+            if activity is None
+            else Activity(activity.name, _ZERO + value, activity.unit),
+            factor=factor,
+            co2e_mg=mg,
+            bidding_zone=zone,
+            parts=(part,),
+        )
+
+    def _local_year(self, hour: datetime, time_zone: str) -> int:
+        year = self._years.get((hour, time_zone))
+        if year is None:
+            year = self._years[(hour, time_zone)] = local_year(hour, time_zone)
+        return year
+
+    def _find(
+        self, activity: str, regions: tuple[str, ...], year: int, gpc_reference: str
+    ) -> EmissionFactor | None:
+        key = (activity, regions, year, gpc_reference)
+        if key in self._found:
+            return self._found[key]
+        factor = self._found[key] = self.factors.find(
+            activity, regions, year, gpc_reference=gpc_reference
+        )
+        return factor
+
+    def _weigh_parts(
+        self, activity: Activity, factor: EmissionFactor, shares: list[Decimal]
+    ) -> list[int]:
+        """``weigh_parts`` with the factor's terms read once per batch."""
+        whole = sum(shares, Decimal(0))
+        unit = factor.activity_unit
+        # A unit that is the factor's own needs no conversion (convert would return it as is).
+        value = whole if activity.unit == unit else convert(whole, activity.unit, unit)
+        terms = self._terms.get(id(factor))
+        if terms is None:
+            terms = self._terms[id(factor)] = FactorTerms.of(factor)
+        total_mg = _weighed(value, terms)
+        return [total_mg] if len(shares) == 1 else split_mg(total_mg, shares)
 
 
 def _micros(start: datetime, end: datetime) -> int:

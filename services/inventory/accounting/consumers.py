@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import sector_of
+from services.inventory.accounting.decoding import AcceptedReading, RecordReading
 from services.inventory.accounting.service import BatchResult, account_readings
 from services.inventory.budget.pace import evaluate_pace
 from services.inventory.coverage.service import record_measured
@@ -16,9 +17,11 @@ from shared.events.payloads import ReadingAccepted
 from shared.messaging.consumer import ConsumedEvent, Handler
 from shared.messaging.outbox import Outbox
 
+READING_TYPES = (RecordReading, ReadingAccepted)
+
 
 async def account_batch(
-    session: AsyncSession, outbox: Outbox, readings: Sequence[ReadingAccepted]
+    session: AsyncSession, outbox: Outbox, readings: Sequence[AcceptedReading]
 ) -> BatchResult:
     """One consumed batch: account the new readings and their sensors' measured activity, then,
     in the same transaction, this year's budget pace of the cities and sectors the batch moved.
@@ -36,7 +39,8 @@ async def account_batch(
 
 def readings_handler(app: FastAPI) -> Handler:
     async def handle(session: AsyncSession, events: Sequence[ConsumedEvent]) -> None:
-        readings = [e.payload for e in events if isinstance(e.payload, ReadingAccepted)]
+        # Decoded by decode_reading, or by the general decoding when it left a record to it.
+        readings = [e.payload for e in events if isinstance(e.payload, READING_TYPES)]
         await account_batch(session, app.state.outbox, readings)
 
     return handle

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.inventory.accounting.calculation import Accounted, Part, account, touched_sectors
-from services.inventory.accounting.models import AccountedPart, AccountedReading
+from services.inventory.accounting.calculation import Accountant, Accounted, touched_sectors
+from services.inventory.accounting.decoding import AcceptedReading
+from services.inventory.accounting.lineage import record_lineage
 from services.inventory.accounting.repository import (
     AccountingRepository,
     BucketChanges,
@@ -21,20 +21,15 @@ from services.inventory.accounting.repository import (
 )
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.service import FactorBook
-from shared.db import insert_ignoring_conflicts
 from shared.events.payloads import (
     AccountedCell,
     AccountedCellMonth,
     AccountedSensorGroup,
     EmissionsAccounted,
-    ReadingAccepted,
 )
 from shared.localtime import DEFAULT_TIME_ZONE, local_month
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
-
-READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
-PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -55,7 +50,7 @@ class BatchResult:
 
 
 async def account_readings(
-    session: AsyncSession, outbox: Outbox, readings: Sequence[ReadingAccepted]
+    session: AsyncSession, outbox: Outbox, readings: Sequence[AcceptedReading]
 ) -> BatchResult:
     """Account the readings not seen before; emit one ``emissions.accounted`` per city."""
     result = BatchResult()
@@ -69,18 +64,18 @@ async def account_readings(
     cities = await repo.city_settings({r.city for r in readings})
     result.time_zones = {city: tz for city, (_zone, tz) in cities.items()}
     now = datetime.now(UTC)
+    accountant = Accountant(book)
     by_id: dict[str, Accounted] = {}
     for reading in readings:
-        zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
-        by_id.setdefault(str(reading.reading_id), account(reading, book, zone, tz))
-    inserted = await insert_ignoring_conflicts(
-        session, READINGS, [_row(a, now) for a in by_id.values()], returning=("reading_id",)
-    )
-    new = [by_id[row.reading_id] for row in inserted]
+        reading_id = str(reading.reading_id)
+        if reading_id not in by_id:
+            zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
+            by_id[reading_id] = accountant.account(reading, zone, tz)
+    accounted = list(by_id.values())
+    new_ids = await record_lineage(session, accounted, now)
+    new = [a for a in accounted if str(a.reading.reading_id) in new_ids]
     result.new = len(new)
     result.duplicates = len(readings) - len(new)
-    # The parts of the new readings only, in one statement: a replayed reading has its parts.
-    await insert_ignoring_conflicts(session, PARTS, [_part_row(a, p) for a in new for p in a.parts])
 
     buckets: BucketChanges = {}
     for a in new:
@@ -101,63 +96,6 @@ async def account_readings(
     result.changes = buckets
     result.accounted = new
     return result
-
-
-def _row(a: Accounted, now: datetime) -> dict[str, object]:
-    r = a.reading
-    return {
-        "reading_id": str(r.reading_id),
-        "sensor_id": r.sensor_id,
-        "city": r.city,
-        "gpc_reference": r.gpc_reference,
-        "scope": a.scope,
-        "hour": a.hour,
-        "observed_at": r.time,
-        "interval_end": r.interval_end,
-        "activity": a.activity.name if a.activity else "unknown",
-        "activity_value": a.activity.value if a.activity else 0,
-        "activity_unit": a.activity.unit if a.activity else r.unit,
-        "factor_id": a.factor.id if a.factor else None,
-        "factor_version": a.factor.version if a.factor else None,
-        "factor_year": a.factor.valid_from_year if a.factor else None,
-        "factor_source": a.factor.source if a.factor else None,
-        "gwp_set": a.factor.gwp_set if a.factor else None,
-        "gas": a.factor.gas if a.factor else None,
-        "co2e_mg": a.co2e_mg,
-        "status": a.status,
-        "accounted_at": now,
-        "bidding_zone": a.bidding_zone,
-        "recalculated_at": None,
-    }
-
-
-def _part_row(a: Accounted, p: Part) -> dict[str, object]:
-    r = a.reading
-    f = p.factor
-    return {
-        "reading_id": str(r.reading_id),
-        "part": p.index,
-        "city": r.city,
-        "gpc_reference": r.gpc_reference,
-        "scope": a.scope,
-        "hour": p.hour,
-        "part_start": p.start,
-        "part_end": p.end,
-        "local_year": p.local_year,
-        "activity": a.activity.name if a.activity else "unknown",
-        "activity_value": p.activity_value,
-        "activity_unit": a.activity.unit if a.activity else r.unit,
-        "factor_id": f.id if f else None,
-        "factor_version": f.version if f else None,
-        "factor_year": f.valid_from_year if f else None,
-        "factor_source": f.source if f else None,
-        "gwp_set": f.gwp_set if f else None,
-        "gas": f.gas if f else None,
-        "co2e_mg": p.co2e_mg,
-        "status": "no_activity" if a.activity is None else p.status,
-        "bidding_zone": a.bidding_zone,
-        "recalculated_at": None,
-    }
 
 
 def _per_city(buckets: BucketChanges) -> dict[str, int]:
@@ -183,10 +121,10 @@ async def _emit_per_city(
         months: dict[tuple[str, int, int, int], int] = defaultdict(int)
         for (c, ref, scope, hour), (n, mg) in buckets.items():
             if c == city:
+                months[(ref, scope, *local_month(hour, tz))] += mg
                 cell = cells.setdefault((ref, scope), [0, 0])
                 cell[0] += n
                 cell[1] += mg
-                months[(ref, scope, *local_month(hour, tz))] += mg
         total = sum(mg for _n, mg in cells.values())
         times = [a.reading.time for a in accounted]
         # An interval reading's period runs to its end.

@@ -56,6 +56,7 @@ async def record_measured(
     zones = await time_zones_of(session, {a.reading.city for a in accounted})
     months: dict[tuple[str, str, str, str, datetime], list[object]] = {}
     declared: dict[str, dict[str, object]] = {}
+    months_of: dict[tuple[datetime, str], datetime] = {}
     for a in accounted:
         r = a.reading
         latest = declared.get(r.sensor_id)
@@ -80,13 +81,11 @@ async def record_measured(
             else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
         )
         for hour, value, mg, first in pieces:
-            key = (
-                r.city,
-                r.gpc_reference,
-                r.sensor_id,
-                a.activity.name,
-                month_start_of(hour, zones[r.city]),
-            )
+            # A batch's readings share a few hours: each hour's local month is found once.
+            month = months_of.get((hour, r.city))
+            if month is None:
+                month = months_of[(hour, r.city)] = month_start_of(hour, zones[r.city])
+            key = (r.city, r.gpc_reference, r.sensor_id, a.activity.name, month)
             row = months.setdefault(key, [a.activity.unit, 0, 0, 0])
             row[1] = int(row[1]) + (1 if first else 0)  # type: ignore[call-overload]
             row[2] = int(row[2]) + to_micro(value)  # type: ignore[call-overload]

@@ -1,0 +1,254 @@
+"""Writing a batch's lineage: one ``accounted_readings`` row per reading, one
+``accounted_reading_parts`` row per part, and learning which readings were new.
+
+The database decides what is new (``ON CONFLICT DO NOTHING … RETURNING``), so a replay, a retry
+or a second replica can never count a reading twice; a replayed reading already has its parts,
+so parts are written for the new readings only.
+
+On PostgreSQL both inserts are one statement over column arrays (``INSERT … SELECT FROM
+unnest(…)``, the parts in a data-modifying CTE joined to the readings it inserted): asyncpg
+encodes each column as one array, where SQLAlchemy's multi-row insert compiled and bound every
+parameter of every row in Python (12 µs per reading, docs/performance.md). SQLite keeps the
+multi-row insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.inventory.accounting.calculation import Accounted
+from services.inventory.accounting.models import AccountedPart, AccountedReading
+from services.inventory.factors.models import EmissionFactor
+from shared.db import insert_ignoring_conflicts
+
+READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
+PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
+
+READING_COLUMNS = (
+    "reading_id",
+    "sensor_id",
+    "city",
+    "gpc_reference",
+    "scope",
+    "hour",
+    "observed_at",
+    "interval_end",
+    "activity",
+    "activity_value",
+    "activity_unit",
+    "factor_id",
+    "factor_version",
+    "factor_year",
+    "factor_source",
+    "gwp_set",
+    "gas",
+    "co2e_mg",
+    "status",
+    "accounted_at",
+    "bidding_zone",
+    "recalculated_at",
+)
+PART_COLUMNS = (
+    "reading_id",
+    "part",
+    "city",
+    "gpc_reference",
+    "scope",
+    "hour",
+    "part_start",
+    "part_end",
+    "local_year",
+    "activity",
+    "activity_value",
+    "activity_unit",
+    "factor_id",
+    "factor_version",
+    "factor_year",
+    "factor_source",
+    "gwp_set",
+    "gas",
+    "co2e_mg",
+    "status",
+    "bidding_zone",
+    "recalculated_at",
+)
+FactorLineage = tuple[str | None, int | None, int | None, str | None, str | None, str | None]
+NO_FACTOR: FactorLineage = (None, None, None, None, None, None)
+
+
+class LineageRows:
+    """A batch's rows as tuples in column order. A factor's lineage columns are read from its
+    ORM row once per batch, not once per reading and part."""
+
+    def __init__(self) -> None:
+        self._lineage: dict[int, FactorLineage] = {}
+
+    def factor(self, f: EmissionFactor | None) -> FactorLineage:
+        if f is None:
+            return NO_FACTOR
+        lineage = self._lineage.get(id(f))
+        if lineage is None:
+            lineage = (f.id, f.version, f.valid_from_year, f.source, f.gwp_set, f.gas)
+            self._lineage[id(f)] = lineage
+        return lineage
+
+    def reading(self, a: Accounted, now: datetime) -> tuple[Any, ...]:
+        r = a.reading
+        activity = a.activity
+        return (
+            str(r.reading_id),
+            r.sensor_id,
+            r.city,
+            r.gpc_reference,
+            a.scope,
+            a.hour,
+            r.time,
+            r.interval_end,
+            activity.name if activity else "unknown",
+            activity.value if activity else 0,
+            activity.unit if activity else r.unit,
+            *self.factor(a.factor),
+            a.co2e_mg,
+            a.status,
+            now,
+            a.bidding_zone,
+            None,
+        )
+
+    def parts(self, a: Accounted, reading_id: str) -> list[tuple[Any, ...]]:
+        r = a.reading
+        activity = a.activity
+        name = activity.name if activity else "unknown"
+        unit = activity.unit if activity else r.unit
+        return [
+            (
+                reading_id,
+                p.index,
+                r.city,
+                r.gpc_reference,
+                a.scope,
+                p.hour,
+                p.start,
+                p.end,
+                p.local_year,
+                name,
+                p.activity_value,
+                unit,
+                *self.factor(p.factor),
+                p.co2e_mg,
+                "no_activity" if activity is None else p.status,
+                a.bidding_zone,
+                None,
+            )
+            for p in a.parts
+        ]
+
+
+async def record_lineage(
+    session: AsyncSession, accounted: Sequence[Accounted], now: datetime
+) -> set[str]:
+    """Insert the readings (one per reading id) and the parts of those not seen before;
+    returns the ids of the new ones."""
+    if not accounted:
+        return set()
+    rows = LineageRows()
+    readings = [rows.reading(a, now) for a in accounted]
+    parts = [p for a, row in zip(accounted, readings, strict=True) for p in rows.parts(a, row[0])]
+    if session.get_bind().dialect.name == "postgresql":
+        return await _copy_and_insert(session, readings, parts)
+    inserted = await insert_ignoring_conflicts(
+        session,
+        READINGS,
+        [dict(zip(READING_COLUMNS, row, strict=True)) for row in readings],
+        returning=("reading_id",),
+    )
+    new = {row.reading_id for row in inserted}
+    await insert_ignoring_conflicts(
+        session,
+        PARTS,
+        [dict(zip(PART_COLUMNS, row, strict=True)) for row in parts if row[0] in new],
+    )
+    return new
+
+
+STAGED_READINGS = f"{READINGS.name}_staged"
+STAGED_PARTS = f"{PARTS.name}_staged"
+_STAGE = (
+    # Temporary tables of this connection, shaped like the real ones (LIKE: same columns, types
+    # and NOT NULLs), emptied at every commit, and here before each batch in case one
+    # transaction accounts twice.
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGED_READINGS} (LIKE {READINGS.name}) "
+    "ON COMMIT DELETE ROWS; "
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGED_PARTS} (LIKE {PARTS.name}) ON COMMIT DELETE ROWS; "
+    f"DELETE FROM {STAGED_READINGS}; DELETE FROM {STAGED_PARTS}"
+)
+_INSERT_STAGED = (
+    # The parts' CTE sees the ids the readings' insert returned: parts of new readings only.
+    f"WITH new AS (INSERT INTO {READINGS.name} ({', '.join(READING_COLUMNS)}) "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM {STAGED_READINGS} "
+    "ON CONFLICT DO NOTHING RETURNING reading_id), "
+    f"new_parts AS (INSERT INTO {PARTS.name} ({', '.join(PART_COLUMNS)}) "
+    f"SELECT {', '.join(PART_COLUMNS)} FROM {STAGED_PARTS} "
+    "WHERE reading_id IN (SELECT reading_id FROM new) ON CONFLICT DO NOTHING) "
+    "SELECT reading_id FROM new"
+)
+
+
+async def _copy_and_insert(
+    session: AsyncSession, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
+) -> set[str]:
+    """PostgreSQL: binary ``COPY`` of the rows into staging tables, then one statement inserts
+    them where they are new. ``COPY`` encodes each row with the columns' codecs, with no
+    per-parameter work in Python; the insert decides what is new, as before."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    pg = raw.driver_connection
+    assert pg is not None
+    await pg.execute(_STAGE)
+    await pg.copy_records_to_table(STAGED_READINGS, records=readings, columns=READING_COLUMNS)
+    if parts:
+        await pg.copy_records_to_table(STAGED_PARTS, records=parts, columns=PART_COLUMNS)
+    return {row[0] for row in await pg.fetch(_INSERT_STAGED)}
+
+
+def _arrays(prefix: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    """Rows as one array per column, the statement's parameters."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return {f"{prefix}_{name}": list(col) for name, col in zip(names, columns, strict=True)}
+
+
+@cache
+def _unnest_statement() -> Any:
+    """Both inserts in one statement: the parts CTE sees the ids the readings insert returned.
+    Arrays are cast to the columns' types without their lengths: a value too long for its
+    column fails the insert (as a plain insert would) instead of being cut by the cast."""
+
+    def arrays(table: Table, columns: Sequence[str], prefix: str) -> str:
+        return ", ".join(
+            f"CAST(:{prefix}_{name} AS {_array_type(table, name)}[])" for name in columns
+        )
+
+    readings, parts = READINGS.name, PARTS.name
+    return text(
+        f"WITH new AS (INSERT INTO {readings} ({', '.join(READING_COLUMNS)}) "
+        f"SELECT * FROM unnest({arrays(READINGS, READING_COLUMNS, 'r')}) "
+        "ON CONFLICT DO NOTHING RETURNING reading_id), "
+        f"new_parts AS (INSERT INTO {parts} ({', '.join(PART_COLUMNS)}) "
+        f"SELECT u.* FROM unnest({arrays(PARTS, PART_COLUMNS, 'p')}) "
+        f"AS u({', '.join(PART_COLUMNS)}) "
+        "WHERE u.reading_id IN (SELECT reading_id FROM new) ON CONFLICT DO NOTHING) "
+        "SELECT reading_id FROM new"
+    )
+
+
+def _array_type(table: Table, column: str) -> str:
+    """The column's PostgreSQL type without its length or precision (VARCHAR(36) → VARCHAR)."""
+    declared = table.c[column].type.compile(dialect=postgresql.dialect())
+    return "TIMESTAMPTZ" if declared.startswith("TIMESTAMP") else declared.split("(", 1)[0]
