@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -18,11 +19,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from services.registry import SERVICES
 from shared.broker import start_broker
 from shared.db import Database
-from shared.migrations import upgrade
+from tests.templates import Clone, PostgresTemplates, SqliteTemplates, migrate_and_seed
 
 # The browser tests' module-scoped Chromium (tests/browser.py), one definition for every suite.
 pytest_plugins = ["tests.browser"]
@@ -108,10 +110,62 @@ def unique_schema() -> str:
 ServiceClientFactory = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
 
 
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """Each service's SQLite database, migrated and seeded once (see tests/templates.py)."""
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(scope="session")
+def pg_templates(pg_database: str) -> Iterator[PostgresTemplates]:
+    """Each service's PostgreSQL schema, migrated and seeded once in a template database that
+    every test's own database is made from (see tests/templates.py)."""
+    templates = PostgresTemplates(PG_ADMIN_DSN, pg_database)
+    try:
+        yield templates
+    finally:
+        undropped = templates.close()
+        if undropped:
+            warnings.warn("test databases left behind: " + "; ".join(undropped), stacklevel=1)
+
+
 @pytest.fixture
-def service_client(broker: str, database_url: str, unique_schema: str) -> ServiceClientFactory:
+def service_client(
+    request: pytest.FixtureRequest, broker: str, database_url: str, unique_schema: str
+) -> Iterator[ServiceClientFactory]:
     """``async with service_client("inventory") as (app, client)``: the service's real app,
-    migrated, its lifespan running (producer, relay, consumers), on the test's database."""
+    migrated and seeded (a copy of the session's migrated template, see tests/templates.py),
+    its lifespan running (producer, relay, consumers), on the test's database. On PostgreSQL
+    the test's services share a database of their own, each in its schema."""
+    postgres = database_url.startswith("postgres")
+    templates: PostgresTemplates | None = (
+        request.getfixturevalue("pg_templates") if postgres else None
+    )
+    sqlite: SqliteTemplates | None = (
+        None if postgres else request.getfixturevalue("sqlite_templates")
+    )
+    clones: list[Clone] = []
+
+    async def prepare(name: str, url: str, schema: str | None) -> str:
+        """The service's migrated and seeded database for this test; returns its URL."""
+        if sqlite is not None:
+            if await sqlite.copy_to(name, Path(make_url(url).database or "")):
+                return url
+        elif templates is not None and schema is not None:
+            if not clones:
+                await templates.ensure(name)
+                clones.append(await templates.clone())
+            if await templates.claim(clones[0], name, schema):
+                return clones[0].url
+            await templates.ensure(name)  # for the tests after this one
+            url = clones[0].url
+        # A restart in the same test (or a service the test's copy lacks): as ``klimaby run``.
+        db = Database(url, schema)
+        try:
+            await migrate_and_seed(db, name)
+        finally:
+            await db.dispose()
+        return url
 
     @asynccontextmanager
     async def factory(
@@ -121,24 +175,15 @@ def service_client(broker: str, database_url: str, unique_schema: str) -> Servic
         url = database_url
         if url.startswith("sqlite"):
             url = url.replace("test.db", f"{name}.db")  # each service owns its own file
+        schema = f"{unique_schema}_{name}" if postgres else None
+        url = await prepare(name, url, schema)
         settings = entry.settings(
             database_url=url,
-            database_schema=f"{unique_schema}_{name}"
-            if database_url.startswith("postgres")
-            else None,
+            database_schema=schema,
             kafka_bootstrap_servers=broker,
             consumer_group=f"{name}-{unique_schema}",
             **overrides,
         )
-        db = Database(settings.effective_database_url, settings.effective_database_schema)
-        await upgrade(db, entry.migrations_dir)
-        try:
-            seed_module = __import__(f"{entry.module}.seed", fromlist=["seed"])
-        except ModuleNotFoundError:
-            seed_module = None
-        if seed_module is not None:
-            await seed_module.seed(db, demo=False)
-        await db.dispose()
         module = __import__(f"{entry.module}.main", fromlist=["create_app"])
         app: FastAPI = module.create_app(settings)
         async with app.router.lifespan_context(app):
@@ -146,7 +191,10 @@ def service_client(broker: str, database_url: str, unique_schema: str) -> Servic
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield app, client
 
-    return factory
+    yield factory
+    if templates is not None:
+        for clone in clones:
+            templates.drop_later(clone)
 
 
 @pytest.fixture
