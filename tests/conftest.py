@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from sqlalchemy.engine import make_url
 from services.registry import SERVICES
 from shared.broker import start_broker
 from shared.db import Database
-from tests.templates import Clone, PostgresTemplates, SqliteTemplates, migrate_and_seed
+from tests.templates import PostgresTemplates, SqliteTemplates, migrate_and_seed
 
 # The browser tests' module-scoped Chromium (tests/browser.py), one definition for every suite.
 pytest_plugins = ["tests.browser"]
@@ -117,26 +116,19 @@ def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate
 
 
 @pytest.fixture(scope="session")
-def pg_templates(pg_database: str) -> Iterator[PostgresTemplates]:
-    """Each service's PostgreSQL schema, migrated and seeded once in a template database that
-    every test's own database is made from (see tests/templates.py)."""
-    templates = PostgresTemplates(PG_ADMIN_DSN, pg_database)
-    try:
-        yield templates
-    finally:
-        undropped = templates.close()
-        if undropped:
-            warnings.warn("test databases left behind: " + "; ".join(undropped), stacklevel=1)
+def pg_templates(pg_database: str) -> PostgresTemplates:
+    """Each service's PostgreSQL schema, migrated and seeded once and written out as SQL that
+    makes each test's schema (see tests/templates.py)."""
+    return PostgresTemplates(PG_ADMIN_DSN, pg_database)
 
 
 @pytest.fixture
 def service_client(
     request: pytest.FixtureRequest, broker: str, database_url: str, unique_schema: str
-) -> Iterator[ServiceClientFactory]:
+) -> ServiceClientFactory:
     """``async with service_client("inventory") as (app, client)``: the service's real app,
     migrated and seeded (a copy of the session's migrated template, see tests/templates.py),
-    its lifespan running (producer, relay, consumers), on the test's database. On PostgreSQL
-    the test's services share a database of their own, each in its schema."""
+    its lifespan running (producer, relay, consumers), on the test's database."""
     postgres = database_url.startswith("postgres")
     templates: PostgresTemplates | None = (
         request.getfixturevalue("pg_templates") if postgres else None
@@ -144,28 +136,26 @@ def service_client(
     sqlite: SqliteTemplates | None = (
         None if postgres else request.getfixturevalue("sqlite_templates")
     )
-    clones: list[Clone] = []
+    prepared: set[str] = set()
 
-    async def prepare(name: str, url: str, schema: str | None) -> str:
-        """The service's migrated and seeded database for this test; returns its URL."""
-        if sqlite is not None:
-            if await sqlite.copy_to(name, Path(make_url(url).database or "")):
-                return url
-        elif templates is not None and schema is not None:
-            if not clones:
-                await templates.ensure(name)
-                clones.append(await templates.clone())
-            if await templates.claim(clones[0], name, schema):
-                return clones[0].url
-            await templates.ensure(name)  # for the tests after this one
-            url = clones[0].url
-        # A restart in the same test (or a service the test's copy lacks): as ``klimaby run``.
+    async def prepare(name: str, url: str, schema: str | None) -> None:
+        """The service's migrated and seeded database for this test."""
+        if name not in prepared:
+            # First start in this test: a copy of the session's template.
+            prepared.add(name)
+            if sqlite is not None and await sqlite.copy_to(
+                name, Path(make_url(url).database or "")
+            ):
+                return
+            if templates is not None and templates.available and schema is not None:
+                await templates.create_schema(name, schema)
+                return
+        # A restart in the same test: migrate and seed again, as ``klimaby run`` does.
         db = Database(url, schema)
         try:
             await migrate_and_seed(db, name)
         finally:
             await db.dispose()
-        return url
 
     @asynccontextmanager
     async def factory(
@@ -176,7 +166,7 @@ def service_client(
         if url.startswith("sqlite"):
             url = url.replace("test.db", f"{name}.db")  # each service owns its own file
         schema = f"{unique_schema}_{name}" if postgres else None
-        url = await prepare(name, url, schema)
+        await prepare(name, url, schema)
         settings = entry.settings(
             database_url=url,
             database_schema=schema,
@@ -191,10 +181,7 @@ def service_client(
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield app, client
 
-    yield factory
-    if templates is not None:
-        for clone in clones:
-            templates.drop_later(clone)
+    return factory
 
 
 @pytest.fixture

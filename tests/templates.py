@@ -6,10 +6,12 @@ statements). The result of ``upgrade()`` plus ``seed(demo=False)`` is the same f
 it is made once per session by that same code and copied:
 
 - SQLite: the migrated file is copied to the test's own file.
-- PostgreSQL: the session's template database holds one migrated schema per service; each test
-  gets a database of its own made from it (``CREATE DATABASE ... TEMPLATE``, a file-level copy),
-  whose schemas are renamed to the test's. A test's databases are dropped on a background thread,
-  so that DROP DATABASE (which waits for a checkpoint) is not paid inside the next test.
+- PostgreSQL: the service is migrated and seeded once into a template schema of the session's
+  database, which ``pg_dump`` writes out as SQL (its final tables, indexes, sequences and rows,
+  ``alembic_version`` among them); each test's schema is that script with the schema's name
+  replaced, run in one round trip. Everything stays in the session's database as before (a
+  database per test was tried: DROP DATABASE forces a checkpoint, seconds each on a busy
+  machine). Without ``pg_dump`` on the PATH every test migrates and seeds as before.
 
 A service started a second time in the same test (a restart) finds its database and runs
 ``upgrade()`` and the seed again, as before.
@@ -18,12 +20,10 @@ A service started a second time in the same test (a restart) finds its database 
 from __future__ import annotations
 
 import asyncio
-import queue
 import shutil
 import sqlite3
-import threading
+import subprocess
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -84,91 +84,55 @@ def _exists(path: Path) -> bool:
     return path.exists()
 
 
-def template_schema(name: str) -> str:
-    return f"template_{name}"
-
-
-@dataclass
-class Clone:
-    """A test's own database, made from the template; ``services`` are those it holds."""
-
-    name: str
-    url: str
-    services: frozenset[str]
-    claimed: set[str] = field(default_factory=set)
-
-
 class PostgresTemplates:
-    """The session's template database (one migrated schema per service, made on first use),
-    test databases made from it, and the thread that drops them."""
+    """Each service's migrated and seeded schema as a SQL script, made on first use."""
 
     def __init__(self, admin_dsn: str, session_url: str) -> None:
         self.admin_dsn = admin_dsn
-        self.base = session_url.rsplit("/", 1)[0]
-        self.name = session_url.rsplit("/", 1)[1] + "_tpl"
-        self.built: set[str] = set()
-        self.created = False
-        self.undropped: list[str] = []
-        self._drops: queue.Queue[str | None] = queue.Queue()
-        self._dropper = threading.Thread(target=self._drop_loop, name="drop-test-dbs", daemon=True)
-        self._dropper.start()
+        self.session_url = session_url
+        self.pg_dump = shutil.which("pg_dump")
+        # The template schemas' names (``<token>_<service>``), replaced in each test's script.
+        self.token = f"template{uuid.uuid4().hex[:8]}"
+        self.scripts: dict[str, str] = {}
 
-    async def _admin(self, sql: str) -> None:
-        conn = await asyncpg.connect(self.admin_dsn)
+    @property
+    def available(self) -> bool:
+        return self.pg_dump is not None
+
+    async def create_schema(self, name: str, schema: str) -> None:
+        """Create ``schema`` as ``name``'s migrated and seeded schema in the session database."""
+        script = self.scripts.get(name)
+        if script is None:
+            script = await self._build(name)
+            self.scripts[name] = script
+        conn = await asyncpg.connect(self._libpq_url())
         try:
-            await conn.execute(sql)
+            # One simple-query message: one implicit transaction, one round trip.
+            await conn.execute(script.replace(f"{self.token}_{name}", schema))
         finally:
             await conn.close()
 
-    async def ensure(self, name: str) -> None:
-        """The template holds ``name``'s migrated and seeded schema."""
-        if name in self.built:
-            return
-        if not self.created:
-            await self._admin(f'CREATE DATABASE "{self.name}"')
-            self.created = True
-        # Disposed before any copy is made: CREATE DATABASE refuses a template in use.
-        db = Database(f"{self.base}/{self.name}", template_schema(name))
+    def _libpq_url(self) -> str:
+        return self.session_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def _build(self, name: str) -> str:
+        schema = f"{self.token}_{name}"
+        db = Database(self.session_url, schema)
         try:
             await migrate_and_seed(db, name)
         finally:
             await db.dispose()
-        self.built.add(name)
-
-    async def clone(self) -> Clone:
-        name = f"{self.name[:-4]}_{uuid.uuid4().hex[:10]}"
-        # WAL_LOG (PostgreSQL 15's default) copies without a checkpoint; stated for clarity.
-        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}" STRATEGY WAL_LOG')
-        return Clone(name, f"{self.base}/{name}", frozenset(self.built))
-
-    async def claim(self, clone: Clone, name: str, schema: str) -> bool:
-        """Give ``name``'s template schema in ``clone`` the test's schema name; False when the
-        clone does not hold it (or already gave it away: a restart in the same test)."""
-        if name not in clone.services or name in clone.claimed:
-            return False
-        conn = await asyncpg.connect(clone.url.replace("postgresql+asyncpg://", "postgresql://"))
-        try:
-            await conn.execute(f'ALTER SCHEMA "{template_schema(name)}" RENAME TO "{schema}"')
-        finally:
-            await conn.close()
-        clone.claimed.add(name)
-        return True
-
-    def drop_later(self, clone: Clone) -> None:
-        self._drops.put(clone.name)
-
-    def _drop_loop(self) -> None:
-        while (name := self._drops.get()) is not None:
-            try:
-                asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            except Exception as exc:  # a leftover test database is no reason to stop dropping
-                self.undropped.append(f"{name}: {type(exc).__name__}: {exc}")
-
-    def close(self) -> list[str]:
-        """Wait for the queued drops, then drop the template; the names of test databases that
-        could not be dropped are returned (for a warning)."""
-        self._drops.put(None)
-        self._dropper.join()
-        if self.created:
-            asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        return self.undropped
+        assert self.pg_dump is not None
+        command = [self.pg_dump, "--dbname", self._libpq_url(), "--schema", schema]
+        command += ["--inserts", "--no-owner", "--no-privileges"]
+        dump = await asyncio.to_thread(
+            subprocess.run,
+            command,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        # psql's meta-commands (\restrict ...) are not SQL; the rest is, schema names and all.
+        lines = [line for line in dump.stdout.splitlines() if not line.startswith("\\")]
+        assert f"CREATE SCHEMA {schema};" in lines, f"pg_dump wrote no schema {schema}"
+        return "\n".join(lines)
