@@ -36,8 +36,11 @@ REQUIRE_PG = os.environ.get("KLIMABY_REQUIRE_POSTGRES") == "1"
 os.environ.setdefault("KLIMABY_ENVIRONMENT", "test")
 os.environ.setdefault("KLIMABY_AUTH_SECRET", "test-secret-" + uuid.uuid4().hex)
 os.environ.setdefault("KLIMABY_LOG_JSON", "false")
-# Tansu holds each JoinGroup for session_timeout/2: keep rebalances short in tests.
-os.environ.setdefault("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS", "6000")
+# Tansu holds each JoinGroup for session_timeout/2 (in whole seconds: 3000 ms still waits 2 s),
+# and nearly every test starts a consumer group of its own: 2000 ms makes each join 1 s instead
+# of 3 s. Heartbeats go every 500 ms (shared/messaging/consumer.py), four per session timeout; a
+# member the broker drops anyway rejoins and resumes from its stored offsets.
+os.environ.setdefault("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS", "2000")
 os.environ.setdefault("KLIMABY_TOPIC_PARTITIONS", "4")
 
 
