@@ -19,11 +19,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from services.registry import SERVICES
 from shared.broker import start_broker
 from shared.db import Database
-from shared.migrations import upgrade
+from tests.templates import PostgresTemplates, SqliteTemplates, migrate_and_seed
 
 # The browser tests' module-scoped Chromium (tests/browser.py), one definition for every suite.
 pytest_plugins = ["tests.browser"]
@@ -42,8 +43,11 @@ os.environ.setdefault(
     str(Path(tempfile.mkdtemp(prefix="klimaby-keys-")) / "oidc-signing-keys.json"),
 )
 os.environ.setdefault("KLIMABY_LOG_JSON", "false")
-# Tansu holds each JoinGroup for session_timeout/2: keep rebalances short in tests.
-os.environ.setdefault("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS", "6000")
+# Tansu holds each JoinGroup for session_timeout/2 (in whole seconds: 3000 ms still waits 2 s),
+# and nearly every test starts a consumer group of its own: 2000 ms makes each join 1 s instead
+# of 3 s. Heartbeats go every 500 ms (shared/messaging/consumer.py), four per session timeout; a
+# member the broker drops anyway rejoins and resumes from its stored offsets.
+os.environ.setdefault("KLIMABY_CONSUMER_SESSION_TIMEOUT_MS", "2000")
 os.environ.setdefault("KLIMABY_TOPIC_PARTITIONS", "4")
 
 
@@ -115,10 +119,53 @@ def unique_schema() -> str:
 ServiceClientFactory = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
 
 
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """Each service's SQLite database, migrated and seeded once (see tests/templates.py)."""
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(scope="session")
+def pg_templates(pg_database: str) -> PostgresTemplates:
+    """Each service's PostgreSQL schema, migrated and seeded once and written out as SQL that
+    makes each test's schema (see tests/templates.py)."""
+    return PostgresTemplates(PG_ADMIN_DSN, pg_database)
+
+
 @pytest.fixture
-def service_client(broker: str, database_url: str, unique_schema: str) -> ServiceClientFactory:
+def service_client(
+    request: pytest.FixtureRequest, broker: str, database_url: str, unique_schema: str
+) -> ServiceClientFactory:
     """``async with service_client("inventory") as (app, client)``: the service's real app,
-    migrated, its lifespan running (producer, relay, consumers), on the test's database."""
+    migrated and seeded (a copy of the session's migrated template, see tests/templates.py),
+    its lifespan running (producer, relay, consumers), on the test's database."""
+    postgres = database_url.startswith("postgres")
+    templates: PostgresTemplates | None = (
+        request.getfixturevalue("pg_templates") if postgres else None
+    )
+    sqlite: SqliteTemplates | None = (
+        None if postgres else request.getfixturevalue("sqlite_templates")
+    )
+    prepared: set[str] = set()
+
+    async def prepare(name: str, url: str, schema: str | None) -> None:
+        """The service's migrated and seeded database for this test."""
+        if name not in prepared:
+            # First start in this test: a copy of the session's template.
+            prepared.add(name)
+            if sqlite is not None and await sqlite.copy_to(
+                name, Path(make_url(url).database or "")
+            ):
+                return
+            if templates is not None and templates.available and schema is not None:
+                await templates.create_schema(name, schema)
+                return
+        # A restart in the same test: migrate and seed again, as ``klimaby run`` does.
+        db = Database(url, schema)
+        try:
+            await migrate_and_seed(db, name)
+        finally:
+            await db.dispose()
 
     @asynccontextmanager
     async def factory(
@@ -128,24 +175,15 @@ def service_client(broker: str, database_url: str, unique_schema: str) -> Servic
         url = database_url
         if url.startswith("sqlite"):
             url = url.replace("test.db", f"{name}.db")  # each service owns its own file
+        schema = f"{unique_schema}_{name}" if postgres else None
+        await prepare(name, url, schema)
         settings = entry.settings(
             database_url=url,
-            database_schema=f"{unique_schema}_{name}"
-            if database_url.startswith("postgres")
-            else None,
+            database_schema=schema,
             kafka_bootstrap_servers=broker,
             consumer_group=f"{name}-{unique_schema}",
             **overrides,
         )
-        db = Database(settings.effective_database_url, settings.effective_database_schema)
-        await upgrade(db, entry.migrations_dir)
-        try:
-            seed_module = __import__(f"{entry.module}.seed", fromlist=["seed"])
-        except ModuleNotFoundError:
-            seed_module = None
-        if seed_module is not None:
-            await seed_module.seed(db, demo=False)
-        await db.dispose()
         module = __import__(f"{entry.module}.main", fromlist=["create_app"])
         app: FastAPI = module.create_app(settings)
         async with app.router.lifespan_context(app):
