@@ -176,6 +176,15 @@ async def test_public_json_has_etags_and_cors_and_unknown_cities_are_404s(
         assert r.headers["access-control-allow-origin"] == "*"
         tag = r.headers["etag"]
         same = await client.get(path, headers={"If-None-Match": tag})
+        # The national lists may still change under other tests' events being projected: an
+        # answer is then the new body with a new tag, never the old tag; ask again until a
+        # 304 shows the tag holds while nothing changes.
+        for _ in range(50):
+            if same.status_code == 304:
+                break
+            assert same.status_code == 200 and same.headers["etag"] != tag, path
+            tag = same.headers["etag"]
+            same = await client.get(path, headers={"If-None-Match": tag})
         assert (same.status_code, same.content) == (304, b""), path
     before = (await client.get(f"/v1/cities/{city}")).headers["etag"]
     await publisher.publish(accounted(city, 7, readings=1), key=city)
