@@ -33,7 +33,7 @@ from services.sensors.readings.events import (
     SensorFacts,
     uuid5_text,
 )
-from services.sensors.readings.formats import Item, Parsed, Rejection
+from services.sensors.readings.formats import Item, Parsed, Rejection, raw_item
 from services.sensors.readings.models import AcceptedReading
 from services.sensors.readings.publisher import ReadingPublisher
 from services.sensors.readings.schemas import item_problem
@@ -417,7 +417,7 @@ async def _audit_rejections(
     for result in batch.results:
         if result is None or result["status"] != "rejected":
             continue
-        raw = batch.parsed[result["index"]].raw
+        raw = raw_item(batch.parsed[result["index"]])
         param = result["problem"]["invalid-params"][0]
         index = result["index"]
         item = items.get(index)
