@@ -76,7 +76,8 @@ class IngestLimits:
 
 
 def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    # A time already in UTC (what most gateways send) is its own text; no conversion.
+    return moment.isoformat() if moment.tzinfo is UTC else moment.astimezone(UTC).isoformat()
 
 
 def reading_id_for(sensor: SensorFacts, item: Item) -> str:
