@@ -208,6 +208,35 @@ class AccountedCell(BaseModel):
     co2e_mg: int
 
 
+class AccountedCellMonth(BaseModel):
+    """The part of one cell's amount that falls in one local calendar month of the city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpc_reference: str
+    scope: Scope
+    year: int = Field(description="The city's local calendar year")
+    month: int = Field(ge=1, le=12, description="The city's local calendar month")
+    co2e_mg: int
+
+
+class AccountedSensorGroup(BaseModel):
+    """Activity one accounted batch measured with one sensor group (the sensors' registered
+    ``coverage_group``) in one GPC cell and local calendar month of the city."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str = Field(description="The sensors' coverage group, as registered")
+    gpc_reference: str
+    year: int = Field(description="The city's local calendar year")
+    month: int = Field(ge=1, le=12, description="The city's local calendar month")
+    readings: int = Field(ge=0, description="Readings counted in the month of their start")
+    activity_value: Decimal = Field(
+        description="Activity measured in the month (a reading is split by hour, pro rata)"
+    )
+    activity_unit: str = Field(description="kWh, L or vehicle-km")
+
+
 class EmissionsAccounted(EventPayload):
     """Aggregated result of one consumed batch for one city (not one event per reading)."""
 
@@ -220,6 +249,20 @@ class EmissionsAccounted(EventPayload):
     cells: list[AccountedCell]
     period_start: AwareDatetime
     period_end: AwareDatetime
+    # Optional, so events from before them still parse. A backfilled batch may span months: its
+    # cells per local month, exactly (by the hourly buckets), so no reader has to spread them.
+    cell_months: list[AccountedCellMonth] = Field(
+        default_factory=list,
+        description="The cells' amounts per local calendar month of the city (they sum to "
+        "cells); empty in events from before it",
+    )
+    # What the batch's sensors that belong to a
+    # coverage group measured, per group, cell and month (contracts follows MEL indicators by it).
+    sensor_groups: list[AccountedSensorGroup] = Field(
+        default_factory=list,
+        description="Activity per sensor group, GPC cell and local month (sensors without a "
+        "coverage group are not listed)",
+    )
 
 
 class RecalculatedCell(BaseModel):
@@ -231,6 +274,18 @@ class RecalculatedCell(BaseModel):
     scope: Scope
     readings: int = Field(ge=0, description="Readings recomputed in this cell")
     co2e_mg_delta: int = Field(description="New minus old amount, in milligrams CO2e")
+
+
+class RecalculatedCellMonth(BaseModel):
+    """The part of one cell's recalculation difference that falls in one local month."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gpc_reference: str
+    scope: Scope
+    year: int = Field(description="The city's local calendar year")
+    month: int = Field(ge=1, le=12, description="The city's local calendar month")
+    co2e_mg_delta: int
 
 
 class EmissionsRecalculated(EventPayload):
@@ -253,6 +308,12 @@ class EmissionsRecalculated(EventPayload):
     cells: list[RecalculatedCell]
     period_start: AwareDatetime = Field(description="Start of the earliest hour touched")
     period_end: AwareDatetime = Field(description="End of the latest hour touched")
+    # Optional, so events from before it still parse: a revision may touch years of readings.
+    cell_months: list[RecalculatedCellMonth] = Field(
+        default_factory=list,
+        description="The cells' differences per local calendar month of the city (they sum to "
+        "cells); empty in events from before it",
+    )
 
 
 PaceStatus = Literal["on_track", "at_risk", "off_track", "no_data"]
@@ -558,6 +619,11 @@ class ActionStatusChanged(EventPayload):
     observed_co2e_mg: int | None = Field(None, description="Live emissions of those months")
     allowed_co2e_mg: int | None = Field(
         None, description="What the path allows for those months (last year's x the path step)"
+    )
+    indicator_ids: list[str] = Field(
+        default_factory=list,
+        description="The MEL indicators with a live source that follow the action and were "
+        "judged against their target path (optional: absent in events from before them)",
     )
     evaluated_at: AwareDatetime
 

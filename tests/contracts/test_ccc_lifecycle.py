@@ -3,6 +3,7 @@ illegal step is a 409 naming the current state; the yearly iteration and the dif
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -188,6 +189,7 @@ async def test_writes_need_a_token_of_the_city(
     contracts: tuple[FastAPI, httpx.AsyncClient],
     city: str,
     city_token: Callable[[str], str],
+    partner_token: Callable[[str, str], str],
 ) -> None:
     _, client = contracts
     r = await client.post(f"/v1/cities/{city}/ccc", json={})
@@ -203,6 +205,18 @@ async def test_writes_need_a_token_of_the_city(
     assert r.status_code == 403
     r = await step(client, city, 1, "submit", city_token("annenby"))
     assert r.status_code == 403
+    # A partner keeps its own record and signs its own MoUs: the city's contract is not its to
+    # write, in its own city or another.
+    for partner_city in (city, "annenby"):
+        credential = partner_token(str(uuid.uuid4()), partner_city)
+        r = await client.put(
+            f"/v1/cities/{city}/ccc/versions/1/actions/X-1",
+            json=action("X-1"),
+            headers=bearer(credential),
+        )
+        assert r.status_code == 403, r.text
+        assert r.json()["invalid-params"][0]["name"] == "/path/city"
+        assert (await step(client, city, 1, "submit", credential)).status_code == 403
     assert (await client.get(f"/v1/cities/{city}/ccc/versions/9")).status_code == 404
     assert (await client.get(f"/v1/cities/{city}-x/ccc")).status_code == 404
 

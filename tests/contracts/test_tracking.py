@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -18,12 +19,15 @@ from shared.events.catalogue import CONTRACTS_EVENTS, INVENTORY_EVENTS
 from shared.events.envelope import CloudEvent, encode_event, new_event
 from shared.events.payloads import (
     AccountedCell,
+    AccountedCellMonth,
+    AccountedSensorGroup,
     ActionStatusChanged,
     EmissionsAccounted,
     EmissionsRecalculated,
     EventPayload,
     InventoryPublished,
     RecalculatedCell,
+    RecalculatedCellMonth,
 )
 from shared.localtime import zone
 from tests.conftest import ServiceClientFactory
@@ -226,13 +230,33 @@ async def test_a_redelivered_event_is_counted_once_and_a_published_inventory_is_
                     "unit": "MWh",
                     "live_source": {"kind": "sensor_group", "sensor_ids": ["gw_1.meter-1"]},
                 },
+                {
+                    "id": "IND-3",
+                    "name": "Energibruk i kommunale bygg",
+                    "unit": "kWh",
+                    "target_2025": "150",
+                    "target_2030": "120",
+                    "live_source": {"kind": "sensor_group", "group": "kommunale-bygg"},
+                },
             ],
         },
     )
     version = (await client.get(f"/v1/cities/{city}/ccc/versions/1")).json()
     assert version["baseline"]["published"] is False
 
-    event = new_event(road(city, year, months[0], 2_000_000_000), source="/klimaby/inventory")
+    accounted = road(city, year, months[0], 2_000_000_000)
+    accounted.sensor_groups = [
+        AccountedSensorGroup(
+            group="kommunale-bygg",
+            gpc_reference="I.2.2",
+            year=year,
+            month=months[0],
+            readings=3,
+            activity_value=Decimal("1234.5678905"),
+            activity_unit="kWh",
+        )
+    ]
+    event = new_event(accounted, source="/klimaby/inventory")
     published = InventoryPublished(
         city=city,
         year=2022,
@@ -274,11 +298,20 @@ async def test_a_redelivered_event_is_counted_once_and_a_published_inventory_is_
     }
     indicator = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-1")).json()
     assert indicator["tracked"] is True
+    assert indicator["observed_unit"] == "tCO2e"
     assert indicator["series"] == [
-        {"year": year, "month": months[0], "observed_tco2e": "2.000000000", "path_tco2e": None}
+        {"year": year, "month": months[0], "observed": "2.000000000", "path": None}
     ]
-    sensors = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-2")).json()
-    assert sensors["tracked"] is False and "sensor groups" in sensors["reason"]
+    # A sensor group is followed by the coverage group its sensors are registered with.
+    unnamed = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-2")).json()
+    assert unnamed["tracked"] is False and "coverage group" in unnamed["reason"]
+    group = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-3")).json()
+    assert group["tracked"] is True and group["observed_unit"] == "kWh"
+    # Counted once although delivered twice; kept in millionths of a kWh (half even).
+    assert group["series"] == [
+        {"year": year, "month": months[0], "observed": "1234.567890", "path": None}
+    ]
+    assert group["judgement"]["status"] == "no_data"  # no month of last year to compare
 
 
 async def test_the_tracked_portfolio_is_announced_when_its_actions_change(
@@ -314,3 +347,165 @@ async def test_the_tracked_portfolio_is_announced_when_its_actions_change(
         ["A-2"],
     ]
     assert portfolios[1].actions[1].gpc_references == ["II.1"]  # type: ignore[attr-defined]
+
+
+def group_activity(city: str, year: int, month: int, kwh: str) -> EmissionsAccounted:
+    """An accounted batch of the municipal buildings' meters (coverage group kommunale-bygg)."""
+    start = datetime(year, month, 10, 8, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    return EmissionsAccounted(
+        city=city,
+        readings_accounted=1,
+        co2e_mg=1_000,
+        tco2e=1e-6,
+        cells=[AccountedCell(gpc_reference="I.2.2", scope=2, readings=1, co2e_mg=1_000)],
+        period_start=start,
+        period_end=start + timedelta(hours=1),
+        sensor_groups=[
+            AccountedSensorGroup(
+                group="kommunale-bygg",
+                gpc_reference="I.2.2",
+                year=year,
+                month=month,
+                readings=1,
+                activity_value=Decimal(kwh),
+                activity_unit="kWh",
+            )
+        ],
+    )
+
+
+async def test_an_action_follows_its_sensor_group_indicator_along_the_target_path(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    _, client = contracts
+    year, months = judged_period(datetime.now(UTC))
+    month = months[0]
+    # No A-2 sector: the action is judged by its indicator alone. Its targets fall from 150
+    # (2025) to 120 (2030), at most 4.8 % a year: a 10 % fall is on course, a rise behind.
+    await start_ccc(
+        client,
+        city_token(city),
+        city,
+        {
+            "b2_actions": [action("BE-02", field="buildings_and_energy")],
+            "b3_indicators": [
+                {
+                    "id": "IND-BE-2",
+                    "name": "Energibruk i kommunale bygg",
+                    "unit": "kWh",
+                    "target_2025": "150",
+                    "target_2030": "120",
+                    "action_ids": ["BE-02"],
+                    "live_source": {"kind": "sensor_group", "group": "kommunale-bygg"},
+                }
+            ],
+        },
+    )
+    targets_known = 2026 <= year <= 2030  # the targets give a step from year - 1 to year
+    await publish(broker, city, group_activity(city, year - 1, month, "1000"))
+    await publish(broker, city, group_activity(city, year, month, "900"))
+
+    async def tracking() -> dict[str, Any]:
+        r = await client.get(f"/v1/cities/{city}/ccc/tracking/actions/BE-02")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    expected = "on_course" if targets_known else "no_data"
+    seen = await eventually(tracking, lambda t: t["indicators"][0]["status"] == expected)
+    assert seen["status"] == expected, seen
+    assert seen["indicators"][0]["indicator_id"] == "IND-BE-2"
+    indicator = (await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-BE-2")).json()
+    assert indicator["judgement"]["months"] == ([month] if targets_known else [])
+    this_month = next(p for p in indicator["series"] if (p["year"], p["month"]) == (year, month))
+    assert this_month["observed"] == "900.000000"
+
+    # More energy used this year than last: behind the target path.
+    await publish(broker, city, group_activity(city, year, month, "200"))
+    if targets_known:
+        seen = await eventually(tracking, lambda t: t["status"] == "behind")
+        assert seen["status"] == "behind", seen
+
+        def ours(event: CloudEvent) -> bool:
+            return (
+                event.type == ActionStatusChanged.event_type
+                and event.data["city"] == city
+                and event.data["status"] == "behind"
+            )
+
+        published = await read_until(broker, CONTRACTS_EVENTS, ours, count=1)
+        change = published[0][1].payload()
+        assert isinstance(change, ActionStatusChanged)
+        assert change.indicator_ids == ["IND-BE-2"] and change.gpc_references == []
+        assert change.observed_co2e_mg is None  # no sector judged: no emissions figure
+
+
+async def test_a_backfilled_batch_over_months_lands_in_the_months_its_cells_name(
+    contracts: tuple[FastAPI, httpx.AsyncClient],
+    broker: str,
+    city: str,
+    city_token: Callable[[str], str],
+) -> None:
+    """A backfill batch from November to January: its cell_months say what fell in each month,
+    so December (which it only spans) gets nothing, and a revision's months likewise."""
+    _, client = contracts
+    await start_ccc(
+        client,
+        city_token(city),
+        city,
+        {
+            "b3_indicators": [
+                {
+                    "id": "IND-1",
+                    "name": "Utslipp fra veitrafikk",
+                    "unit": "tCO2e",
+                    "live_source": {"kind": "gpc", "gpc_reference": "II.1"},
+                }
+            ]
+        },
+    )
+    start = datetime(2024, 11, 20, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    end = datetime(2025, 1, 20, tzinfo=zone(TIME_ZONE)).astimezone(UTC)
+    road_cell: dict[str, Any] = {"gpc_reference": "II.1.1", "scope": 1}
+    accounted = EmissionsAccounted(
+        city=city,
+        readings_accounted=2,
+        co2e_mg=3_000_000_000,
+        tco2e=3.0,
+        cells=[AccountedCell(**road_cell, readings=2, co2e_mg=3_000_000_000)],
+        cell_months=[
+            AccountedCellMonth(**road_cell, year=2024, month=11, co2e_mg=1_000_000_000),
+            AccountedCellMonth(**road_cell, year=2025, month=1, co2e_mg=2_000_000_000),
+        ],
+        period_start=start,
+        period_end=end,
+    )
+    revised = EmissionsRecalculated(
+        city=city,
+        reason="factor_revised",
+        factor_id="road-car",
+        factor_version=2,
+        previous_version=1,
+        readings_recalculated=1,
+        co2e_mg_delta=-500_000_000,
+        tco2e_delta=-0.5,
+        cells=[RecalculatedCell(**road_cell, readings=1, co2e_mg_delta=-500_000_000)],
+        cell_months=[
+            RecalculatedCellMonth(**road_cell, year=2025, month=1, co2e_mg_delta=-500_000_000)
+        ],
+        period_start=start,
+        period_end=end,
+    )
+    await publish(broker, city, accounted, revised)
+
+    async def series() -> list[dict[str, Any]]:
+        r = await client.get(f"/v1/cities/{city}/ccc/tracking/indicators/IND-1")
+        return list(r.json()["series"])
+
+    seen = await eventually(series, lambda s: any(p["observed"] == "1.500000000" for p in s))
+    assert [(p["year"], p["month"], p["observed"]) for p in seen] == [
+        (2024, 11, "1.000000000"),
+        (2025, 1, "1.500000000"),
+    ]

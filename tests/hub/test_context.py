@@ -19,6 +19,7 @@ from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import (
     AccountedCell,
+    ActionStatusChanged,
     BudgetStatusChanged,
     CityRegistered,
     EmissionsAccounted,
@@ -245,3 +246,20 @@ async def test_every_sector_the_budget_covers_is_listed_with_its_status(hub_db: 
     assert (waste.readings, waste.ceiling_tco2e, waste.estimate_tco2e) == (0, None, None)
     row = next(r for r in national.cities if r.city == city)
     assert (row.sectors_off_track, row.sectors_no_data) == (1, 2)
+
+
+async def test_the_contracts_own_action_event_gives_the_action_its_name_and_sector(
+    hub_db: Database,
+) -> None:
+    # The real payload (not a foreign one): its name is `action_name` and its cells are a list.
+    event = ActionStatusChanged(
+        city="oslo", version=1, action_id="TR-01", action_name="Nullutslipps kollektivtrafikk",
+        status="behind", year=2026, months=[1, 2], gpc_references=["II.1.1", "II.1.2"],
+        evaluated_at=NOW,
+    )  # fmt: skip
+    async with hub_db.transaction() as session:
+        await project(session, [consumed(event, at=NOW)])
+        c = await views.city_context(session, "oslo", now=NOW)
+    [item] = c.actions.items
+    assert (item.action_id, item.title, item.sector, item.status) == (
+        "TR-01", "Nullutslipps kollektivtrafikk", "II", "behind")  # fmt: skip

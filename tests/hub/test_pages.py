@@ -157,6 +157,12 @@ async def test_every_budgeted_sector_has_a_row_and_the_pages_speak_one_language(
     for sector in ("II", "III"):
         assert "ingen data" in rows[sector] and "i rute" not in rows[sector]
     assert 'id="live-estimate">30,000<' in html  # the budget's estimate beside the ceiling
+    # The chart's trajectory (here this year's ceiling, no target) is in the table too, in the
+    # row of its own year, beside the inventory's year.
+    years = html.split('id="year-table"')[1].split("</table>")[0]
+    year_rows = dict(re.findall(r'<tr data-year="(\d+)">(.*?)</tr>', years, re.S))
+    assert sorted(year_rows) == sorted({"2022", str(now.year)})
+    assert '<td data-field="trajectory">300,000</td>' in year_rows[str(now.year)]
     nb = (await client.get("/?lang=nb")).text
     assert "Grunnlaget: hver bys nyeste publiserte klimagassregnskap" in nb
     assert "newest published" not in nb

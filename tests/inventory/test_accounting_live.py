@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -19,7 +20,12 @@ from services.inventory.accounting.consumers import account_batch
 from services.inventory.accounting.service import BatchResult
 from shared.events.catalogue import SENSORS_READINGS
 from shared.events.envelope import decode_event, encode_event, new_event
-from shared.events.payloads import AccountingParameters, EmissionsRecalculated, ReadingAccepted
+from shared.events.payloads import (
+    AccountingParameters,
+    EmissionsAccounted,
+    EmissionsRecalculated,
+    ReadingAccepted,
+)
 from tests.conftest import ServiceClientFactory
 from tests.helpers import eventually
 
@@ -363,3 +369,48 @@ async def test_bad_live_queries_are_problems_naming_the_field(
         assert r.status_code == 422 and problem_field(r) == "/query/hour"
         r = await client.get("/v1/cities/oslo/live", params={"start": "9999-12-31T23:00:00-05:00"})
         assert r.status_code == 422 and problem_field(r) == "/query/start"
+
+
+async def test_an_accounted_batch_tells_its_months_and_its_sensor_groups_activity(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    """A backfilled reading over a month boundary: emissions.accounted gives each cell per
+    local month (from the hourly buckets, exactly) and the coverage group's activity per month,
+    which contracts follows for MEL indicators."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        oslo = ZoneInfo("Europe/Oslo")
+        start = datetime(2026, 1, 31, 23, tzinfo=oslo).astimezone(UTC)  # two hours, two months
+        grouped = reading(city, start, 100.0, sensor="bygg-1").model_copy(
+            update={"interval_end": start + timedelta(hours=2)}
+        )
+        grouped.accounting.coverage_group = "kommunale-bygg"
+        plain = reading(city, start, 7.0, sensor="meter-2")
+        await account(app, [grouped, plain])
+
+        (event,) = [
+            EmissionsAccounted.model_validate(e)
+            for e in await staged_events(app, EmissionsAccounted.event_type)
+            if e["city"] == city
+        ]
+        jan, feb = mg(50 + 7, 15), mg(50, 15)
+        assert [(c.gpc_reference, c.year, c.month, c.co2e_mg) for c in event.cell_months] == [
+            ("I.1.2", 2026, 1, jan),
+            ("I.1.2", 2026, 2, feb),
+        ]
+        assert sum(c.co2e_mg for c in event.cell_months) == sum(c.co2e_mg for c in event.cells)
+        assert [
+            (
+                g.group,
+                g.gpc_reference,
+                g.year,
+                g.month,
+                g.readings,
+                g.activity_value,
+                g.activity_unit,
+            )
+            for g in event.sensor_groups
+        ] == [
+            ("kommunale-bygg", "I.1.2", 2026, 1, 1, Decimal(50), "kWh"),
+            ("kommunale-bygg", "I.1.2", 2026, 2, 0, Decimal(50), "kWh"),
+        ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -157,6 +158,15 @@ async def test_revising_a_zones_grid_factor_recomputes_exactly_that_year_and_zon
         ]
         assert event.period_start == min(per_hour)
         assert event.period_end == max(per_hour) + timedelta(hours=1)
+        # Per local month too (contracts adds it to its monthly figures as it stands).
+        by_month: dict[tuple[int, int], int] = {}
+        for hour, amount in per_hour.items():
+            local = hour.astimezone(ZoneInfo("Europe/Oslo"))
+            by_month[(local.year, local.month)] = (
+                by_month.get((local.year, local.month), 0) + amount
+            )
+        assert {(c.year, c.month): c.co2e_mg_delta for c in event.cell_months} == by_month
+        assert sum(c.co2e_mg_delta for c in event.cell_months) == difference
 
 
 async def test_revisions_in_a_row_stay_exact_and_a_unit_change_alone_changes_nothing(

@@ -143,14 +143,31 @@ class GpcLiveSource(BaseModel):
 
 
 class SensorGroupLiveSource(BaseModel):
-    """The indicator follows a group of the city's sensors (ids as the sensors service gives)."""
+    """The indicator follows a group of the city's sensors: the sensors registered with this
+    ``coverage_group`` in the sensors service, whose measured activity the inventory's
+    ``emissions.accounted`` events carry per group, GPC cell and month."""
 
     model_config = _STRICT
 
     kind: Literal["sensor_group"]
-    sensor_ids: list[Annotated[StoredText, Field(min_length=1, max_length=200)]] = Field(
-        min_length=1, max_length=500
+    group: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="The sensors' coverage group (as registered in the sensors service); "
+        "without it the indicator is not followed live",
     )
+    sensor_ids: list[Annotated[StoredText, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=500,
+        description="The group's sensors, for the reader (ids as the sensors service gives)",
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> SensorGroupLiveSource:
+        if self.group is None and not self.sensor_ids:
+            raise ValueError("a sensor group names its coverage group (group) or its sensor_ids")
+        return self
 
 
 LiveSource = Annotated[GpcLiveSource | SensorGroupLiveSource, Field(discriminator="kind")]

@@ -204,7 +204,8 @@ def demo_document(partners: dict[str, str]) -> dict[str, Any]:
         {"id": "IND-BE-2", "name": "Energibruk i kommunale bygg", "unit": "kWh/m²",
          "data_source": "Energimålere (sensorgruppe)", "collection_interval": "continuous",
          "target_2025": "150", "target_2030": "120", "action_ids": ["BE-02"],
-         "live_source": {"kind": "sensor_group", "sensor_ids": ["oslo-bygg.meter-1"]}},
+         # The simulated gateway's municipal-buildings meter (services/sensors/simulator.py).
+         "live_source": {"kind": "sensor_group", "group": "kommunale-bygg"}},
         {"id": "IND-CW-1", "name": "CO2 fanget ved Klemetsrud", "unit": "tCO2",
          "data_source": "Hafslund Celsio", "collection_interval": "yearly",
          "target_2030": "400000", "action_ids": ["CW-01"]},

@@ -247,6 +247,18 @@ def _editable(ccc: CccVersion) -> None:
         )
 
 
+def _same_action(body_id: str, path_id: str, name: str) -> None:
+    """A body names the action of its path, or the request is a 422 naming the body's field."""
+    if body_id != path_id:
+        raise ProblemError(
+            422,
+            "Action id mismatch",
+            f"the body's {name} {body_id} is not the path's {path_id}",
+            kind="validation",
+            field=f"/body/{name}",
+        )
+
+
 # --- commands ------------------------------------------------------------------------------
 
 
@@ -384,14 +396,7 @@ async def put_action(
 ) -> tuple[CccVersion, bool]:
     """Add or replace one action; True when it is new."""
     ensure_can_write(principal, city, "/path/city")
-    if action.id != action_id:
-        raise ProblemError(
-            422,
-            "Action id mismatch",
-            f"the body's id {action.id} is not the path's {action_id}",
-            kind="validation",
-            field="/body/id",
-        )
+    _same_action(action.id, action_id, "id")
     ccc = await get_version(session, city, version)
     _editable(ccc)
     before = document_of(ccc)
@@ -421,14 +426,7 @@ async def delete_action(
     ccc = await get_version(session, city, version)
     _editable(ccc)
     before = document_of(ccc)
-    if not any(a.id == action_id for a in before.b2_actions):
-        raise ProblemError(
-            404,
-            "Not Found",
-            f"no action '{action_id}' in version {version}",
-            kind="not-found",
-            field="/path/action_id",
-        )
+    find_action(before, action_id, version)
     after = before.model_copy(
         update={"b2_actions": [a for a in before.b2_actions if a.id != action_id]}
     )
@@ -455,25 +453,11 @@ async def put_action_investment(
 ) -> CccVersion:
     """Replace one action's costing and funding in the investment plan."""
     ensure_can_write(principal, city, "/path/city")
-    if investment.action_id != action_id:
-        raise ProblemError(
-            422,
-            "Action id mismatch",
-            f"the body's action_id {investment.action_id} is not the path's {action_id}",
-            kind="validation",
-            field="/body/action_id",
-        )
+    _same_action(investment.action_id, action_id, "action_id")
     ccc = await get_version(session, city, version)
     _editable(ccc)
     before = document_of(ccc)
-    if not any(a.id == action_id for a in before.b2_actions):
-        raise ProblemError(
-            404,
-            "Not Found",
-            f"no action '{action_id}' in version {version}",
-            kind="not-found",
-            field="/path/action_id",
-        )
+    find_action(before, action_id, version)
     lines = [i for i in before.investment_plan.actions if i.action_id != action_id]
     lines.append(investment)
     plan = before.investment_plan.model_copy(update={"actions": lines})
@@ -669,36 +653,38 @@ async def version_public(session: AsyncSession, ccc: CccVersion) -> CccVersionPu
 
 
 async def compare(session: AsyncSession, city: str, from_version: int, to_version: int) -> CccDiff:
-    old = await CccRepository(session).get(city, from_version)
-    if old is None:
-        raise ProblemError(
-            404,
-            "Not Found",
-            f"no CCC version {from_version} of '{city}'",
-            kind="not-found",
-            field="/query/from_version",
-        )
-    new = await CccRepository(session).get(city, to_version)
-    if new is None:
-        raise ProblemError(
-            404,
-            "Not Found",
-            f"no CCC version {to_version} of '{city}'",
-            kind="not-found",
-            field="/query/to_version",
-        )
+    repo = CccRepository(session)
+    documents = []
+    for name, number in (("from_version", from_version), ("to_version", to_version)):
+        ccc = await repo.get(city, number)
+        if ccc is None:
+            raise ProblemError(
+                404,
+                "Not Found",
+                f"no CCC version {number} of '{city}'",
+                kind="not-found",
+                field=f"/query/{name}",
+            )
+        documents.append(ccc.document)
+    old, new = documents
     return CccDiff(
         city=city,
         from_version=from_version,
         to_version=to_version,
-        changes=diff(old.document, new.document),
+        changes=diff(old, new),
     )
 
 
-def find_action(document: CccDocument, action_id: str) -> Action:
+def find_action(document: CccDocument, action_id: str, version: int | None = None) -> Action:
+    """The action of the path's ``action_id``, or the 404 naming it (and the version, if given)."""
     for action in document.b2_actions:
         if action.id == action_id:
             return action
+    where = "" if version is None else f" in version {version}"
     raise ProblemError(
-        404, "Not Found", f"no action '{action_id}'", kind="not-found", field="/path/action_id"
+        404,
+        "Not Found",
+        f"no action '{action_id}'{where}",
+        kind="not-found",
+        field="/path/action_id",
     )

@@ -249,7 +249,8 @@ def _live(source: Any) -> str:
         return ""
     if source.kind == "gpc":
         return f"gpc:{source.gpc_reference}"
-    return "sensors:" + " ".join(source.sensor_ids)
+    group = f"sensor_group:{source.group}" if source.group else "sensor_group"
+    return " ".join([group, *source.sensor_ids])
 
 
 def to_csv(export: CccExport, table: str) -> str:

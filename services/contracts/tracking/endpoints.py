@@ -37,9 +37,9 @@ async def _tracked(session: DbSession, city: str) -> CccVersion:
 async def list_action_tracking(city: City, session: DbSession) -> list[ActionTrackingPublic]:
     tracked = await _tracked(session, city)
     document = service.document_of(tracked)
-    months = await tracking.live_months(session, city)
+    live = await tracking.live_figures(session, city)
     return [
-        await tracking.action_tracking(session, city, tracked, action, months)
+        await tracking.action_tracking(session, city, tracked, action, live)
         for action in document.b2_actions
     ]
 

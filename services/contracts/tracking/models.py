@@ -50,3 +50,24 @@ class ActionTracking(Base, table=True):
     status: str = Field(max_length=16)
     evaluated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     detail: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class LiveSensorGroupMonth(Base, table=True):
+    """Activity one sensor group of a city measured in one GPC cell and local calendar month,
+    in whole millionths of its unit (kWh, L or vehicle-km), so sums are exact in any order."""
+
+    __tablename__ = "live_sensor_group_months"
+    __table_args__ = {
+        "comment": "Activity measured per sensor group, GPC cell and local month "
+        "(millionths of the unit), from inventory.events.v1."
+    }
+
+    city: str = Field(max_length=64, primary_key=True)
+    sensor_group: str = Field(max_length=64, primary_key=True)
+    gpc_reference: str = Field(max_length=32, primary_key=True)
+    activity_unit: str = Field(max_length=32, primary_key=True)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    month: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    activity_micro: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    readings: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

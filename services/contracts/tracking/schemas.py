@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -40,6 +41,14 @@ class ReferenceJudgement(BaseModel):
     series: list[MonthPoint]
 
 
+class ActionIndicatorJudgement(BaseModel):
+    """A MEL indicator that follows the action, judged against its own target path."""
+
+    indicator_id: str
+    status: ActionTrackingStatus
+    reason: str
+
+
 class ActionTrackingPublic(BaseModel):
     city: str
     version: int
@@ -49,18 +58,54 @@ class ActionTrackingPublic(BaseModel):
     year: int = Field(description="The local year judged")
     evaluated_at: datetime
     references: list[ReferenceJudgement]
+    indicators: list[ActionIndicatorJudgement] = Field(
+        description="The indicators with a live source that name the action in action_ids"
+    )
     unjudged_reductions: list[str] = Field(
         description="GPC references of expected cuts outside every A-2 sector: no baseline, "
         "so they cannot be judged"
     )
 
 
+class IndicatorPoint(BaseModel):
+    """One local month of an indicator's live source, and what its target path allowed for it
+    (the same month of the year before x target(year) / target(year - 1))."""
+
+    year: int
+    month: int
+    observed: str = Field(description="In observed_unit, as a decimal string")
+    path: str | None = Field(
+        None, description="None when the month of the year before has no data or no target"
+    )
+
+
 class IndicatorYear(BaseModel):
     year: int
-    observed_tco2e: TCO2e
+    observed: str = Field(description="The year's months with data, summed (observed_unit)")
     complete_months: int
     target: str | None = Field(
         None, description="The indicator's target for the year (stated, or linear between)"
+    )
+
+
+class IndicatorJudgement(BaseModel):
+    """The indicator's live figure against its target path (docs/contracts.md)."""
+
+    status: ActionTrackingStatus
+    reason: str
+    year: int = Field(description="The local year judged")
+    months: list[int] = Field(description="Complete local months compared with the year before")
+    direction: Literal["falling", "rising"] | None = Field(
+        None, description="Which way the target path goes (the way the figure must go)"
+    )
+    target_previous_year: str | None = None
+    target_year: str | None = None
+    observed: str | None = Field(None, description="Those months of the judged year")
+    previous_year: str | None = Field(None, description="The same months of the year before")
+    allowed: str | None = Field(
+        None,
+        description="previous_year x target_year / target_previous_year: the most the months "
+        "may hold on a falling path, the least on a rising one",
     )
 
 
@@ -73,5 +118,11 @@ class IndicatorTrackingPublic(BaseModel):
     live_source: dict[str, object] | None
     tracked: bool
     reason: str
-    series: list[MonthPoint]
+    observed_unit: str | None = Field(
+        None,
+        description="tCO2e for a GPC source; the group's activity unit (kWh, L or vehicle-km) "
+        "for a sensor group",
+    )
+    series: list[IndicatorPoint]
     years: list[IndicatorYear]
+    judgement: IndicatorJudgement

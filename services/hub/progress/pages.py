@@ -127,11 +127,17 @@ async def city_page(city: CityPath, request: Request, session: DbSession) -> HTM
         # Not an error to wait for: the page says so and does not reload itself.
         return _render(request, "not_found.html", status=404, city=city, root="../")
     context = await views.city_context(session, city)
+    path = {p.year: p.tco2e for p in context.trajectory}
+    by_year = {inv.year: inv for inv in context.inventories}
+    # One row per year the chart draws: a trajectory year without an inventory (this year's
+    # budget ceiling, the target's path ahead) is read in the table too, not only on the canvas.
+    years = [(year, by_year.get(year)) for year in sorted(by_year.keys() | path.keys())]
     return _render(
         request,
         "city.html",
         c=context,
-        path={p.year: p.tco2e for p in context.trajectory},
+        path=path,
+        years=years,
         context_json=context.model_dump_json(),
         root="../",
     )

@@ -269,13 +269,19 @@ def _tolerantly(batch: Batch, event_type: str, data: dict[str, Any], at: datetim
         sector = _text(data.get("sector"), 4)
         if sector is None and isinstance(data.get("gpc_reference"), str):
             sector = sector_of(data["gpc_reference"])
+        references = data.get("gpc_references")
+        if sector is None and isinstance(references, list) and references:
+            # action.status_changed names the cells it is judged on; their sector is the first's
+            sector = sector_of(str(references[0]))
         _newest(
             batch.actions,
             (city, action_id),
             {
                 "city": city,
                 "action_id": action_id,
-                "title": _text(data.get("title") or data.get("name"), 300),
+                "title": _text(
+                    data.get("title") or data.get("action_name") or data.get("name"), 300
+                ),
                 "status": status.lower(),
                 "sector": sector,
                 "updated_at": at,

@@ -29,7 +29,23 @@ from shared.problems import ProblemError
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-Caller = Annotated[Principal, Depends(require_principal)]
+
+async def require_subscriber(principal: Principal = Depends(require_principal)) -> Principal:
+    """A subscription is a city's (or, made by an admin, the platform's): only a city token or
+    an admin manages them. Found by the authorization matrix: a partner's token names its city
+    too, and managed that city's subscriptions; a member's token names no city, and matched the
+    admin's subscriptions (owner None)."""
+    if principal.role not in ("admin", "city"):
+        raise ProblemError(
+            403,
+            "Forbidden",
+            "webhook subscriptions need a token of a city or an admin",
+            kind="forbidden",
+        )
+    return principal
+
+
+Caller = Annotated[Principal, Depends(require_subscriber)]
 SubscriptionId = Annotated[uuid.UUID, Path(description="The subscription's id")]
 STATUSES = ("pending", "delivered", "failed")
 

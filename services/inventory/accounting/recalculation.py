@@ -41,7 +41,8 @@ from services.inventory.budget.pace import evaluate_pace
 from services.inventory.factors.models import EmissionFactor
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.units import UnitError
-from shared.events.payloads import EmissionsRecalculated, RecalculatedCell
+from shared.events.payloads import EmissionsRecalculated, RecalculatedCell, RecalculatedCellMonth
+from shared.localtime import DEFAULT_TIME_ZONE, local_month
 from shared.messaging.outbox import Outbox
 from shared.problems import ProblemError
 from shared.quantities import tco2e_from_mg
@@ -267,19 +268,23 @@ async def _apply(
     zones = await repo.time_zones({city for city, *_rest in result.buckets})
     await repo.add_to_buckets(result.buckets, now, zones)
     await repo.add_to_gas_months(result.gases, now, zones)
-    await _emit_per_city(session, outbox, result)
+    await _emit_per_city(session, outbox, result, zones)
     # The year-to-date moved: the budget's pace of the touched sectors may have too.
     await evaluate_pace(session, outbox, touched_sectors(result.buckets, now, zones), now)
 
 
-async def _emit_per_city(session: AsyncSession, outbox: Outbox, result: Recalculation) -> None:
+async def _emit_per_city(
+    session: AsyncSession, outbox: Outbox, result: Recalculation, zones: dict[str, str]
+) -> None:
     by_city: dict[str, dict[tuple[str, int], list[int]]] = defaultdict(dict)
+    months: dict[str, dict[tuple[str, int, int, int], int]] = defaultdict(lambda: defaultdict(int))
     hours: dict[str, list[datetime]] = defaultdict(list)
     for key, (_n, mg) in result.buckets.items():
         city, ref, scope, hour = key
         cell = by_city[city].setdefault((ref, scope), [0, 0])
         cell[0] += result.recomputed[key]
         cell[1] += mg
+        months[city][(ref, scope, *local_month(hour, zones.get(city, DEFAULT_TIME_ZONE)))] += mg
         hours[city].append(hour)
     for city in sorted(by_city):
         cells = by_city[city]
@@ -301,6 +306,12 @@ async def _emit_per_city(session: AsyncSession, outbox: Outbox, result: Recalcul
                 ],
                 period_start=min(hours[city]),
                 period_end=max(hours[city]) + timedelta(hours=1),
+                cell_months=[
+                    RecalculatedCellMonth(
+                        gpc_reference=ref, scope=scope, year=y, month=m, co2e_mg_delta=mg
+                    )
+                    for (ref, scope, y, m), mg in sorted(months[city].items())
+                ],
             ),
             key=city,
         )

@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +23,14 @@ from services.inventory.accounting.repository import (
 from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.service import FactorBook
 from shared.db import insert_ignoring_conflicts
-from shared.events.payloads import AccountedCell, EmissionsAccounted, ReadingAccepted
-from shared.localtime import DEFAULT_TIME_ZONE
+from shared.events.payloads import (
+    AccountedCell,
+    AccountedCellMonth,
+    AccountedSensorGroup,
+    EmissionsAccounted,
+    ReadingAccepted,
+)
+from shared.localtime import DEFAULT_TIME_ZONE, local_month
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
 
@@ -90,7 +98,7 @@ async def account_readings(
             cell[1] += p.co2e_mg
     await repo.add_to_buckets(buckets, now, result.time_zones)
     await repo.add_to_gas_months(gas_changes(new), now, result.time_zones)
-    await _emit_per_city(session, outbox, new, buckets)
+    await _emit_per_city(session, outbox, new, buckets, result.time_zones)
     result.per_city_mg = _per_city(buckets)
     result.changes = buckets
     result.accounted = new
@@ -182,17 +190,21 @@ async def _emit_per_city(
     outbox: Outbox,
     new: Sequence[Accounted],
     buckets: BucketChanges,
+    time_zones: dict[str, str],
 ) -> None:
     cities: dict[str, list[Accounted]] = defaultdict(list)
     for a in new:
         cities[a.reading.city].append(a)
     for city, accounted in cities.items():
+        tz = time_zones.get(city, DEFAULT_TIME_ZONE)
         cells: dict[tuple[str, int], list[int]] = {}
-        for (c, ref, scope, _hour), (n, mg) in buckets.items():
+        months: dict[tuple[str, int, int, int], int] = defaultdict(int)
+        for (c, ref, scope, hour), (n, mg) in buckets.items():
             if c == city:
                 cell = cells.setdefault((ref, scope), [0, 0])
                 cell[0] += n
                 cell[1] += mg
+                months[(ref, scope, *local_month(hour, tz))] += mg
         total = sum(mg for _n, mg in cells.values())
         times = [a.reading.time for a in accounted]
         # An interval reading's period runs to its end.
@@ -215,6 +227,42 @@ async def _emit_per_city(
                 ],
                 period_start=min(times),
                 period_end=max(ends),
+                cell_months=[
+                    AccountedCellMonth(
+                        gpc_reference=ref, scope=scope, year=year, month=month, co2e_mg=mg
+                    )
+                    for (ref, scope, year, month), mg in sorted(months.items())
+                ],
+                sensor_groups=_sensor_groups(accounted, tz),
             ),
             key=city,
         )
+
+
+def _sensor_groups(accounted: Sequence[Accounted], tz: str) -> list[AccountedSensorGroup]:
+    """The activity of the readings whose sensor belongs to a coverage group, per group, cell,
+    unit and local month (by the hourly parts, so a reading over two months is split as its
+    buckets are). A group's series is measured activity, which a factor revision leaves as it is."""
+    groups: dict[tuple[str, str, str, int, int], list[Any]] = {}
+    for a in accounted:
+        group = a.reading.accounting.coverage_group
+        if group is None or a.activity is None:
+            continue
+        for p in a.parts:
+            year, month = local_month(p.hour, tz)
+            key = (group, a.reading.gpc_reference, a.activity.unit, year, month)
+            entry = groups.setdefault(key, [0, Decimal(0)])
+            entry[0] += 1 if p.index == 0 else 0
+            entry[1] += p.activity_value
+    return [
+        AccountedSensorGroup(
+            group=group,
+            gpc_reference=ref,
+            year=year,
+            month=month,
+            readings=n,
+            activity_value=value,
+            activity_unit=unit,
+        )
+        for (group, ref, unit, year, month), (n, value) in sorted(groups.items())
+    ]
