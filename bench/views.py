@@ -1,9 +1,9 @@
 """Live-view latency on a database holding many accounted readings.
 
 Seeds a fresh PostgreSQL database with ``--readings`` accounted readings of one city (spread
-over this year's hours and five GPC cells) with ``COPY``, builds the hourly and monthly
-roll-ups from them with one ``INSERT … SELECT`` each (so readings and roll-ups agree, as the
-consumer keeps them), then starts the inventory as a real uvicorn process and times its live
+over this year's hours and five GPC cells), each with its one part, with ``COPY``, builds the
+hourly, monthly and per-gas roll-ups from them with one ``INSERT … SELECT`` each (so readings
+and roll-ups agree, as the consumer keeps them), then starts the inventory as a real uvicorn process and times its live
 views over HTTP, one request at a time: year-to-date, the GPC view, the territorial view and
 the newest hourly buckets. Not a test: it prints figures.
 
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,32 +52,69 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def seed(conn: asyncpg.Connection, n: int) -> float:
-    """COPY ``n`` accounted readings; returns the seconds it took (roll-ups included)."""
-    columns = [
+async def _columns(conn: asyncpg.Connection, table: str) -> list[str]:
+    return [
         r["column_name"]
         for r in await conn.fetch(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'inventory' AND table_name = 'accounted_readings' "
-            "ORDER BY ordinal_position"
+            "WHERE table_schema = 'inventory' AND table_name = $1 ORDER BY ordinal_position",
+            table,
         )
     ]
+
+
+async def _copy(
+    conn: asyncpg.Connection, table: str, n: int, values: Callable[[int], dict[str, str]]
+) -> None:
+    """COPY ``n`` rows into ``table``, its secondary indexes dropped and built once after."""
+    columns = await _columns(conn, table)
+    unknown = [c for c in columns if c not in values(0)]
+    if unknown:
+        print(f"   {table}: columns this seeder does not know are left NULL: {unknown}")
+
+    async def lines() -> AsyncIterator[bytes]:
+        chunk: list[str] = []
+        for i in range(n):
+            v = values(i)
+            chunk.append("\t".join(v.get(c, "\\N") for c in columns))
+            if len(chunk) == 20_000:
+                yield ("\n".join(chunk) + "\n").encode()
+                chunk = []
+        if chunk:
+            yield ("\n".join(chunk) + "\n").encode()
+
+    indexes = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'inventory' "
+        "AND tablename = $1 AND indexname NOT LIKE '%pkey'",
+        table,
+    )
+    # A bulk load builds secondary indexes once at the end, identical to the migrations'.
+    for ix in indexes:
+        await conn.execute(f'DROP INDEX inventory."{ix["indexname"]}"')
+    await conn.copy_to_table(table, schema_name="inventory", source=lines(), columns=columns)
+    for ix in indexes:
+        await conn.execute(ix["indexdef"])
+
+
+async def seed(conn: asyncpg.Connection, n: int) -> float:
+    """COPY ``n`` accounted readings and their parts (one each: point readings), as the
+    consumer writes them; returns the seconds it took (roll-ups included)."""
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     year_start = datetime(now.year, 1, 1, tzinfo=UTC)
     hours = int((now - year_start).total_seconds() // 3600)
     accounted_at = now.isoformat()
+    tz = await conn.fetchval("SELECT time_zone FROM inventory.cities WHERE slug = $1", CITY)
+    tz = tz or "Europe/Oslo"
 
-    def values(i: int) -> dict[str, str]:
+    def common(i: int) -> dict[str, str]:
         ref, scope, activity, unit, factor, gas, co2e = CELLS[i % len(CELLS)]
         hour = year_start + timedelta(hours=(i // len(CELLS)) % hours)
         return {
             "reading_id": f"{i:08x}-0000-5000-8000-{i:012x}",
-            "sensor_id": f"gw_bench.s{i % 500}",
             "city": CITY,
             "gpc_reference": ref,
             "scope": str(scope),
             "hour": hour.isoformat(),
-            "observed_at": (hour + timedelta(minutes=i % 60)).isoformat(),
             "activity": activity,
             "activity_value": "1.000000000",
             "activity_unit": unit,
@@ -88,41 +126,32 @@ async def seed(conn: asyncpg.Connection, n: int) -> float:
             "gas": gas,
             "co2e_mg": str(co2e),
             "status": "accounted",
-            "accounted_at": accounted_at,
             "bidding_zone": "NO1",
             "recalculated_at": "\\N",
         }
 
-    sample = values(0)
-    unknown = [c for c in columns if c not in sample]
-    if unknown:
-        print(f"   columns this seeder does not know are left NULL: {unknown}")
+    def reading(i: int) -> dict[str, str]:
+        v = common(i)
+        observed = (datetime.fromisoformat(v["hour"]) + timedelta(minutes=i % 60)).isoformat()
+        v.update(
+            sensor_id=f"gw_bench.s{i % 500}",
+            observed_at=observed,
+            interval_end="\\N",
+            accounted_at=accounted_at,
+        )
+        return v
 
-    async def lines() -> object:
-        chunk: list[str] = []
-        for i in range(n):
-            v = values(i)
-            chunk.append("\t".join(v.get(c, "\\N") for c in columns))
-            if len(chunk) == 20_000:
-                yield ("\n".join(chunk) + "\n").encode()
-                chunk = []
-        if chunk:
-            yield ("\n".join(chunk) + "\n").encode()
+    def part(i: int) -> dict[str, str]:
+        v = common(i)
+        observed = (datetime.fromisoformat(v["hour"]) + timedelta(minutes=i % 60)).isoformat()
+        v.update(part="0", part_start=observed, part_end=observed, local_year=str(now.year))
+        return v
 
     started = time.perf_counter()
-    indexes = await conn.fetch(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'inventory' "
-        "AND tablename = 'accounted_readings' AND indexname NOT LIKE '%pkey'"
-    )
-    # A bulk load builds secondary indexes once at the end, identical to the migrations'.
-    for ix in indexes:
-        await conn.execute(f'DROP INDEX inventory."{ix["indexname"]}"')
-    await conn.copy_to_table(
-        "accounted_readings", schema_name="inventory", source=lines(), columns=columns
-    )
+    await _copy(conn, "accounted_readings", n, reading)
+    await _copy(conn, "accounted_reading_parts", n, part)
     copied = time.perf_counter() - started
-    for ix in indexes:
-        await conn.execute(ix["indexdef"])
+    local_month = "date_trunc('month', hour AT TIME ZONE $1) AT TIME ZONE $1"
     await conn.execute(
         "INSERT INTO inventory.emission_buckets (city, gpc_reference, scope, hour, readings, "
         "co2e_mg, updated_at) SELECT city, gpc_reference, scope, hour, count(*), sum(co2e_mg), "
@@ -130,16 +159,34 @@ async def seed(conn: asyncpg.Connection, n: int) -> float:
     )
     await conn.execute(
         "INSERT INTO inventory.emission_months (city, gpc_reference, scope, month, readings, "
-        "co2e_mg, updated_at) SELECT city, gpc_reference, scope, "
-        "date_trunc('month', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', sum(readings), "
-        "sum(co2e_mg), now() FROM inventory.emission_buckets GROUP BY 1, 2, 3, 4"
+        f"co2e_mg, updated_at) SELECT city, gpc_reference, scope, {local_month}, sum(readings), "
+        "sum(co2e_mg), now() FROM inventory.emission_buckets GROUP BY 1, 2, 3, 4",
+        tz,
     )
-    await conn.execute("ANALYZE inventory.accounted_readings")
-    await conn.execute("ANALYZE inventory.emission_buckets")
-    await conn.execute("ANALYZE inventory.emission_months")
+    tables = ["accounted_readings", "accounted_reading_parts", "emission_buckets"]
+    tables.append("emission_months")
+    if "emission_gas_months" in {
+        r["table_name"]
+        for r in await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'inventory'"
+        )
+    }:
+        # The roll-up per local month and gas, as the accounting keeps it (from the parts).
+        await conn.execute(
+            "INSERT INTO inventory.emission_gas_months (city, month, gas, parts, co2e_mg, "
+            f"updated_at) SELECT city, {local_month}, coalesce(gas, 'CO2e'), count(*), "
+            "sum(co2e_mg), now() "
+            "FROM inventory.accounted_reading_parts WHERE co2e_mg IS NOT NULL "
+            "GROUP BY 1, 2, 3",
+            tz,
+        )
+        tables.append("emission_gas_months")
+    for table in tables:
+        await conn.execute(f"ANALYZE inventory.{table}")
     total = time.perf_counter() - started
     print(
-        f"seeded:    {n:,} readings by COPY in {copied:.1f} s; indexes and roll-ups: {total:.1f} s in all"
+        f"seeded:    {n:,} readings and their parts by COPY in {copied:.1f} s; "
+        f"indexes and roll-ups: {total:.1f} s in all"
     )
     return total
 

@@ -33,7 +33,10 @@ from shared.problems import InvalidParam, pointer, problem_response
 # The JSON escape of a surrogate code point (\uD800-\uDFFF); raw UTF-8 cannot hold one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_BRACKETS_OR_QUOTES = bytes(b for b in range(256) if b not in b'[]{}"')
+_OPENING = frozenset(b"[{")
+_INNERMOST_PAIR = re.compile(rb"\{\}|\[\]")
 _MAX_REPORTED = 20
 
 
@@ -45,9 +48,28 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     """Whether a JSON document nests objects/arrays deeper than ``limit`` (strings ignored)."""
     if body.count(b"[") + body.count(b"{") <= limit:
         return False
+    if b"\\" not in body and body.count(b'"') % 2 == 0:
+        # Without escapes every quote opens or closes a string, so the brackets outside strings
+        # are those between every other pair of quotes. Only quotes and brackets are kept, and
+        # adjacent quotes dropped (an empty string, or nothing between two strings): the same
+        # brackets as the regex leaves, at C speed (the regex took ~16 ms of a 5,000-reading
+        # batch, more than parsing it).
+        reduced = body.translate(None, _NOT_BRACKETS_OR_QUOTES).replace(b'""', b"")
+        outside = b"".join(reduced.split(b'"')[::2]) if b'"' in reduced else reduced
+    else:
+        outside = _JSON_STRING.sub(b'""', body)
+    brackets = outside.translate(None, _NOT_BRACKETS)
+    # One pass removes the innermost (empty) pairs, one level of nesting: a sequence that is
+    # gone within ``limit`` passes is balanced and no deeper than that. A batch of readings
+    # goes in three passes instead of a Python step per bracket; anything else is counted.
+    rest = brackets
+    for _ in range(limit):
+        rest = _INNERMOST_PAIR.sub(b"", rest)
+        if not rest:
+            return False
     depth = 0
-    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b'""', body)):
-        if bracket in (b"[", b"{"):
+    for bracket in brackets:
+        if bracket in _OPENING:
             depth += 1
             if depth > limit:
                 return True

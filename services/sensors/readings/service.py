@@ -33,7 +33,7 @@ from services.sensors.readings.events import (
     SensorFacts,
     uuid5_text,
 )
-from services.sensors.readings.formats import Item, Parsed, Rejection
+from services.sensors.readings.formats import Item, Parsed, Rejection, raw_item
 from services.sensors.readings.models import AcceptedReading
 from services.sensors.readings.publisher import ReadingPublisher
 from services.sensors.readings.schemas import item_problem
@@ -76,7 +76,8 @@ class IngestLimits:
 
 
 def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    # A time already in UTC (what most gateways send) is its own text; no conversion.
+    return moment.isoformat() if moment.tzinfo is UTC else moment.astimezone(UTC).isoformat()
 
 
 def reading_id_for(sensor: SensorFacts, item: Item) -> str:
@@ -417,7 +418,7 @@ async def _audit_rejections(
     for result in batch.results:
         if result is None or result["status"] != "rejected":
             continue
-        raw = batch.parsed[result["index"]].raw
+        raw = raw_item(batch.parsed[result["index"]])
         param = result["problem"]["invalid-params"][0]
         index = result["index"]
         item = items.get(index)
