@@ -414,6 +414,11 @@ def run(
         # The simulated gateway backfills this year's complete months and last year's same ones
         # (up to 23 months back in December): the demo accepts history older than 400 days.
         os.environ.setdefault("SENSORS_HISTORY_HORIZON_DAYS", "800")
+        # The first inventory process serves the built-in issuer: on another port than the
+        # default its address (the tokens' iss, the revocation list) moves with it.
+        issuer = os.environ.setdefault(
+            "KLIMABY_BUILTIN_ISSUER", f"http://127.0.0.1:{ports['inventory']}/oidc"
+        )
         if replicas > 1 and SERVICES["inventory"].settings().effective_database_url.startswith(
             "sqlite"
         ):
@@ -451,6 +456,9 @@ def run(
             typer.echo(f"  {name:<11} {system.url(name)}/docs")
         typer.echo(f"  hub page   {system.url('hub')}/cities/oslo")
         typer.echo(f"  broker     {os.environ['KAFKA_BOOTSTRAP_SERVERS']}")
+        typer.echo(
+            f"  issuer     {issuer} (its tokens: `klimaby token`, same KLIMABY_BUILTIN_ISSUER)"
+        )
         typer.echo("Ctrl-C (SIGINT) or SIGTERM stops everything.")
         while True:
             time.sleep(1)
