@@ -73,7 +73,9 @@ async def test_key_rotation_revocation_and_refused_credentials_are_logged_withou
             sensors, admin_token, city, [ELECTRICITY_METER]
         )
         token = city_token(city)
-        forged = issue_token("not-the-secret-" + "x" * 32, "mallory", "admin")
+        # An admin token whose signature is not the issuer's (its last bytes changed).
+        head, claims, signature = issue_token("mallory", "admin").split(".")
+        forged = f"{head}.{claims}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}"
         with captured_logs("sensors") as logs:
             auth = {"Authorization": f"Bearer {token}"}
             r = await sensors.post(
@@ -100,7 +102,7 @@ async def test_key_rotation_revocation_and_refused_credentials_are_logged_withou
             assert r.status_code == 403
 
     (rotated,) = logs.security("gateway.key_rotated")
-    assert rotated["subject"] == f"test-{city}" and rotated["role"] == "city"
+    assert rotated["subject"] == f"test-{city}" and rotated["role"] == "city_admin"
     assert rotated["city"] == city and rotated["gateway"] == gateway
     assert rotated["key_id"] == new_id and rotated["previous_key_ids"] == [old_id]
     assert rotated["service"] == "sensors" and rotated["time"].endswith("+00:00")
