@@ -20,6 +20,7 @@ from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import (
     AccountedCell,
+    AccountedCellMonth,
     ActionStatusChanged,
     BudgetStatusChanged,
     CityRegistered,
@@ -370,3 +371,22 @@ async def test_the_contracts_own_action_event_gives_the_action_its_name_and_sect
     [item] = c.actions.items
     assert (item.action_id, item.title, item.sector, item.status) == (
         "TR-01", "Nullutslipps kollektivtrafikk", "II", "behind")  # fmt: skip
+
+
+async def test_a_backfilled_batch_is_booked_in_the_local_months_the_inventory_names(
+    hub_db: Database,
+) -> None:
+    # One batch from January to March (a gateway's history): its amounts go to the months of
+    # its cell_months, not all to the month it starts in; its readings to that first month.
+    event = accounted_at("oslo", datetime(2026, 1, 5, 8, tzinfo=UTC), {"I.1.2": 3 * T})
+    event.cell_months = [
+        AccountedCellMonth(gpc_reference="I.1.2", scope=2, year=2026, month=1, co2e_mg=1 * T),
+        AccountedCellMonth(gpc_reference="I.1.2", scope=2, year=2026, month=3, co2e_mg=2 * T),
+    ]
+    async with hub_db.transaction() as session:
+        await project(session, [consumed(CityRegistered(city="oslo", name="Oslo")),
+                                consumed(event, at=NOW)])  # fmt: skip
+        c = await views.city_context(session, "oslo", now=NOW)
+    months = {m.month: m for m in c.live.months}
+    assert [months[m].tco2e for m in (1, 2, 3)] == [Decimal(1), Decimal(0), Decimal(2)]
+    assert str(c.live.live_tco2e) == "3.000000000"

@@ -147,32 +147,55 @@ def fold(events: Sequence[ConsumedEvent], zones: dict[str, str | None]) -> Batch
                 )
             case EmissionsAccounted():
                 batch.delta(payload.city).account(payload, at)
-                # A batch is booked in the local month its period starts in (the inventory's
-                # own hourly views are exact to the hour; a batch spans seconds to minutes).
+                # The amounts go to the local months the inventory booked them in (a backfilled
+                # batch spans months). The readings, which the event does not split by month,
+                # count in the month the batch starts in, as do the amounts of an event from
+                # before cell_months.
                 year, month = local_month(payload.period_start, zone(payload.city))
+                split = bool(payload.cell_months)
                 for cell in payload.cells:
                     batch.book(
                         payload.city,
                         year,
                         month,
                         sector_of(cell.gpc_reference),
-                        cell.co2e_mg,
+                        0 if split else cell.co2e_mg,
                         cell.readings,
+                    )
+                for part in payload.cell_months:
+                    batch.book(
+                        payload.city,
+                        part.year,
+                        part.month,
+                        sector_of(part.gpc_reference),
+                        part.co2e_mg,
+                        0,
                     )
             case EmissionsRecalculated():
                 # A revised (or newly added) factor changed amounts already accounted: add the
                 # exact difference, so the total stays the sum of the inventory's buckets.
                 batch.delta(payload.city).co2e_mg += payload.co2e_mg_delta
-                year, month = local_month(payload.period_start, zone(payload.city))
-                for recalculated in payload.cells:
-                    batch.book(
-                        payload.city,
-                        year,
-                        month,
-                        sector_of(recalculated.gpc_reference),
-                        recalculated.co2e_mg_delta,
-                        0,
-                    )
+                if payload.cell_months:
+                    for moved in payload.cell_months:
+                        batch.book(
+                            payload.city,
+                            moved.year,
+                            moved.month,
+                            sector_of(moved.gpc_reference),
+                            moved.co2e_mg_delta,
+                            0,
+                        )
+                else:
+                    year, month = local_month(payload.period_start, zone(payload.city))
+                    for recalculated in payload.cells:
+                        batch.book(
+                            payload.city,
+                            year,
+                            month,
+                            sector_of(recalculated.gpc_reference),
+                            recalculated.co2e_mg_delta,
+                            0,
+                        )
             case InventoryPublished():
                 batch.delta(payload.city)
                 total = (
