@@ -6,6 +6,7 @@ context manager (used by the request dependency and by the consumers).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -64,7 +65,7 @@ class Database:
                 connect_args["server_settings"] = {"search_path": schema}
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, connect_args=connect_args, **kwargs
+            url, echo=echo, connect_args=connect_args, json_serializer=_json_serializer, **kwargs
         )
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -87,6 +88,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class SerialisedJSON(str):
+    """A JSON document serialised already (in a worker thread), stored as it is: a large one
+    (an import's every problem) would otherwise be serialised on the event loop at flush."""
+
+
+def _json_serializer(value: Any) -> str:
+    return value if isinstance(value, SerialisedJSON) else json.dumps(value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

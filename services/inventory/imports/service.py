@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -38,6 +39,7 @@ from services.inventory.inventories.schemas import (
     VersionCreate,
 )
 from shared.auth import Principal, ensure_can_write
+from shared.db import SerialisedJSON
 from shared.problems import ProblemError, pointer
 
 Progress = Callable[[int], None]
@@ -464,13 +466,19 @@ async def record_run(
         imported=report.imported,
         skipped=report.skipped,
         rejected=report.rejected,
-        problems=[p.model_dump() for p in report.problems],
+        # Every problem of a 20 MiB file is some 40 MB of JSON: serialised in a worker thread,
+        # so the event loop goes on answering (health checks, other requests).
+        problems=cast(Any, await asyncio.to_thread(_serialised_problems, report.problems)),
         created_at=datetime.now(UTC),
         created_by=principal.actor,
     )
     session.add(run)
     await session.flush()
     return run.id
+
+
+def _serialised_problems(problems: list[RowProblem]) -> SerialisedJSON:
+    return SerialisedJSON(json.dumps([p.model_dump() for p in problems]))
 
 
 def abridged(report: ImportReport, run_id: str, problems_url: str) -> ImportReport:
