@@ -250,14 +250,18 @@ def rotate_keys(
     ] = False,
 ) -> None:
     """A new signing key; tokens of the previous ones stay valid unless --retire-previous."""
-    import logging
+    import getpass
 
     from shared.identity.tokens import builtin_signing_keys
+    from shared.observability import security_log
 
     keys = builtin_signing_keys(SERVICES["inventory"].settings())
     key = keys.rotate(retire_previous=retire_previous)
-    logging.getLogger("klimaby.identity").warning(
-        "signing key rotated", extra={"kid": key.kid, "retired_previous": retire_previous}
+    security_log(
+        "signing_key.rotated",
+        subject=getpass.getuser(),
+        kid=key.kid,
+        retired_previous=retire_previous,
     )
     typer.echo(key.kid)
 

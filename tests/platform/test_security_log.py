@@ -178,3 +178,54 @@ async def test_a_label_transition_is_logged_with_who_and_which_city(
     assert refused["city"] == city and "reviewer" in refused["reason"]
     assert token not in logs.text
     assert os.environ["KLIMABY_AUTH_SECRET"] not in logs.text
+
+
+async def test_service_accounts_and_token_revocations_are_logged_without_secrets(
+    service_client: ServiceClientFactory, admin_token: str, city_token: Callable[[str], str]
+) -> None:
+    offline = {"consumers_enabled": False, "outbox_relay_enabled": False}
+    oslo = {"Authorization": f"Bearer {city_token('oslo')}"}
+    async with service_client("inventory", **offline) as (_app, client):
+        with captured_logs("inventory") as logs:
+            created = await client.post(
+                "/v1/identity/service-accounts",
+                json={"name": "Oslo energy app", "role": "city_editor", "city": "oslo"},
+                headers=oslo,
+            )
+            assert created.status_code == 201, created.text
+            client_id, secret = created.json()["client_id"], created.json()["client_secret"]
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+            wrong = await client.post(
+                "/oidc/token",
+                content=f"grant_type=client_credentials&client_id={client_id}"
+                f"&client_secret={secret}x",
+                headers=form,
+            )
+            assert wrong.status_code == 401
+            granted = await client.post(
+                "/oidc/token",
+                content=f"grant_type=client_credentials&client_id={client_id}"
+                f"&client_secret={secret}",
+                headers=form,
+            )
+            assert granted.status_code == 200, granted.text
+            token = granted.json()["access_token"]
+            revoked = await client.post("/oidc/revoke", content=f"token={token}", headers=form)
+            assert revoked.status_code == 200
+            disabled = await client.delete(
+                f"/v1/identity/service-accounts/{client_id}", headers=oslo
+            )
+            assert disabled.status_code == 200, disabled.text
+
+    (made,) = logs.security("service_account.created")
+    assert (made["client_id"], made["account_role"], made["city"]) == (
+        client_id, "city_editor", "oslo")  # fmt: skip
+    assert made["subject"] == "test-oslo"
+    (refused,) = logs.security("authentication.failed")
+    assert refused["path"] == "/oidc/token" and refused["status"] == 401
+    (revocation,) = logs.security("token.revoked")
+    assert revocation["jti"] and client_id in revocation["subject"]
+    (gone,) = logs.security("service_account.disabled")
+    assert gone["client_id"] == client_id and gone["subject"] == "test-oslo"
+    for leaked in (secret, token, city_token("oslo")):
+        assert leaked not in logs.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -25,10 +24,9 @@ from services.inventory.identity.schemas import (
 from shared.auth import Principal, ensure_can_administer, issue_token
 from shared.db import Database
 from shared.identity.revocations import DenyList, RevocationLoader, RevocationSnapshot
+from shared.observability import security_log
 from shared.problems import ProblemError
 from shared.settings import ServiceSettings
-
-log = logging.getLogger("klimaby.identity")
 
 
 def secret_hash(secret: str) -> str:
@@ -80,14 +78,12 @@ async def create_account(
     )
     session.add(account)
     await session.flush()
-    log.warning(
-        "service account created",
-        extra={
-            "client_id": account.client_id,
-            "role": account.role,
-            "city": account.city,
-            "by": principal.actor,
-        },
+    security_log(
+        "service_account.created",
+        actor=principal,
+        city=account.city,
+        client_id=account.client_id,
+        account_role=account.role,
     )
     return account, secret
 
@@ -135,8 +131,8 @@ async def disable_account(
                 f"service account {client_id} disabled",
             )
         await session.flush()
-        log.warning(
-            "service account disabled", extra={"client_id": client_id, "by": principal.actor}
+        security_log(
+            "service_account.disabled", actor=principal, city=account.city, client_id=client_id
         )
     return account
 
@@ -162,7 +158,7 @@ async def issue_for_client(
     expected = account.secret_hash if account else secret_hash("")
     # Compared in constant time whether the account exists or not.
     if not hmac.compare_digest(expected, secret_hash(client_secret)) or account is None:
-        log.warning("client authentication failed", extra={"client_id": client_id[:64]})
+        # The 401 is logged as authentication.failed by the problem handler, as every 401 is.
         raise _invalid_client("unknown client or wrong secret")
     if account.disabled_at is not None:
         raise _invalid_client(f"service account {client_id} is disabled")
@@ -207,7 +203,7 @@ async def _revoke(
     await session.flush()
     # At once in this replica; the others (and the other services) at their next poll.
     deny_list.add(jti)
-    log.warning("token revoked", extra={"jti": jti, "by": by, "reason": reason})
+    security_log("token.revoked", subject=by, jti=jti, reason=reason)
     return row
 
 
