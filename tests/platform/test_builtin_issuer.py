@@ -244,3 +244,16 @@ async def test_a_service_without_the_key_file_fetches_the_built_in_jwks_over_htt
         answer = await hub.get("/v1/webhooks", headers=bearer(token))
         assert answer.status_code == 200, answer.text
         assert not (tmp_path / "no-such-file.json").exists()
+
+
+async def test_revoke_answers_an_invalid_token_with_200_and_a_form_without_one_with_400(
+    service_client: ServiceClientFactory,
+) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with service_client("inventory", **OFFLINE) as (_app, client):
+        # RFC 7009 2.2: an invalid token (here one holding NUL, or empty) is answered 200.
+        for body in ("token=%00abc", "token="):
+            r = await client.post("/oidc/revoke", content=body, headers=form)
+            assert (r.status_code, r.content) == (200, b""), body
+        missing = await client.post("/oidc/revoke", content="hint=x", headers=form)
+        assert missing.status_code == 400 and "/body/token" in missing.text

@@ -151,7 +151,8 @@ def _form(body: bytes) -> dict[str, str]:
         parsed = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         parsed = {}
-    return {k: v[0] for k, v in parsed.items() if v and "\x00" not in v[0]}
+    # A value holding NUL is never a valid token, client id or secret: it reads as empty.
+    return {k: "" if "\x00" in v[0] else v[0] for k, v in parsed.items() if v}
 
 
 @issuer_router.post(
