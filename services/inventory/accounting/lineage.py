@@ -31,54 +31,9 @@ from shared.db import insert_ignoring_conflicts
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
 PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
 
-READING_COLUMNS = (
-    "reading_id",
-    "sensor_id",
-    "city",
-    "gpc_reference",
-    "scope",
-    "hour",
-    "observed_at",
-    "interval_end",
-    "activity",
-    "activity_value",
-    "activity_unit",
-    "factor_id",
-    "factor_version",
-    "factor_year",
-    "factor_source",
-    "gwp_set",
-    "gas",
-    "co2e_mg",
-    "status",
-    "accounted_at",
-    "bidding_zone",
-    "recalculated_at",
-)
-PART_COLUMNS = (
-    "reading_id",
-    "part",
-    "city",
-    "gpc_reference",
-    "scope",
-    "hour",
-    "part_start",
-    "part_end",
-    "local_year",
-    "activity",
-    "activity_value",
-    "activity_unit",
-    "factor_id",
-    "factor_version",
-    "factor_year",
-    "factor_source",
-    "gwp_set",
-    "gas",
-    "co2e_mg",
-    "status",
-    "bidding_zone",
-    "recalculated_at",
-)
+# The tables' own column order: LineageRows builds each tuple in it (COPY takes them as they are).
+READING_COLUMNS: tuple[str, ...] = tuple(c.name for c in READINGS.columns)
+PART_COLUMNS: tuple[str, ...] = tuple(c.name for c in PARTS.columns)
 FactorLineage = tuple[str | None, int | None, int | None, str | None, str | None, str | None]
 NO_FACTOR: FactorLineage = (None, None, None, None, None, None)
 
