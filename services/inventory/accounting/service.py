@@ -182,12 +182,16 @@ def _sensor_groups(accounted: Sequence[Accounted], tz: str) -> list[AccountedSen
     unit and local month (by the hourly parts, so a reading over two months is split as its
     buckets are). A group's series is measured activity, which a factor revision leaves as it is."""
     groups: dict[tuple[str, str, str, int, int], list[Any]] = {}
+    months: dict[datetime, tuple[int, int]] = {}
     for a in accounted:
         group = a.reading.accounting.coverage_group
         if group is None or a.activity is None:
             continue
         for p in a.parts:
-            year, month = local_month(p.hour, tz)
+            # A batch's parts fall in few hours: each hour's local month is worked out once.
+            if p.hour not in months:
+                months[p.hour] = local_month(p.hour, tz)
+            year, month = months[p.hour]
             key = (group, a.reading.gpc_reference, a.activity.unit, year, month)
             entry = groups.setdefault(key, [0, Decimal(0)])
             entry[0] += 1 if p.index == 0 else 0
