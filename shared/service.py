@@ -52,6 +52,10 @@ class ConsumerSpec:
     accept_unknown_types: bool = False
     # A fast decoder for the records this group reads most (see shared.messaging.consumer).
     decoder: RecordDecoder | None = None
+    # Fetch-and-apply loops over disjoint shares of the partitions (PostgreSQL only): one
+    # lane's database work overlaps another's Python. Worth it where a batch's Python and its
+    # transaction take comparable time (the readings' accounting).
+    lanes: int = 1
 
 
 @dataclass
@@ -123,6 +127,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 dedupe_by_event_id=c.dedupe_by_event_id,
                 accept_unknown_types=c.accept_unknown_types,
                 decoder=c.decoder,
+                lanes=c.lanes,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
             )
             for c in spec.consumers

@@ -47,9 +47,10 @@ async def _started(_app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     load_models()
+    settings = settings or Settings()
     return create_service_app(
         ServiceSpec(
-            settings=settings or Settings(),
+            settings=settings,
             title="Klimaby inventory",
             description="GPC inventories, emission factors and live accounting of sensor readings.",
             metadata=metadata,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     readings_handler,
                     dedupe_by_event_id=False,
                     decoder=decode_reading,
+                    lanes=settings.accounting_lanes,
                 ),
                 # The actions of each city's tracked CCC, for budget measures' references.
                 contract_actions,

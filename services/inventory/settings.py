@@ -18,3 +18,8 @@ class Settings(ServiceSettings):
 
     # Inventory CSV uploads may be 20 MiB; multipart framing adds a little.
     max_request_bytes: int = Field(21 * 1024 * 1024, ge=1024)
+
+    # The readings' accounting runs this many fetch-and-apply loops over disjoint shares of
+    # the partitions (PostgreSQL only): while one batch's transaction runs in PostgreSQL, the
+    # next is decoded and accounted in Python (docs/performance.md, "Lanes").
+    accounting_lanes: int = Field(2, ge=1, le=16)

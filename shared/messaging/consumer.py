@@ -151,6 +151,7 @@ class IdempotentConsumer(BackgroundTask):
         max_records: int = 2000,
         session_timeout_ms: int = 10_000,
         decoder: RecordDecoder | None = None,
+        lanes: int = 1,
     ) -> None:
         self.db = db
         self.tables = tables
@@ -163,6 +164,9 @@ class IdempotentConsumer(BackgroundTask):
         self.max_records = max_records
         self.session_timeout_ms = session_timeout_ms
         self.decoder = decoder
+        # SQLite takes one writer at a time: a second lane would only wait for the first.
+        self.lanes = max(1, lanes) if db.is_postgres else 1
+        self._claimed: set[TopicPartition] = set()
         self._consumer: AIOKafkaConsumer | None = None
         self.assigned: set[TopicPartition] = set()
         self.cluster_id: str | None = None
@@ -203,16 +207,59 @@ class IdempotentConsumer(BackgroundTask):
                     log.debug("consumer stop failed", exc_info=True)
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        if self.lanes == 1:
+            await self._lane(consumer, 0)
+            return
+        self._claimed.clear()
+        lanes = [
+            asyncio.create_task(self._lane(consumer, i), name=f"consumer-{self.group_id}-{i}")
+            for i in range(self.lanes)
+        ]
+        try:
+            # A lane that fails takes the others down with it; _run restarts the consumer.
+            done, _ = await asyncio.wait(lanes, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
+        finally:
+            for task in lanes:
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+            self._claimed.clear()
+
+    async def _lane(self, consumer: AIOKafkaConsumer, lane: int) -> None:
+        """One fetch-and-apply loop. With several lanes, each owns a disjoint share of the
+        assigned partitions, so while one lane's transaction runs in the database another
+        decodes and accounts its fetch in Python: the two overlap instead of taking turns.
+
+        A partition is claimed by at most one lane at a time (from its fetch to its commit):
+        were two lanes to hold records of one partition, the later records could commit first
+        and the earlier ones would then read as below the stored offset and be skipped. The
+        claims are taken and released without awaiting in between, which on one event loop
+        makes them atomic."""
         loop = asyncio.get_running_loop()
         next_cluster_check = loop.time() + CLUSTER_CHECK_S
         while True:
-            if loop.time() >= next_cluster_check:
+            if lane == 0 and loop.time() >= next_cluster_check:
                 await self._check_cluster(consumer)
                 next_cluster_check = loop.time() + CLUSTER_CHECK_S
-            batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
-            if batches:
-                await self._apply_with_retry(consumer, batches)
-            await self._report_lag(consumer)
+            mine: list[TopicPartition] = []
+            if self.lanes > 1:
+                share = sorted(consumer.assignment(), key=lambda t: (t.topic, t.partition))
+                mine = [tp for tp in share[lane :: self.lanes] if tp not in self._claimed]
+                if not mine:
+                    await asyncio.sleep(0.05)  # partitions moving between lanes, or none yet
+                    continue
+                self._claimed.update(mine)
+            try:
+                batches = await consumer.getmany(
+                    *mine, timeout_ms=500, max_records=self.max_records
+                )
+                if batches:
+                    await self._apply_with_retry(consumer, batches)
+            finally:
+                self._claimed.difference_update(mine)
+            if lane == 0:
+                await self._report_lag(consumer)
 
     async def _apply_with_retry(
         self,

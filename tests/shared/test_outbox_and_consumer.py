@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -243,3 +244,127 @@ async def test_offsets_of_another_broker_cluster_are_not_trusted(
     assert await consumer.apply(tp, [record(4, third)]) == 1
     assert applied == [first.id, second.id, third.id]
     assert await consumer.stored_offsets([tp]) == {tp: 5}
+
+
+async def test_lanes_share_the_partitions_and_apply_every_record_once_in_order(
+    messaging_db: tuple[Database, MessagingTables], broker: str
+) -> None:
+    """A consumer with three lanes (PostgreSQL: one on SQLite): their transactions overlap, no
+    partition is in two lanes at once, every record is applied once and each partition's
+    records in their order, also when a batch fails once and when the consumer is stopped
+    mid-stream and a new one takes over from the stored offsets."""
+    db, tables = messaging_db
+    await ensure_topics(broker, 4)
+    city = f"lanes-{uuid.uuid4().hex[:8]}"
+    applied = sa_table(tables)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(applied.metadata.create_all)
+    running: set[int] = set()
+    overlapped = 0
+    failed_once: list[int] = []
+    batches = 0
+    midway = asyncio.Event()
+
+    async def handler(session: AsyncSession, events: Sequence[ConsumedEvent]) -> None:
+        nonlocal overlapped, batches
+        mine = [e for e in events if getattr(e.payload, "city", None) == city]
+        if mine:
+            batches += 1
+            if batches >= 6:
+                midway.set()
+        partitions = {e.partition for e in mine}
+        assert not partitions & running, "a partition in two lanes at once"
+        running.update(partitions)
+        try:
+            if running - partitions:
+                overlapped += 1
+            for e in mine:
+                await session.execute(
+                    applied.insert().values(
+                        event_id=e.event_id, partition=e.partition, offset=e.offset
+                    )
+                )
+            await asyncio.sleep(0.02)  # the database's share of a batch, for lanes to overlap
+            if mine and not failed_once:
+                failed_once.append(len(mine))
+                raise RuntimeError("the first batch fails once; its transaction rolls back")
+        finally:
+            running.difference_update(partitions)
+
+    producer = make_producer(broker, "test-lanes")
+    await producer.start()
+    ids = []
+    try:
+        for i in range(400):
+            event = new_event(partner(city), source="/test")
+            ids.append(event.id)
+            # 16 keys over 4 partitions; small batches so each lane fetches many times.
+            await producer.send(
+                CONTRACTS_EVENTS, encode_event(event), key=f"{city}-{i % 16}".encode()
+            )
+    finally:
+        await producer.stop()
+
+    group = f"g-{uuid.uuid4().hex[:6]}"
+
+    def make() -> IdempotentConsumer:
+        return IdempotentConsumer(
+            db=db,
+            tables=tables,
+            bootstrap_servers=broker,
+            group_id=group,
+            topics=[CONTRACTS_EVENTS],
+            handler=handler,
+            dedupe_by_event_id=False,
+            max_records=20,
+            session_timeout_ms=2000,
+            lanes=3,
+        )
+
+    async def count() -> int:
+        async with db.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(applied)) or 0)
+
+    first = make()
+    assert first.lanes == (3 if db.is_postgres else 1)
+    first.start()
+    try:
+        await asyncio.wait_for(midway.wait(), 60)
+    finally:
+        await first.stop()  # mid-stream: whatever lane was inside a transaction rolls back
+    stopped_at = await count()
+    assert 0 < stopped_at < len(ids)
+    second = make()
+    second.start()
+    try:
+        for _ in range(600):
+            if await count() >= len(ids):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # a late double would land now
+    finally:
+        await second.stop()
+
+    async with db.transaction() as session:
+        rows = (await session.execute(select(applied).order_by(applied.c.seq))).all()
+    assert sorted(r.event_id for r in rows) == sorted(ids)  # every record once
+    by_partition: dict[int, list[int]] = {}
+    for r in rows:
+        by_partition.setdefault(r.partition, []).append(r.offset)
+    assert all(offsets == sorted(offsets) for offsets in by_partition.values())
+    assert failed_once  # the failing batch was retried, not skipped (its records are above)
+    if db.is_postgres:
+        assert overlapped > 0
+
+
+def sa_table(tables: MessagingTables) -> Any:
+    from sqlalchemy import BigInteger, Column, Integer, String, Table
+
+    return Table(
+        "applied_by_lanes",
+        MetaData(schema=tables.outbox.schema),
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+    )

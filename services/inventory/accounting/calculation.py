@@ -272,6 +272,7 @@ class Accountant:
         self._scopes: dict[str, int] = {}
         self._regions: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._terms: dict[int, FactorTerms] = {}
+        self._units: dict[int, str] = {}
 
     def account(
         self,
@@ -377,11 +378,12 @@ class Accountant:
         factor: EmissionFactor | None = None
         mg: int | None = None
         if activity is not None:
-            (value,) = split_activity(activity.value, [0])
+            # split_activity and _weigh_parts for one share, without their lists and sums.
+            value = activity.value.quantize(ACTIVITY_QUANTUM, rounding=ROUND_HALF_EVEN)
             factor = self._find(activity.name, regions, year, reading.gpc_reference)
             if factor is not None:
                 try:
-                    (mg,) = self._weigh_parts(activity, factor, [value])
+                    mg = self._weigh(activity.unit, factor, _ZERO + value)
                 except UnitError:
                     factor = None
         if mg is None:
@@ -413,6 +415,10 @@ class Accountant:
         )
 
     def _local_year(self, hour: datetime, time_zone: str) -> int:
+        """The city's calendar year of a UTC hour: most hours are their own UTC year
+        (``local_year``'s shortcut); the others are looked up once per batch."""
+        if not ((hour.month == 12 and hour.day == 31) or (hour.month == 1 and hour.day == 1)):
+            return hour.year
         year = self._years.get((hour, time_zone))
         if year is None:
             year = self._years[(hour, time_zone)] = local_year(hour, time_zone)
@@ -433,15 +439,19 @@ class Accountant:
         self, activity: Activity, factor: EmissionFactor, shares: list[Decimal]
     ) -> list[int]:
         """``weigh_parts`` with the factor's terms read once per batch."""
-        whole = sum(shares, Decimal(0))
-        unit = factor.activity_unit
-        # A unit that is the factor's own needs no conversion (convert would return it as is).
-        value = whole if activity.unit == unit else convert(whole, activity.unit, unit)
+        total_mg = self._weigh(activity.unit, factor, sum(shares, Decimal(0)))
+        return [total_mg] if len(shares) == 1 else split_mg(total_mg, shares)
+
+    def _weigh(self, unit: str, factor: EmissionFactor, whole: Decimal) -> int:
+        """The mg of ``whole`` (in ``unit``) under the factor, rounded once."""
         terms = self._terms.get(id(factor))
         if terms is None:
             terms = self._terms[id(factor)] = FactorTerms.of(factor)
-        total_mg = _weighed(value, terms)
-        return [total_mg] if len(shares) == 1 else split_mg(total_mg, shares)
+            self._units[id(factor)] = factor.activity_unit
+        factor_unit = self._units[id(factor)]
+        # A unit that is the factor's own needs no conversion (convert would return it as is).
+        value = whole if unit == factor_unit else convert(whole, unit, factor_unit)
+        return _weighed(value, terms)
 
 
 def _micros(start: datetime, end: datetime) -> int:

@@ -18,6 +18,7 @@ from fractions import Fraction
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import Accounted
+from services.inventory.accounting.decoding import AcceptedReading
 from services.inventory.cities.service import get_city, time_zone_of
 from services.inventory.coverage.models import WHOLE_CELL, CoverageStatement, SensorCoverage
 from services.inventory.coverage.repository import CoverageRepository
@@ -27,6 +28,7 @@ from shared.localtime import DEFAULT_TIME_ZONE, month_start_of
 from shared.problems import ProblemError
 
 MICRO = Decimal(1_000_000)
+_ONE = Decimal(1)
 
 
 async def time_zones_of(session: AsyncSession, cities: Iterable[str]) -> dict[str, str]:
@@ -42,7 +44,7 @@ async def time_zones_of(session: AsyncSession, cities: Iterable[str]) -> dict[st
 
 
 def to_micro(value: Decimal) -> int:
-    return int((value * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return int((value * MICRO).quantize(_ONE, rounding=ROUND_HALF_EVEN))
 
 
 async def record_measured(
@@ -55,21 +57,13 @@ async def record_measured(
         return
     zones = await time_zones_of(session, {a.reading.city for a in accounted})
     months: dict[tuple[str, str, str, str, datetime], list[object]] = {}
-    declared: dict[str, dict[str, object]] = {}
-    months_of: dict[tuple[datetime, str], datetime] = {}
+    # Each sensor's newest reading (the last of equals); its declaration is built once below.
+    newest: dict[str, AcceptedReading] = {}
     for a in accounted:
         r = a.reading
-        latest = declared.get(r.sensor_id)
-        if latest is None or latest["declared_at"] <= r.received_at:  # type: ignore[operator]
-            share = r.accounting.coverage_share
-            declared[r.sensor_id] = {
-                "sensor_id": r.sensor_id,
-                "city": r.city,
-                "gpc_reference": r.gpc_reference,
-                "coverage_group": r.accounting.coverage_group,
-                "coverage_share": Decimal(str(share)) if share is not None else None,
-                "declared_at": r.received_at,
-            }
+        latest = newest.get(r.sensor_id)
+        if latest is None or latest.received_at <= r.received_at:
+            newest[r.sensor_id] = r
         if a.activity is None:
             continue
         # An interval is booked by its parts: each hour's share of the activity lands in the
@@ -81,10 +75,8 @@ async def record_measured(
             else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
         )
         for hour, value, mg, first in pieces:
-            # A batch's readings share a few hours: each hour's local month is found once.
-            month = months_of.get((hour, r.city))
-            if month is None:
-                month = months_of[(hour, r.city)] = month_start_of(hour, zones[r.city])
+            # Cheap for a UTC hour (see shared.localtime): no per-batch cache needed.
+            month = month_start_of(hour, zones[r.city])
             key = (r.city, r.gpc_reference, r.sensor_id, a.activity.name, month)
             row = months.setdefault(key, [a.activity.unit, 0, 0, 0])
             row[1] = int(row[1]) + (1 if first else 0)  # type: ignore[call-overload]
@@ -109,7 +101,19 @@ async def record_measured(
         ]
     )
     # One row per sensor of the batch: a sensor whose declaration was removed is cleared.
-    await repo.declare(list(declared.values()))
+    await repo.declare([_declaration(r) for r in newest.values()])
+
+
+def _declaration(r: AcceptedReading) -> dict[str, object]:
+    share = r.accounting.coverage_share
+    return {
+        "sensor_id": r.sensor_id,
+        "city": r.city,
+        "gpc_reference": r.gpc_reference,
+        "coverage_group": r.accounting.coverage_group,
+        "coverage_share": Decimal(str(share)) if share is not None else None,
+        "declared_at": r.received_at,
+    }
 
 
 # --- the coverage of a cell ---------------------------------------------------------------
