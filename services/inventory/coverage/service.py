@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +57,7 @@ async def record_measured(
     if not accounted:
         return
     zones = await time_zones_of(session, {a.reading.city for a in accounted})
-    months: dict[tuple[str, str, str, str, datetime], list[object]] = {}
+    months: dict[tuple[str, str, str, str, datetime], list[Any]] = {}
     # Each sensor's newest reading (the last of equals); its declaration is built once below.
     newest: dict[str, AcceptedReading] = {}
     for a in accounted:
@@ -68,20 +69,30 @@ async def record_measured(
             continue
         # An interval is booked by its parts: each hour's share of the activity lands in the
         # local month that hour belongs to (a reading counts once, in its first part's month).
-        parts = a.parts or ()
-        pieces = (
-            [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in parts]
-            if parts
-            else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
-        )
-        for hour, value, mg, first in pieces:
-            # Cheap for a UTC hour (see shared.localtime): no per-batch cache needed.
-            month = month_start_of(hour, zones[r.city])
-            key = (r.city, r.gpc_reference, r.sensor_id, a.activity.name, month)
-            row = months.setdefault(key, [a.activity.unit, 0, 0, 0])
-            row[1] = int(row[1]) + (1 if first else 0)  # type: ignore[call-overload]
-            row[2] = int(row[2]) + to_micro(value)  # type: ignore[call-overload]
-            row[3] = int(row[3]) + mg  # type: ignore[call-overload]
+        tz = zones[r.city]
+        name, unit = a.activity.name, a.activity.unit
+        if not a.parts:
+            _add_piece(
+                months,
+                (r.city, r.gpc_reference, r.sensor_id, name),
+                unit,
+                tz,
+                a.hour,
+                a.activity.value,
+                a.co2e_mg or 0,
+                True,
+            )
+        for p in a.parts:
+            _add_piece(
+                months,
+                (r.city, r.gpc_reference, r.sensor_id, name),
+                unit,
+                tz,
+                p.hour,
+                p.activity_value,
+                p.co2e_mg or 0,
+                p.index == 0,
+            )
     repo = CoverageRepository(session)
     await repo.add_activity(
         [
@@ -102,6 +113,26 @@ async def record_measured(
     )
     # One row per sensor of the batch: a sensor whose declaration was removed is cleared.
     await repo.declare([_declaration(r) for r in newest.values()])
+
+
+def _add_piece(
+    months: dict[tuple[str, str, str, str, datetime], list[Any]],
+    cell: tuple[str, str, str, str],
+    unit: str,
+    tz: str,
+    hour: datetime,
+    value: Decimal,
+    mg: int,
+    first: bool,
+) -> None:
+    # month_start_of is cheap for a UTC hour (see shared.localtime): no per-batch cache.
+    row = months.get(key := (*cell, month_start_of(hour, tz)))
+    if row is None:
+        row = months[key] = [unit, 0, 0, 0]
+    if first:
+        row[1] += 1
+    row[2] += to_micro(value)
+    row[3] += mg
 
 
 def _declaration(r: AcceptedReading) -> dict[str, object]:
