@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -178,6 +179,12 @@ async def upsert_adding(
     if not rows:
         return
     dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "postgresql" and _distinct_keys(rows, key):
+        await session.execute(
+            _unnest_upsert(table, tuple(rows[0]), tuple(key), tuple(add), tuple(replace)),
+            _column_arrays(table, rows),
+        )
+        return
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -190,3 +197,55 @@ async def upsert_adding(
     updates.update({name: stmt.excluded[name] for name in replace})
     stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in key], set_=updates)
     await session.execute(stmt, list(rows))
+
+
+# --- PostgreSQL: a batch's rows as one array per column --------------------------------------
+#
+# An executemany runs the statement once per row: SQLAlchemy binds every parameter of every row
+# in Python and PostgreSQL executes the plan per row. With the rows passed as one array per
+# column and expanded by ``unnest``, a batch of a hundred sensor-months is one execution, and
+# asyncpg encodes each array in C. ON CONFLICT DO UPDATE may touch a row only once per
+# statement, so this is used only where the batch's keys are distinct (the callers aggregate
+# by key; a batch with a repeated key takes the executemany, which adds row by row).
+
+
+def _distinct_keys(rows: Sequence[dict[str, Any]], key: Sequence[str]) -> bool:
+    first = rows[0].keys()
+    if any(r.keys() != first for r in rows):
+        return False
+    return len({tuple(r[k] for k in key) for r in rows}) == len(rows)
+
+
+@lru_cache(maxsize=256)
+def _unnest_upsert(
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    add: tuple[str, ...],
+    replace: tuple[str, ...],
+) -> Any:
+    from sqlalchemy.dialects import postgresql
+
+    def array_type(name: str) -> str:
+        declared = table.c[name].type.compile(dialect=postgresql.dialect())
+        # Without length or precision: a value too long fails the insert instead of being cut.
+        return "TIMESTAMPTZ" if declared.startswith("TIMESTAMP") else declared.split("(", 1)[0]
+
+    quoted = [f'"{c}"' for c in columns]
+    sets = [f'"{c}" = {table.name}."{c}" + EXCLUDED."{c}"' for c in add]
+    sets += [f'"{c}" = EXCLUDED."{c}"' for c in replace]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(quoted)}) "
+        f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {array_type(c)}[])' for c in columns)}) "
+        f"ON CONFLICT ({', '.join(f'{chr(34)}{k}{chr(34)}' for k in key)}) "
+        f"DO UPDATE SET {', '.join(sets)}"
+    )
+
+
+def _column_arrays(table: Table, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    arrays: dict[str, list[Any]] = {name: [r[name] for r in rows] for name in rows[0]}
+    for name, values in arrays.items():
+        # What UTCDateTime does for one value: a naive time is refused, an aware one is UTC.
+        if isinstance(table.c[name].type, UTCDateTime):
+            arrays[name] = [UTCDateTime().process_bind_param(v, None) for v in values]
+    return arrays

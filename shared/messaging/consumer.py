@@ -26,7 +26,7 @@ from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter, Gauge
 from pydantic import ConfigDict, ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, insert_ignoring_conflicts
@@ -306,9 +306,10 @@ class IdempotentConsumer(BackgroundTask):
             fresh_by_tp: list[tuple[TopicPartition, Any, list[ConsumerRecord]]] = []
             # Offset rows are locked in one order, so replicas overlapping in a rebalance wait
             # for each other instead of deadlocking.
-            for tp in sorted(batches, key=lambda t: (t.topic, t.partition)):
-                records = batches[tp]
-                row, fresh = await self._fresh_records(session, tp, records)
+            ordered = sorted(batches, key=lambda t: (t.topic, t.partition))
+            rows = await self._offset_rows(session, ordered)
+            for tp in ordered:
+                row, fresh = await self._fresh_records(tp, rows.get(tp), batches[tp])
                 if fresh:
                     fresh_by_tp.append((tp, row, fresh))
             if not fresh_by_tp:
@@ -318,9 +319,9 @@ class IdempotentConsumer(BackgroundTask):
                 events = await self._first_time_only(session, events)
             if events:
                 await self.handler(session, events)
-            now = datetime.now(UTC)
-            for tp, row, fresh in fresh_by_tp:
-                await self._store_offset(session, tp, row, fresh[-1].offset + 1, now)
+            await self._store_offsets(
+                session, [(tp, row, fresh[-1].offset + 1) for tp, row, fresh in fresh_by_tp]
+            )
             for e in events:
                 applied[e.topic] = applied.get(e.topic, 0) + 1
             for e in events:
@@ -348,20 +349,35 @@ class IdempotentConsumer(BackgroundTask):
             )
         return sum(applied.values())
 
-    async def _fresh_records(
-        self, session: AsyncSession, tp: TopicPartition, records: Sequence[ConsumerRecord]
-    ) -> tuple[Any, list[ConsumerRecord]]:
-        """The partition's stored offset row (locked on PostgreSQL) and the records at or
-        above it."""
+    async def _offset_rows(
+        self, session: AsyncSession, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, Any]:
+        """The stored offset rows of the fetch's partitions, in one statement, locked on
+        PostgreSQL (in the order of the partitions) until the transaction ends."""
         offsets = self.tables.consumer_offsets
-        query = select(offsets.c.next_offset, offsets.c.cluster_id).where(
-            offsets.c.group_id == self.group_id,
-            offsets.c.topic == tp.topic,
-            offsets.c.partition == tp.partition,
+        query = (
+            select(
+                offsets.c.topic, offsets.c.partition, offsets.c.next_offset, offsets.c.cluster_id
+            )
+            .where(
+                offsets.c.group_id == self.group_id,
+                tuple_(offsets.c.topic, offsets.c.partition).in_(
+                    [(tp.topic, tp.partition) for tp in partitions]
+                ),
+            )
+            .order_by(offsets.c.topic, offsets.c.partition)
         )
         if self.db.is_postgres:
             query = query.with_for_update()
-        row = (await session.execute(query)).first()
+        return {
+            TopicPartition(r.topic, r.partition): r for r in (await session.execute(query)).all()
+        }
+
+    async def _fresh_records(
+        self, tp: TopicPartition, row: Any, records: Sequence[ConsumerRecord]
+    ) -> tuple[Any, list[ConsumerRecord]]:
+        """The partition's stored offset row (locked on PostgreSQL) and the records at or
+        above it."""
         await self._ensure_cluster_id()
         stored = self._usable_offset(row)
         if stored is not None and records and records[0].offset < stored:
@@ -378,23 +394,47 @@ class IdempotentConsumer(BackgroundTask):
             )
         return row, fresh
 
-    async def _store_offset(
-        self, session: AsyncSession, tp: TopicPartition, row: Any, next_offset: int, now: datetime
+    async def _store_offsets(
+        self, session: AsyncSession, stored: Sequence[tuple[TopicPartition, Any, int]]
     ) -> None:
+        """Every partition's next offset: the existing rows in one statement on PostgreSQL."""
+        now = datetime.now(UTC)
         offsets = self.tables.consumer_offsets
-        if row is None:
-            # A concurrent first insert fails on the primary key and rolls this batch back.
-            await session.execute(
-                insert(offsets).values(
-                    group_id=self.group_id,
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    next_offset=next_offset,
-                    cluster_id=self.cluster_id,
-                    updated_at=now,
+        existing = [(tp, next_offset) for tp, row, next_offset in stored if row is not None]
+        for tp, row, next_offset in stored:
+            if row is None:
+                # A concurrent first insert fails on the primary key and rolls this batch back.
+                await session.execute(
+                    insert(offsets).values(
+                        group_id=self.group_id,
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        next_offset=next_offset,
+                        cluster_id=self.cluster_id,
+                        updated_at=now,
+                    )
                 )
+        if self.db.is_postgres and len(existing) > 1:
+            await session.execute(
+                text(
+                    f"UPDATE {offsets.name} AS o SET next_offset = v.next_offset, "
+                    "cluster_id = :cluster_id, updated_at = :now "
+                    "FROM unnest(CAST(:topics AS VARCHAR[]), CAST(:partitions AS INTEGER[]), "
+                    "CAST(:offsets AS BIGINT[])) AS v(topic, partition, next_offset) "
+                    "WHERE o.group_id = :group_id AND o.topic = v.topic "
+                    "AND o.partition = v.partition"
+                ),
+                {
+                    "cluster_id": self.cluster_id,
+                    "now": now,
+                    "topics": [tp.topic for tp, _ in existing],
+                    "partitions": [tp.partition for tp, _ in existing],
+                    "offsets": [n for _, n in existing],
+                    "group_id": self.group_id,
+                },
             )
-        else:
+            return
+        for tp, next_offset in existing:
             await session.execute(
                 update(offsets)
                 .where(
