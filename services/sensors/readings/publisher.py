@@ -37,18 +37,42 @@ BROKER_UP = Gauge("klimaby_sensors_broker_available", "1 while readings can be p
 
 
 class ReadingPublisher:
+    """Publishes the readings of every concurrent request in rounds.
+
+    Requests do not send their own record batches: aiokafka keeps at most one batch per
+    partition waiting to be sent, and a request that adds one waits for the partition's previous
+    batch to go out. With requests sending side by side, each waited for the others' batches,
+    partition by partition, and whichever woke first won the slot: under a steady load some
+    requests starved past the producer's timeout and were answered 503 (``bench/e2e.py
+    --steady``). Instead one task sends rounds: everything requests handed in since the last
+    round, one batch per partition, all partitions at once, then waits for the broker's
+    acknowledgements and answers every request of the round. A round carries what arrived
+    while the previous one was out, so the broker sees few, large produce requests, and
+    records keep their order per partition (rounds follow each other; a request's records stay
+    in their order)."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.available = False
         self._producer: AIOKafkaProducer | None = None
         self._recovery: asyncio.Task[None] | None = None
         self._retired: set[asyncio.Task[None]] = set()
+        self._waiting: list[tuple[Sequence[tuple[bytes, bytes]], asyncio.Future[None]]] = []
+        self._handed_in = asyncio.Event()
+        self._rounds: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._producer = await self._fresh_producer(timeout_s=60)
         self._set_available(True)
+        self._rounds = asyncio.create_task(self._send_rounds(), name="sensors-publish-rounds")
 
     async def stop(self) -> None:
+        if self._rounds:
+            self._rounds.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rounds
+        for _records, done in self._waiting:
+            done.cancel()
         if self._recovery:
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -73,17 +97,49 @@ class ReadingPublisher:
         acknowledgement, or raise 503."""
         if not readings:
             return
-        producer = self._producer
-        if not self.available or producer is None:
+        if not self.available or self._producer is None:
             raise self.unavailable("the event broker is unreachable")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((readings, done))
+        self._handed_in.set()
         try:
-            await asyncio.wait_for(_send_all(producer, readings), self.settings.publish_timeout_s)
+            await asyncio.wait_for(asyncio.shield(done), self.settings.publish_timeout_s)
         except (KafkaError, TimeoutError) as exc:
+            done.cancel()  # its round, still out, answers nobody
             log.warning("broker did not acknowledge readings", extra={"error": repr(exc)})
             self._lost()
             raise self.unavailable(
                 f"the event broker did not acknowledge the readings ({type(exc).__name__})"
             ) from exc
+
+    async def _send_rounds(self) -> None:
+        while True:
+            await self._handed_in.wait()
+            self._handed_in.clear()
+            waiting, self._waiting = self._waiting, []
+            waiting = [(records, done) for records, done in waiting if not done.done()]
+            producer = self._producer
+            if not waiting or producer is None:
+                continue
+            try:
+                # Bounded: a round stuck on a broker that went away must not hold the next
+                # ones (its requests have timed out and a fresh producer is on its way).
+                await asyncio.wait_for(
+                    _send_all(producer, [r for records, _ in waiting for r in records]),
+                    self.settings.publish_timeout_s,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                for _records, done in waiting:
+                    if not done.done():
+                        done.set_exception(
+                            exc if isinstance(exc, (KafkaError, TimeoutError)) else KafkaError(exc)
+                        )
+                continue
+            for _records, done in waiting:
+                if not done.done():
+                    done.set_result(None)
 
     def _set_available(self, value: bool) -> None:
         self.available = value
@@ -132,7 +188,9 @@ class ReadingPublisher:
 async def _send_all(producer: AIOKafkaProducer, records: Sequence[tuple[bytes, bytes]]) -> None:
     """One ``send_batch`` per partition (and per full batch) instead of one ``send`` per record:
     the partition is the one the producer's default partitioner gives the key (the sensor id),
-    so a sensor's readings keep their order on one partition, as with ``send``."""
+    so a sensor's readings keep their order on one partition, as with ``send``. Every
+    partition's first batch is handed to the producer before any second one, which waits for
+    its partition's first to go out."""
     await producer.partitions_for(SENSORS_READINGS)  # waits for metadata, as send() does
     partitions = sorted(producer.client.cluster.partitions_for_topic(SENSORS_READINGS) or ())
     if not partitions:
@@ -140,8 +198,7 @@ async def _send_all(producer: AIOKafkaProducer, records: Sequence[tuple[bytes, b
     available = sorted(
         producer.client.cluster.available_partitions_for_topic(SENSORS_READINGS) or partitions
     )
-    open_batches: dict[int, BatchBuilder] = {}
-    futures: list[asyncio.Future[Any]] = []
+    batches: dict[int, list[BatchBuilder]] = {}
     count = len(partitions)
     for key, value in records:
         # murmur2 is pure Python in aiokafka: hash each sensor id once per partition count.
@@ -150,16 +207,20 @@ async def _send_all(producer: AIOKafkaProducer, records: Sequence[tuple[bytes, b
             if len(_PARTITION_OF) > 100_000:
                 _PARTITION_OF.clear()
             partition = _PARTITION_OF[(key, count)] = _PARTITIONER(key, partitions, available)
-        batch = open_batches.get(partition)
-        if batch is None:
-            batch = open_batches[partition] = producer.create_batch()
-        if batch.append(key=key, value=value, timestamp=None, headers=HEADERS) is None:
-            futures.append(await producer.send_batch(batch, SENSORS_READINGS, partition=partition))
-            batch = open_batches[partition] = producer.create_batch()
-            if batch.append(key=key, value=value, timestamp=None, headers=HEADERS) is None:
+        builders = batches.get(partition)
+        if builders is None:
+            builders = batches[partition] = [producer.create_batch()]
+        if builders[-1].append(key=key, value=value, timestamp=None, headers=HEADERS) is None:
+            builders.append(producer.create_batch())
+            if builders[-1].append(key=key, value=value, timestamp=None, headers=HEADERS) is None:
                 raise KafkaError("a reading's record is larger than a batch")
-    for partition, batch in open_batches.items():
-        futures.append(await producer.send_batch(batch, SENSORS_READINGS, partition=partition))
+    futures: list[asyncio.Future[Any]] = []
+    for wave in range(max((len(b) for b in batches.values()), default=0)):
+        for partition, builders in batches.items():
+            if wave < len(builders):
+                futures.append(
+                    await producer.send_batch(builders[wave], SENSORS_READINGS, partition=partition)
+                )
     await asyncio.gather(*futures)
 
 
