@@ -9,6 +9,7 @@ the PostgreSQL backend per reading, for new readings and for a replay of the sam
 
     .venv/bin/python bench/inventory_consumer.py [--readings 50000] [--fetch 2000]
     .venv/bin/python bench/inventory_consumer.py --profile var/consumer.prof   # cProfile
+    .venv/bin/python bench/inventory_consumer.py --statements   # PostgreSQL CPU per statement
 
 ``bench/e2e.py`` is the end-to-end figure; this one isolates the consumer path so a change to
 it can be measured in seconds, with less noise from the other processes on a shared machine.
@@ -59,9 +60,80 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def on_cpu_ns(pid: int) -> int:
+    """The process's time on a CPU so far, in ns (schedstat: exact, not in clock ticks)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+
 def backends_cpu(pids: set[int]) -> dict[int, float]:
     """CPU so far of the PostgreSQL backends (that still run) serving this process."""
     return {pid: cpu_of(pid) for pid in pids if Path(f"/proc/{pid}").exists()}
+
+
+class StatementCosts:
+    """The PostgreSQL backend's CPU per kind of statement (``--statements``): each asyncpg call
+    reads its backend's ``/proc/<pid>/schedstat`` (CPU in ns) before and after. The calls are
+    serial, so the difference is that statement's own work (its parse, plan, execution and, for
+    COMMIT, the WAL flush); this process's CPU over the call (encoding, decoding) is kept too."""
+
+    METHODS = ("execute", "fetch", "fetchrow", "fetchval", "executemany", "copy_records_to_table")
+
+    def __init__(self) -> None:
+        self.costs: dict[str, list[int]] = {}
+        self.recording = False
+        self._busy: set[int] = set()
+
+    def install(self) -> None:
+        from asyncpg.connection import Connection
+        from asyncpg.prepared_stmt import PreparedStatement
+
+        for name in self.METHODS:
+            setattr(Connection, name, self._wrap(getattr(Connection, name), lambda c: c))
+        for name in ("fetch", "fetchrow", "fetchval"):
+            setattr(
+                PreparedStatement,
+                name,
+                self._wrap(getattr(PreparedStatement, name), lambda s: s._connection, True),
+            )
+
+    def _wrap(self, method: Any, connection_of: Any, prepared: bool = False) -> Any:
+        costs = self
+
+        async def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            conn = connection_of(self)
+            if not costs.recording or id(conn) in costs._busy:
+                return await method(self, *args, **kwargs)
+            if prepared:
+                sql = self.get_query()
+            elif method.__name__ == "copy_records_to_table":
+                sql = f"COPY {args[0]}"
+            else:
+                sql = args[0]
+            pid = conn.get_server_pid()
+            costs._busy.add(id(conn))
+            try:
+                backend0, own0 = on_cpu_ns(pid), time.thread_time_ns()
+                result = await method(self, *args, **kwargs)
+                backend, own = on_cpu_ns(pid), time.thread_time_ns()
+            finally:
+                costs._busy.discard(id(conn))
+            entry = costs.costs.setdefault(" ".join(sql.split())[:110], [0, 0, 0])
+            entry[0] += 1
+            entry[1] += backend - backend0
+            entry[2] += own - own0
+            return result
+
+        return timed
+
+    def report(self, readings: int) -> None:
+        total = sum(backend for _n, backend, _own in self.costs.values())
+        print(
+            f"PostgreSQL backend CPU per statement (new readings), {total / readings / 1e3:.1f}"
+            " µs/reading in all:"
+        )
+        print("   calls  backend µs/reading  client µs/reading  statement")
+        for sql, (n, backend, own) in sorted(self.costs.items(), key=lambda kv: -kv[1][1]):
+            print(f"{n:8,d} {backend / readings / 1e3:18.2f} {own / readings / 1e3:18.2f}  {sql}")
 
 
 def make_records(n: int, partitions: int, sensors: int) -> list[ConsumerRecord[bytes, bytes]]:
@@ -183,6 +255,9 @@ async def measure(args: argparse.Namespace) -> None:
     tune_garbage_collection()  # as the service does once started
 
     profiler = cProfile.Profile() if args.profile else None
+    statements = StatementCosts() if args.statements else None
+    if statements:
+        statements.install()
     print(f"{args.readings:,} readings, fetches of {args.fetch:,}, {args.sensors} sensors")
     for label, batches in (
         ("new", fetches(records, args.fetch)),
@@ -196,11 +271,15 @@ async def measure(args: argparse.Namespace) -> None:
         cpu0, wall0 = own_cpu(), time.perf_counter()
         if profiler and label == "new":
             profiler.enable()
+        if statements:
+            statements.recording = label == "new"
         applied = 0
         for batch in batches:
             applied += await consumer.apply_many(batch)
         if profiler and label == "new":
             profiler.disable()
+        if statements:
+            statements.recording = False
         cpu, wall = own_cpu() - cpu0, time.perf_counter() - wall0
         pg = sum(cpu_of(pid) - before for pid, before in pg_before.items())
         n = args.readings
@@ -232,6 +311,8 @@ async def measure(args: argparse.Namespace) -> None:
         + ("ok" if ok else "MISMATCH")
     )
     await db.dispose()
+    if statements:
+        statements.report(args.readings)
     if profiler:
         profiler.dump_stats(args.profile)
         print(f"profile: {args.profile}")
@@ -245,6 +326,9 @@ def main() -> None:
     parser.add_argument("--fetch", type=int, default=2_000, help="records per fetch")
     parser.add_argument("--sensors", type=int, default=100)
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats into FILE")
+    parser.add_argument(
+        "--statements", action="store_true", help="PostgreSQL CPU per statement of the new readings"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -1,26 +1,28 @@
 """Writing a batch's lineage: one ``accounted_readings`` row per reading, one
 ``accounted_reading_parts`` row per part, and learning which readings were new.
 
-The database decides what is new (``ON CONFLICT DO NOTHING … RETURNING``), so a replay, a retry
-or a second replica can never count a reading twice; a replayed reading already has its parts,
-so parts are written for the new readings only.
+The database decides what is new (the readings' primary key), so a replay, a retry or a second
+replica can never count a reading twice; a replayed reading already has its parts, so parts are
+written for the new readings only.
 
-On PostgreSQL both inserts are one statement over column arrays (``INSERT … SELECT FROM
-unnest(…)``, the parts in a data-modifying CTE joined to the readings it inserted): asyncpg
-encodes each column as one array, where SQLAlchemy's multi-row insert compiled and bound every
-parameter of every row in Python (12 µs per reading, docs/performance.md). SQLite keeps the
-multi-row insert.
+On PostgreSQL the rows go by binary ``COPY`` (asyncpg encodes each row with the columns' codecs;
+SQLAlchemy's multi-row insert compiled and bound every parameter of every row in Python, 12 µs
+per reading, docs/performance.md). Nearly every batch holds new readings only: they are copied
+straight into the tables, inside a savepoint. A batch with a reading accounted before fails the
+primary key there, and is then copied into per-connection staging tables instead, from which
+one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING reading_id`` inserts the new readings,
+its CTE their parts. Copying straight in spares the backend the staging tables' writes and
+reads and the insert's conflict checks (docs/performance.md). SQLite keeps the multi-row insert.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, text
-from sqlalchemy.dialects import postgresql
+import asyncpg
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import Accounted
@@ -145,13 +147,15 @@ _STAGE = (
     f"DELETE FROM {STAGED_READINGS}; DELETE FROM {STAGED_PARTS}"
 )
 _INSERT_STAGED = (
-    # The parts' CTE sees the ids the readings' insert returned: parts of new readings only.
+    # The parts' CTE sees the ids the readings' insert returned: parts of new readings only. A
+    # new reading has no parts yet (they are written with it), so theirs is a plain insert: a
+    # conflict there would be a broken invariant, and fails the batch instead of hiding it.
     f"WITH new AS (INSERT INTO {READINGS.name} ({', '.join(READING_COLUMNS)}) "
     f"SELECT {', '.join(READING_COLUMNS)} FROM {STAGED_READINGS} "
     "ON CONFLICT DO NOTHING RETURNING reading_id), "
     f"new_parts AS (INSERT INTO {PARTS.name} ({', '.join(PART_COLUMNS)}) "
     f"SELECT {', '.join(PART_COLUMNS)} FROM {STAGED_PARTS} "
-    "WHERE reading_id IN (SELECT reading_id FROM new) ON CONFLICT DO NOTHING) "
+    "WHERE reading_id IN (SELECT reading_id FROM new)) "
     "SELECT reading_id FROM new"
 )
 
@@ -159,51 +163,35 @@ _INSERT_STAGED = (
 async def _copy_and_insert(
     session: AsyncSession, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
 ) -> set[str]:
-    """PostgreSQL: binary ``COPY`` of the rows into staging tables, then one statement inserts
-    them where they are new. ``COPY`` encodes each row with the columns' codecs, with no
-    per-parameter work in Python; the insert decides what is new, as before."""
+    """PostgreSQL: binary ``COPY`` of the rows straight into the tables, in a savepoint. The
+    readings' primary key refuses a reading accounted before (a replay, a retry, another
+    replica's commit, which the insert waits for); the savepoint is then rolled back and the
+    batch goes through the staging tables, where the insert keeps what is new. ``COPY`` encodes
+    each row with the columns' codecs, with no per-parameter work in Python."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     pg = raw.driver_connection
     assert pg is not None
+    await pg.execute("SAVEPOINT lineage")
+    try:
+        await pg.copy_records_to_table(READINGS.name, records=readings, columns=READING_COLUMNS)
+        if parts:
+            await pg.copy_records_to_table(PARTS.name, records=parts, columns=PART_COLUMNS)
+    except asyncpg.UniqueViolationError:
+        await pg.execute("ROLLBACK TO SAVEPOINT lineage; RELEASE SAVEPOINT lineage")
+        return await _stage_and_insert(pg, readings, parts)
+    await pg.execute("RELEASE SAVEPOINT lineage")
+    return {row[0] for row in readings}
+
+
+async def _stage_and_insert(
+    pg: Any, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
+) -> set[str]:
+    """A batch holding readings accounted before: ``COPY`` into the staging tables, then one
+    statement inserts the readings where they are new (``ON CONFLICT DO NOTHING RETURNING``)
+    and the parts of those."""
     await pg.execute(_STAGE)
     await pg.copy_records_to_table(STAGED_READINGS, records=readings, columns=READING_COLUMNS)
     if parts:
         await pg.copy_records_to_table(STAGED_PARTS, records=parts, columns=PART_COLUMNS)
     return {row[0] for row in await pg.fetch(_INSERT_STAGED)}
-
-
-def _arrays(prefix: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
-    """Rows as one array per column, the statement's parameters."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return {f"{prefix}_{name}": list(col) for name, col in zip(names, columns, strict=True)}
-
-
-@cache
-def _unnest_statement() -> Any:
-    """Both inserts in one statement: the parts CTE sees the ids the readings insert returned.
-    Arrays are cast to the columns' types without their lengths: a value too long for its
-    column fails the insert (as a plain insert would) instead of being cut by the cast."""
-
-    def arrays(table: Table, columns: Sequence[str], prefix: str) -> str:
-        return ", ".join(
-            f"CAST(:{prefix}_{name} AS {_array_type(table, name)}[])" for name in columns
-        )
-
-    readings, parts = READINGS.name, PARTS.name
-    return text(
-        f"WITH new AS (INSERT INTO {readings} ({', '.join(READING_COLUMNS)}) "
-        f"SELECT * FROM unnest({arrays(READINGS, READING_COLUMNS, 'r')}) "
-        "ON CONFLICT DO NOTHING RETURNING reading_id), "
-        f"new_parts AS (INSERT INTO {parts} ({', '.join(PART_COLUMNS)}) "
-        f"SELECT u.* FROM unnest({arrays(PARTS, PART_COLUMNS, 'p')}) "
-        f"AS u({', '.join(PART_COLUMNS)}) "
-        "WHERE u.reading_id IN (SELECT reading_id FROM new) ON CONFLICT DO NOTHING) "
-        "SELECT reading_id FROM new"
-    )
-
-
-def _array_type(table: Table, column: str) -> str:
-    """The column's PostgreSQL type without its length or precision (VARCHAR(36) → VARCHAR)."""
-    declared = table.c[column].type.compile(dialect=postgresql.dialect())
-    return "TIMESTAMPTZ" if declared.startswith("TIMESTAMP") else declared.split("(", 1)[0]

@@ -6,28 +6,27 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Index, Numeric
+from sqlalchemy import BigInteger, Column, Index, Numeric, text
 from sqlmodel import Field
 
 from services.inventory.db import Base
 from shared.db import UTCDateTime
+
+NO_FACTOR = "no_factor"
+"""The status of a reading (and a part) that waits for a factor of its activity."""
 
 
 class AccountedReading(Base, table=True):
     """A reading turned into emissions, with its lineage. ``reading_id`` is the accounting key:
     the database refuses a second row for it, so no replay or retry can count a reading twice."""
 
+    # No index but the key: every query that selects readings by something else reads their
+    # parts (the bucket, a factor version, readings waiting for a factor), and each index here
+    # was one more entry written per accounted reading (migration 0012).
     __tablename__ = "accounted_readings"
-    __table_args__ = (
-        Index("ix_accounted_bucket", "city", "gpc_reference", "scope", "hour"),
-        # A factor revision finds the readings of the superseded version through this.
-        Index("ix_accounted_factor_version", "factor_id", "factor_version"),
-        # A new factor finds the readings that were waiting for one (status no_factor).
-        Index("ix_accounted_status_activity", "status", "activity"),
-    )
 
     reading_id: str = Field(primary_key=True, max_length=36)
-    sensor_id: str = Field(max_length=100, index=True)
+    sensor_id: str = Field(max_length=100)
     city: str = Field(max_length=64)
     gpc_reference: str = Field(max_length=16)
     scope: int
@@ -67,8 +66,17 @@ class AccountedPart(Base, table=True):
     __tablename__ = "accounted_reading_parts"
     __table_args__ = (
         Index("ix_part_bucket", "city", "gpc_reference", "scope", "hour"),
+        # A factor revision finds the parts of the superseded version through this.
         Index("ix_part_factor_version", "factor_id", "factor_version"),
-        Index("ix_part_status_activity", "status", "activity"),
+        # A new factor finds the parts that were waiting for one, a page of readings at a time;
+        # partial, so an accounted part writes no entry here.
+        Index(
+            "ix_part_no_factor",
+            "activity",
+            "reading_id",
+            postgresql_where=text(f"status = '{NO_FACTOR}'"),
+            sqlite_where=text(f"status = '{NO_FACTOR}'"),
+        ),
     )
 
     reading_id: str = Field(primary_key=True, max_length=36)

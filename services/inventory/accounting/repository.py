@@ -5,13 +5,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, literal_column, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.inventory.accounting.calculation import month_of
 from services.inventory.accounting.models import (
+    NO_FACTOR,
     AccountedPart,
     AccountedReading,
     EmissionBucket,
@@ -176,7 +177,9 @@ class AccountingRepository:
         self, activity: str, after: str, limit: int
     ) -> Sequence[AccountedPart]:
         p = AccountedPart
-        where = (col(p.status) == "no_factor", col(p.activity) == activity)
+        # The status written into the SQL, not bound: a prepared statement's generic plan can
+        # then use the partial index of the parts waiting for a factor (ix_part_no_factor).
+        where = (col(p.status) == literal_column(f"'{NO_FACTOR}'"), col(p.activity) == activity)
         return await self._parts_in_pages(where, after, limit)
 
     async def _parts_in_pages(
