@@ -1,0 +1,136 @@
+"""How a batch's lineage is written: a batch of new readings straight into the tables, one that
+holds readings accounted before through the staging tables (PostgreSQL), with the same outcome
+either way; and the indexes the migrations leave are the models' (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, func, inspect, select, text
+
+from services.inventory.accounting.models import AccountedPart, AccountedReading, EmissionBucket
+from services.inventory.accounting.repository import AccountingRepository
+from tests.conftest import ServiceClientFactory
+from tests.inventory.test_accounting_live import API_ONLY, account, mg, reading, register_city
+
+
+async def lineage_counts(app: Any, city: str) -> tuple[int, int, int, int]:
+    """Readings and parts stored for the city, and what its buckets hold (readings, mg)."""
+    async with app.state.db.transaction() as session:
+        readings = await session.scalar(
+            select(func.count()).where(AccountedReading.city == city)  # type: ignore[arg-type]
+        )
+        parts = await session.scalar(
+            select(func.count()).where(AccountedPart.city == city)  # type: ignore[arg-type]
+        )
+        n, total = (
+            await session.execute(
+                select(func.sum(EmissionBucket.readings), func.sum(EmissionBucket.co2e_mg)).where(
+                    EmissionBucket.city == city  # type: ignore[arg-type]
+                )
+            )
+        ).one()
+    return int(readings or 0), int(parts or 0), int(n or 0), int(total or 0)
+
+
+async def test_a_batch_holding_readings_accounted_before_counts_only_its_new_ones(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    """The readings seen before come first in one batch and last in another (the direct copy
+    fails on its first row, or on its last): only the new ones are counted, with their parts;
+    a batch seen before in full changes nothing."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=5)
+        first = [reading(city, hour + timedelta(minutes=i), 10.0) for i in range(3)]
+        assert (await account(app, first)).new == 3
+        assert await lineage_counts(app, city) == (3, 3, 3, 3 * mg(10.0, 15))
+
+        later = [reading(city, hour + timedelta(minutes=10 + i), 2.0) for i in range(2)]
+        result = await account(app, [first[0], first[1], *later])
+        assert (result.new, result.duplicates) == (2, 2)
+        assert {str(a.reading.reading_id) for a in result.accounted} == {
+            str(r.reading_id) for r in later
+        }
+
+        last = reading(city, hour + timedelta(minutes=20), 4.0)
+        result = await account(app, [last, first[2]])
+        assert (result.new, result.duplicates) == (1, 1)
+
+        replayed = await account(app, [*first, *later, last])
+        assert (replayed.new, replayed.duplicates, replayed.changes) == (0, 6, {})
+
+        expected_mg = 3 * mg(10.0, 15) + 2 * mg(2.0, 15) + mg(4.0, 15)
+        assert await lineage_counts(app, city) == (6, 6, 6, expected_mg)
+        # Whatever way a batch was written, the next batch of new readings goes straight in.
+        assert (await account(app, [reading(city, hour + timedelta(minutes=30), 1.0)])).new == 1
+        assert await lineage_counts(app, city) == (7, 7, 7, expected_mg + mg(1.0, 15))
+
+
+async def test_the_migrated_lineage_tables_have_the_models_indexes(
+    service_client: ServiceClientFactory,
+) -> None:
+    """Migration 0012 leaves the readings their primary key alone and the parts the index of
+    those waiting for a factor, as the models declare."""
+
+    def index_names(sync_conn: Any, table: str) -> set[str]:
+        return {ix["name"] for ix in inspect(sync_conn).get_indexes(table)}
+
+    async with (
+        service_client("inventory", **API_ONLY) as (app, _client),
+        app.state.db.engine.connect() as conn,
+    ):
+        for model in (AccountedReading, AccountedPart):
+            table = model.__table__  # type: ignore[attr-defined]
+            migrated = await conn.run_sync(index_names, table.name)
+            assert migrated == {ix.name for ix in table.indexes}, table.name
+        assert await conn.run_sync(index_names, "accounted_readings") == set()
+
+
+async def test_parts_waiting_for_a_factor_are_found_through_their_partial_index(
+    service_client: ServiceClientFactory, admin_token: str, database_url: str
+) -> None:
+    """The repository's query names the status in its SQL, so even a prepared statement's
+    generic plan (PostgreSQL) can use the partial index of the parts without a factor; on both
+    databases it finds them."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+        heat = reading(city, hour, 3.0, carrier="district_heating", sensor="heat-1")
+        result = await account(app, [heat, reading(city, hour, 1.0)])
+        assert (result.new, result.unaccounted) == (2, 1)
+        waiting_for = result.accounted[0].activity
+        assert waiting_for is not None
+
+        statements: list[tuple[str, Any]] = []
+
+        def grab(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            statements.append((statement, parameters))
+
+        engine = app.state.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", grab)
+        try:
+            async with app.state.db.transaction() as session:
+                page = await AccountingRepository(session).readings_without_factor(
+                    waiting_for.name, "", 500
+                )
+        finally:
+            event.remove(engine, "before_cursor_execute", grab)
+        assert [p.reading_id for p in page] == [str(heat.reading_id)]
+        if not database_url.startswith("postgres"):
+            return
+        (sql, parameters), *_ = [s for s in statements if "accounted_reading_parts" in s[0]]
+        values = ", ".join(
+            str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+            for v in parameters
+        )
+        async with app.state.db.transaction() as session:
+            await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            connection = await session.connection()
+            pg = (await connection.get_raw_connection()).driver_connection
+            await pg.execute(f"PREPARE waiting AS {sql}")
+            plan = "\n".join(r[0] for r in await pg.fetch(f"EXPLAIN EXECUTE waiting({values})"))
+            await pg.execute("DEALLOCATE waiting")
+        assert "ix_part_no_factor" in plan, plan
