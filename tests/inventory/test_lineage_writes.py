@@ -1,14 +1,17 @@
 """How a batch's lineage is written: a batch of new readings straight into the tables, one that
-holds readings accounted before through the staging tables (PostgreSQL), with the same outcome
-either way; and the indexes the migrations leave are the models' (SQLite and PostgreSQL)."""
+holds readings accounted before without them, one that races another transaction through the
+staging tables (PostgreSQL), with the same outcome every way; and the indexes the migrations
+leave are the models' (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, inspect, select, text
 
+from services.inventory.accounting import lineage
 from services.inventory.accounting.models import AccountedPart, AccountedReading, EmissionBucket
 from services.inventory.accounting.repository import AccountingRepository
 from tests.conftest import ServiceClientFactory
@@ -38,8 +41,8 @@ async def test_a_batch_holding_readings_accounted_before_counts_only_its_new_one
     service_client: ServiceClientFactory, admin_token: str
 ) -> None:
     """The readings seen before come first in one batch and last in another (the direct copy
-    fails on its first row, or on its last): only the new ones are counted, with their parts;
-    a batch seen before in full changes nothing."""
+    fails on its first row, or on its last, and the batch is copied again without them): only
+    the new ones are counted, with their parts; a batch seen before in full changes nothing."""
     async with service_client("inventory", **API_ONLY) as (app, client):
         city = await register_city(client, admin_token)
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=5)
@@ -134,3 +137,27 @@ async def test_parts_waiting_for_a_factor_are_found_through_their_partial_index(
             plan = "\n".join(r[0] for r in await pg.fetch(f"EXPLAIN EXECUTE waiting({values})"))
             await pg.execute("DEALLOCATE waiting")
         assert "ix_part_no_factor" in plan, plan
+
+
+async def test_a_reading_committed_after_the_lookup_goes_the_staged_way(
+    service_client: ServiceClientFactory, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a batch that fails the direct copy looks up its readings accounted before;
+    one committed by another transaction right after that lookup fails the second copy too, and
+    the batch then goes through the staging tables. Simulated by a lookup that finds nothing:
+    the new reading is counted once, the one seen before not again (SQLite: the same outcome)."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+        before = reading(city, hour, 10.0)
+        assert (await account(app, [before])).new == 1
+        monkeypatch.setattr(
+            lineage,
+            "_ALREADY_ACCOUNTED",
+            "SELECT reading_id FROM accounted_readings WHERE $1::varchar[] IS NULL",
+        )
+        new = reading(city, hour + timedelta(minutes=5), 2.0)
+        result = await account(app, [new, before])
+        assert (result.new, result.duplicates) == (1, 1)
+        assert [str(a.reading.reading_id) for a in result.accounted] == [str(new.reading_id)]
+        assert await lineage_counts(app, city) == (2, 2, 2, mg(10.0, 15) + mg(2.0, 15))

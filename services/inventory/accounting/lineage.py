@@ -9,10 +9,12 @@ On PostgreSQL the rows go by binary ``COPY`` (asyncpg encodes each row with the 
 SQLAlchemy's multi-row insert compiled and bound every parameter of every row in Python, 12 µs
 per reading, docs/performance.md). Nearly every batch holds new readings only: they are copied
 straight into the tables, inside a savepoint. A batch with a reading accounted before fails the
-primary key there, and is then copied into per-connection staging tables instead, from which
-one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING reading_id`` inserts the new readings,
-its CTE their parts. Copying straight in spares the backend the staging tables' writes and
-reads and the insert's conflict checks (docs/performance.md). SQLite keeps the multi-row insert.
+primary key there; the readings already stored are then looked up and left out, and the rest
+copied straight in. Only if another transaction commits one of those in between does the batch
+go through per-connection staging tables, from which one ``INSERT … SELECT … ON CONFLICT DO
+NOTHING RETURNING reading_id`` inserts the new readings, its CTE their parts. Copying straight
+in spares the backend the staging tables' writes and reads and the insert's conflict checks
+(docs/performance.md). SQLite keeps the multi-row insert.
 """
 
 from __future__ import annotations
@@ -160,18 +162,45 @@ _INSERT_STAGED = (
 )
 
 
+_ALREADY_ACCOUNTED = (
+    # A join on the ids' array rather than "= ANY($1)": a prepared statement's generic plan made
+    # while the table was small scans it then once per batch (a hash join), not once per id.
+    f"SELECT r.reading_id FROM unnest($1::varchar[]) AS batch(reading_id) "
+    f"JOIN {READINGS.name} AS r ON r.reading_id = batch.reading_id"
+)
+
+
 async def _copy_and_insert(
     session: AsyncSession, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
 ) -> set[str]:
     """PostgreSQL: binary ``COPY`` of the rows straight into the tables, in a savepoint. The
     readings' primary key refuses a reading accounted before (a replay, a retry, another
-    replica's commit, which the insert waits for); the savepoint is then rolled back and the
-    batch goes through the staging tables, where the insert keeps what is new. ``COPY`` encodes
-    each row with the columns' codecs, with no per-parameter work in Python."""
+    replica's commit, which the copy waits for): the savepoint is then rolled back, the readings
+    already accounted are left out and the others copied straight in again. Should one of those
+    have been committed meanwhile (by another replica), the batch goes through the staging
+    tables, where the insert keeps what is new. ``COPY`` encodes each row with the columns'
+    codecs, with no per-parameter work in Python."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     pg = raw.driver_connection
     assert pg is not None
+    if await _copy_straight_in(pg, readings, parts):
+        return {row[0] for row in readings}
+    seen = {row[0] for row in await pg.fetch(_ALREADY_ACCOUNTED, [row[0] for row in readings])}
+    readings = [row for row in readings if row[0] not in seen]
+    parts = [row for row in parts if row[0] not in seen]
+    if not readings:
+        return set()
+    if await _copy_straight_in(pg, readings, parts):
+        return {row[0] for row in readings}
+    return await _stage_and_insert(pg, readings, parts)
+
+
+async def _copy_straight_in(
+    pg: Any, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
+) -> bool:
+    """Copy the rows into the tables if none of the readings is accounted yet; False (and
+    nothing written) if one is."""
     await pg.execute("SAVEPOINT lineage")
     try:
         await pg.copy_records_to_table(READINGS.name, records=readings, columns=READING_COLUMNS)
@@ -179,17 +208,17 @@ async def _copy_and_insert(
             await pg.copy_records_to_table(PARTS.name, records=parts, columns=PART_COLUMNS)
     except asyncpg.UniqueViolationError:
         await pg.execute("ROLLBACK TO SAVEPOINT lineage; RELEASE SAVEPOINT lineage")
-        return await _stage_and_insert(pg, readings, parts)
+        return False
     await pg.execute("RELEASE SAVEPOINT lineage")
-    return {row[0] for row in readings}
+    return True
 
 
 async def _stage_and_insert(
     pg: Any, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
 ) -> set[str]:
-    """A batch holding readings accounted before: ``COPY`` into the staging tables, then one
-    statement inserts the readings where they are new (``ON CONFLICT DO NOTHING RETURNING``)
-    and the parts of those."""
+    """Readings of which some were committed by another transaction while this one ran: ``COPY``
+    into the staging tables, then one statement inserts the readings where they are new
+    (``ON CONFLICT DO NOTHING RETURNING``) and the parts of those."""
     await pg.execute(_STAGE)
     await pg.copy_records_to_table(STAGED_READINGS, records=readings, columns=READING_COLUMNS)
     if parts:
