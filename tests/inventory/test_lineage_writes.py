@@ -161,3 +161,66 @@ async def test_a_reading_committed_after_the_lookup_goes_the_staged_way(
         assert (result.new, result.duplicates) == (1, 1)
         assert [str(a.reading.reading_id) for a in result.accounted] == [str(new.reading_id)]
         assert await lineage_counts(app, city) == (2, 2, 2, mg(10.0, 15) + mg(2.0, 15))
+
+
+async def test_every_kind_of_reading_has_the_parts_its_lineage_rows_give(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    """Point readings, an interval that ends where it starts, intervals within one clock hour
+    and over several (across a turn of the year in the city's time), a reading without activity
+    (a traffic counter without its road segment) and district heating, which waits for its plant's
+    factor: the parts
+    stored, however written (on PostgreSQL a one-part reading's part is written from its
+    reading's row), are column for column the rows ``LineageRows.parts`` gives."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=30)
+        new_year = datetime(datetime.now(UTC).year, 1, 1, tzinfo=UTC) - timedelta(hours=2)
+        batch = [
+            reading(city, hour + timedelta(minutes=7), 10.25),
+            reading(city, hour + timedelta(minutes=8), 0.0, sensor="m2"),
+            reading(city, hour, 3.5, sensor="m3").model_copy(
+                update={"interval_end": hour - timedelta(minutes=1)}
+            ),
+            reading(city, hour + timedelta(minutes=10), 7.0, sensor="m4").model_copy(
+                update={"interval_end": hour + timedelta(minutes=50)}
+            ),
+            reading(city, hour + timedelta(minutes=30), 11.0, sensor="m5").model_copy(
+                update={"interval_end": hour + timedelta(hours=3, minutes=5)}
+            ),
+            reading(city, new_year + timedelta(minutes=20), 5.0, sensor="m6").model_copy(
+                update={"interval_end": new_year + timedelta(hours=2, minutes=20)}
+            ),
+            reading(city, hour, 40.0, sensor="t1", kind="traffic_counter"),
+            reading(city, hour + timedelta(minutes=3), 2.0, sensor="f1", carrier="petrol"),
+            reading(
+                city, hour + timedelta(minutes=4), 80.0, sensor="dh", carrier="district_heating"
+            ),
+            reading(
+                city, hour + timedelta(minutes=5), 9.0, sensor="dh2", carrier="district_heating"
+            ).model_copy(update={"interval_end": hour + timedelta(hours=2)}),
+        ]
+        result = await account(app, batch)
+        assert result.new == len(batch)
+        rows = lineage.LineageRows()
+        expected = {
+            (part[0], part[1]): part
+            for a in result.accounted
+            for part in rows.parts(a, str(a.reading.reading_id))
+        }
+        statuses = {part[lineage.PART_COLUMNS.index("status")] for part in expected.values()}
+        assert statuses == {"accounted", "no_activity", "no_factor"}
+        assert len(expected) > len(batch)  # the intervals over several hours have more parts
+        async with app.state.db.transaction() as session:
+            stored = (
+                await session.execute(
+                    select(*(AccountedPart.__table__.c[c] for c in lineage.PART_COLUMNS)).where(  # type: ignore[attr-defined]
+                        AccountedPart.city == city  # type: ignore[arg-type]
+                    )
+                )
+            ).all()
+        assert len(stored) == len(expected)
+        for row in stored:
+            want = expected[(row[0], row[1])]
+            for column, got, value in zip(lineage.PART_COLUMNS, row, want, strict=True):
+                assert got == value, (column, got, value)
