@@ -32,6 +32,7 @@ from services.sensors.readings.events import (
     AcceptedEvents,
     Candidate,
     SensorFacts,
+    utc_text,
     uuid5_text,
 )
 from services.sensors.readings.formats import Item, Parsed, Rejection, raw_item
@@ -76,11 +77,6 @@ class IngestLimits:
     history_horizon: timedelta
 
 
-def _utc_text(moment: datetime) -> str:
-    # A time already in UTC (what most gateways send) is its own text; no conversion.
-    return moment.isoformat() if moment.tzinfo is UTC else moment.astimezone(UTC).isoformat()
-
-
 def reading_id_for(sensor: SensorFacts, item: Item) -> str:
     """Deterministic: the gateway's own id when it gives one, else sensor + time (or interval)
     + quantity. The same reading sent twice, in any batch, by any path, gets the same id
@@ -88,10 +84,10 @@ def reading_id_for(sensor: SensorFacts, item: Item) -> str:
     if item.client_id:
         name = f"{sensor.id}|client|{item.client_id}"
     elif item.time is not None:
-        name = f"{sensor.id}|{_utc_text(item.time)}|{sensor.quantity}"
+        name = f"{sensor.id}|{utc_text(item.time)}|{sensor.quantity}"
     else:
         assert item.start is not None and item.end is not None
-        span = f"{item.start.astimezone(UTC).isoformat()}/{item.end.astimezone(UTC).isoformat()}"
+        span = f"{utc_text(item.start)}/{utc_text(item.end)}"
         name = f"{sensor.id}|{span}|{sensor.quantity}"
     return uuid5_text(READING_NAMESPACE, name)
 
