@@ -251,6 +251,61 @@ async def know_city(url: str, backend: str | None) -> None:
         await db.dispose()
 
 
+PHASES = (
+    "services.sensors.readings.formats:decode_readings",
+    "services.sensors.readings.service:ingest",
+    "services.sensors.readings.service:_resolve_sensors",
+    "services.sensors.readings.service:_record_new",
+    "services.sensors.readings.service:record_batch",
+    "services.sensors.readings.service:observe_lags",
+    "services.sensors.readings.publisher:_send_all",
+    "services.sensors.readings.pipeline:_answer_text",
+    "services.sensors.gateways.service:authenticate_gateway",
+)
+
+
+def _time_phases() -> dict[str, list[float]]:
+    """Wrap the ingest path's steps (``PHASES``, module:function, as the caller looks them up)
+    to add up their CPU per batch (an awaited step counts what the loop ran meanwhile)."""
+    import functools
+    import importlib
+    import inspect
+
+    spent: dict[str, list[float]] = {}
+    for where in PHASES:
+        module_name, name = where.split(":")
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+        acc = spent[name] = [0.0]
+        if inspect.iscoroutinefunction(original):
+
+            async def timed_async(*a: Any, _f: Any = original, _acc: Any = acc, **k: Any) -> Any:
+                t = time.process_time()
+                try:
+                    return await _f(*a, **k)
+                finally:
+                    _acc[0] += time.process_time() - t
+
+            wrapper: Any = functools.wraps(original)(timed_async)
+        else:
+
+            def timed(*a: Any, _f: Any = original, _acc: Any = acc, **k: Any) -> Any:
+                t = time.process_time()
+                try:
+                    return _f(*a, **k)
+                finally:
+                    _acc[0] += time.process_time() - t
+
+            wrapper = functools.wraps(original)(timed)
+        # Where the callers find it: the defining module and the ones that imported it.
+        for mod in list(sys.modules.values()):
+            if getattr(mod, "__name__", "").startswith("services.sensors") and (
+                getattr(mod, name, None) is original
+            ):
+                setattr(mod, name, wrapper)
+    return spent
+
+
 async def in_process(env: dict[str, str], workdir: Path, args: argparse.Namespace) -> None:
     """The ingestion path without HTTP: the sensors app's lifespan in this process (its
     database, its publisher on the real broker), each batch handed to ``pipeline.submit`` as
@@ -261,6 +316,8 @@ async def in_process(env: dict[str, str], workdir: Path, args: argparse.Namespac
 
     from services.sensors.main import create_app
     from services.sensors.readings.pipeline import Submission, submit
+
+    phases = _time_phases() if args.phases else {}
 
     saved = dict(os.environ)
     os.environ.update(env)
@@ -297,10 +354,13 @@ async def in_process(env: dict[str, str], workdir: Path, args: argparse.Namespac
                     gc_cpu[0] += time.process_time() - gc_cpu[1]
 
             gc.callbacks.append(gc_timer)
+            per_phase: dict[str, list[float]] = {name: [] for name in phases}
             for n, body in enumerate(bodies):
                 measured = n >= 2
                 if n == 2:
                     gc_cpu[0] = 0.0
+                for spent in phases.values():
+                    spent[0] = 0.0
                 if profile is not None and measured:
                     profile.enable()
                 before, wall_before = time.process_time(), time.perf_counter()
@@ -308,6 +368,8 @@ async def in_process(env: dict[str, str], workdir: Path, args: argparse.Namespac
                 if measured:
                     cpu.append(time.process_time() - before)
                     wall.append(time.perf_counter() - wall_before)
+                    for name, spent in phases.items():
+                        per_phase[name].append(spent[0])
                 if profile is not None and measured:
                     profile.disable()
                 if answer.status != 202:
@@ -317,6 +379,11 @@ async def in_process(env: dict[str, str], workdir: Path, args: argparse.Namespac
         os.environ.update(saved)
     if profile is not None:
         profile.dump_stats(args.cprofile)
+    for name, spent_list in per_phase.items():
+        print(
+            f"  {name:<40} best {min(spent_list) * 1000:6.1f} ms, median "
+            f"{statistics.median(spent_list) * 1000:6.1f} ms"
+        )
     ms = sorted(c * 1000 for c in cpu)
     if os.environ.get("BENCH_VERBOSE"):
         print(f"garbage collector: {gc_cpu[0] * 1000 / len(cpu):.1f} ms CPU per batch")
@@ -464,5 +531,8 @@ if __name__ == "__main__":
         "--in-process", action="store_true", help="pipeline.submit in this process, no HTTP"
     )
     parser.add_argument("--cprofile", type=Path, default=None, help="in process: stats FILE")
+    parser.add_argument(
+        "--phases", action="store_true", help="in process: CPU of each step of the path"
+    )
     parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks into FILE")
     asyncio.run(main(parser.parse_args()))

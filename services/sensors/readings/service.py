@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from prometheus_client import Counter, Histogram
-from sqlalchemy import ARRAY, DateTime, String, Table, bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import DateTime, Table, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sensors.gateways.models import Gateway
@@ -48,20 +48,27 @@ from shared.messaging.outbox import Outbox
 from shared.problems import InvalidParam
 
 ACCEPTED: Table = AcceptedReading.__table__  # type: ignore[attr-defined]
-_INSERT_NEW = (
-    pg_insert(ACCEPTED)
-    .from_select(
-        ["reading_id", "sensor_id", "observed_at", "received_at"],
-        select(
-            func.unnest(bindparam("ids", type_=ARRAY(String))),
-            func.unnest(bindparam("sensors", type_=ARRAY(String))),
-            func.unnest(bindparam("observed", type_=ARRAY(DateTime(timezone=True)))),
-            bindparam("received", type_=DateTime(timezone=True)),
-        ),
+# Set-based, in one statement whatever the batch's size: the accepted ids, their sensors and
+# times travel as one JSON document of three arrays (msgspec writes it in C; asyncpg encoding
+# three 5,000-element arrays, element by element, and 5,000 returned rows read back through
+# SQLAlchemy cost ~20 ms of a batch's CPU), zipped back into rows by ROWS FROM; the new ids
+# come back as one text. The database still decides which ids are new.
+_INSERT_NEW = text(
+    f"""
+    WITH new AS (
+        INSERT INTO {ACCEPTED.name} (reading_id, sensor_id, observed_at, received_at)
+        SELECT r, s, o::timestamptz, :received
+        FROM ROWS FROM (
+            jsonb_array_elements_text(CAST(:batch AS jsonb) -> 0),
+            jsonb_array_elements_text(CAST(:batch AS jsonb) -> 1),
+            jsonb_array_elements_text(CAST(:batch AS jsonb) -> 2)
+        ) AS batch (r, s, o)
+        ON CONFLICT DO NOTHING
+        RETURNING reading_id
     )
-    .on_conflict_do_nothing()
-    .returning(ACCEPTED.c.reading_id)
-)
+    SELECT string_agg(reading_id, ',') FROM new
+    """
+).bindparams(bindparam("received", type_=DateTime(timezone=True)))
 READING_NAMESPACE = uuid.UUID("6f1c2d4e-8a51-4c1b-9d0e-4b4b1a3c5e7f")
 READINGS = Counter("klimaby_readings_total", "Readings by outcome", ["outcome"])
 LAG = Histogram(
@@ -386,17 +393,13 @@ async def _record_new(
     if not candidates:
         return []
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Set-based: one statement over three arrays, however large the batch.
-        rows = await session.execute(
-            _INSERT_NEW,
-            {
-                "ids": list(candidates),
-                "sensors": [c.sensor.id for c in candidates.values()],
-                "observed": [c.start for c in candidates.values()],
-                "received": now,
-            },
-        )
-        new_ids = {row[0] for row in rows}
+        values = candidates.values()
+        batch_json = msgspec.json.encode(
+            (list(candidates), [c.sensor.id for c in values], [utc_text(c.start) for c in values])
+        ).decode()
+        agg = (await session.execute(_INSERT_NEW, {"batch": batch_json, "received": now})).scalar()
+        # Reading ids are UUID texts: a comma never occurs in one.
+        new_ids = set(agg.split(",")) if agg else set()
     else:
         inserted = await insert_ignoring_conflicts(
             session,
