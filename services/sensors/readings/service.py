@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -39,7 +40,7 @@ from services.sensors.readings.formats import Item, Parsed, Rejection, raw_item
 from services.sensors.readings.models import AcceptedReading
 from services.sensors.readings.publisher import ReadingPublisher
 from services.sensors.readings.schemas import item_problem
-from services.sensors.readings.units import to_canonical, unit_problem
+from services.sensors.readings.units import factor_to, to_canonical, unit_problem
 from services.sensors.registry.models import Sensor
 from services.sensors.registry.repository import SensorRepository
 from shared.db import insert_ignoring_conflicts
@@ -182,7 +183,26 @@ async def ingest(
     facts = {ref: SensorFacts.of(s) for ref, s in sensors.items()}
     candidates: dict[str, Candidate] = {}
     registers: dict[str, list[tuple[int, datetime, float]]] = defaultdict(list)
+    screen = _Screen(facts, gateway, limits, now)
     for item in items:
+        passed = screen.passes(item)
+        if passed is not None:
+            # The common case: every check holds (see _Screen); the rest are decided below.
+            sensor, value = passed
+            time = item.time
+            if time is not None and not item.client_id:
+                key = uuid5_text(
+                    READING_NAMESPACE, f"{sensor.id}|{utc_text(time)}|{sensor.quantity}"
+                )
+            else:
+                key = reading_id_for(sensor, item)
+            if key in candidates:
+                batch.answer(item.index, "duplicate", key)
+            else:
+                start = time or item.start
+                assert start is not None
+                candidates[key] = Candidate(item.index, key, sensor, value, start, item.end)
+            continue
         checked = _check(batch, item, facts.get(item.sensor_ref), gateway, limits, now)
         if checked is None:
             continue
@@ -256,6 +276,54 @@ async def _resolve_sensors(
     if missing:
         found.update(await repo.by_external_ids(gateway.id, missing))
     return found
+
+
+class _Screen:
+    """The checks of :func:`_check` and :func:`_plausible` for the items that pass them all,
+    with what a batch's items share worked out once (the sensors that can take a reading, the
+    time window, each unit's factor): a 5,000-reading batch otherwise repeats them 5,000
+    times. An item it does not pass (None) goes through ``_check`` and ``_plausible``, which
+    answer it exactly as before; a cumulative sensor's readings always do."""
+
+    def __init__(
+        self,
+        facts: dict[str, SensorFacts],
+        gateway: Gateway,
+        limits: IngestLimits,
+        now: datetime,
+    ) -> None:
+        self.sensors = {
+            ref: f
+            for ref, f in facts.items()
+            if f.gateway_id == gateway.id and f.status == "active" and f.value_type != "cumulative"
+        }
+        self.latest = now + limits.future_tolerance
+        self.earliest = now - limits.history_horizon
+        self.factors: dict[tuple[str, str], Decimal | None] = {}
+
+    def passes(self, item: Item) -> tuple[SensorFacts, float] | None:
+        sensor = self.sensors.get(item.sensor_ref)
+        if sensor is None:
+            return None
+        latest = item.time or item.end
+        earliest = item.time or item.start
+        if latest is None or earliest is None or latest > self.latest or earliest < self.earliest:
+            return None
+        units = (item.unit, sensor.unit)
+        factor = self.factors.get(units, _UNKNOWN)
+        if factor is _UNKNOWN:
+            factor = self.factors[units] = factor_to(*units)
+        if factor is None:
+            return None
+        # As to_canonical converts.
+        value = item.value if factor == 1 else float(Decimal(str(item.value)) * factor)
+        low, high = sensor.plausible_min, sensor.plausible_max
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+        return sensor, value
+
+
+_UNKNOWN: Any = object()
 
 
 def _check(
