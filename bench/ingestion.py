@@ -465,6 +465,10 @@ async def main(args: argparse.Namespace) -> None:
             assert service.process is not None
             pid = service.process.pid
             await post_all(client, key, warmup, 1, pid)
+            # What the process spends with nothing posted (relay, consumers, monitor, pings).
+            idle_before = sensors_cpu_ns(pid)
+            await asyncio.sleep(5)
+            idle_ms_per_s = (sensors_cpu_ns(pid) - idle_before) / 1e6 / 5
             profiler = start_profiler(pid, args.profile) if args.profile else None
             total_before = sensors_cpu_ns(pid)
             try:
@@ -516,6 +520,7 @@ async def main(args: argparse.Namespace) -> None:
             f"sensors CPU per POST of {BATCH:,}:   mean {total_ns / 1e6 / len(ms):.1f} ms "
             f"({len(ms)} posts, {args.concurrency} at once)"
         )
+    print(f"sensors CPU while idle:           {idle_ms_per_s:.1f} ms per second")
     print(f"load average (1 min) after the run: {os.getloadavg()[0]:.2f}")
 
 
