@@ -32,8 +32,8 @@ DELTA_FLAGS = ("reset", "gap")
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 # By the namespace's number: a UUID's own hash is computed in Python on every call.
 _NAMESPACE_HASH: dict[int, Any] = {}
-_UTC_TEXT: dict[datetime, str] = {}
-_UTC_TEXT_LIMIT = 50_000
+_TEXTS: dict[datetime, tuple[str, str]] = {}
+_TEXTS_LIMIT = 50_000
 
 
 def uuid5_text(namespace: uuid.UUID, name: str) -> str:
@@ -50,26 +50,33 @@ def uuid5_text(namespace: uuid.UUID, name: str) -> str:
     return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
 
-def utc_text(moment: datetime) -> str:
-    """``moment.astimezone(UTC).isoformat()``. A time already in UTC (what gateways send, as
-    msgspec reads it) is written once per process and then looked up: a batch's readings
-    share their times across sensors, and ``isoformat`` costs ~2 µs, twice per reading (its
-    id and its event). Only such times are kept: equal aware times with other offsets hash
-    alike but are written differently."""
+def time_texts(moment: datetime) -> tuple[str, str]:
+    """The time's UTC text (``moment.astimezone(UTC).isoformat()``, what a reading id is made
+    of) and its RFC 3339 text as pydantic writes it (``Z`` for UTC, else its own offset; what
+    its event carries). A time already in UTC (what gateways send, as msgspec reads it) is
+    written once per process and then looked up: a batch's readings share their times across
+    sensors, and ``isoformat`` costs ~2 µs. Only such times are kept: equal aware times with
+    other offsets hash alike but are written differently."""
     if moment.tzinfo is UTC:
-        text = _UTC_TEXT.get(moment)
-        if text is None:
-            if len(_UTC_TEXT) >= _UTC_TEXT_LIMIT:
-                _UTC_TEXT.clear()
-            text = _UTC_TEXT[moment] = moment.isoformat()
-        return text
-    return moment.astimezone(UTC).isoformat()
+        texts = _TEXTS.get(moment)
+        if texts is None:
+            if len(_TEXTS) >= _TEXTS_LIMIT:
+                _TEXTS.clear()
+            text = moment.isoformat()
+            texts = _TEXTS[moment] = (text, text[:-6] + "Z")
+        return texts
+    own = moment.isoformat()
+    return moment.astimezone(UTC).isoformat(), own[:-6] + "Z" if own.endswith("+00:00") else own
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment.astimezone(UTC).isoformat()`` (see :func:`time_texts`)."""
+    return time_texts(moment)[0]
 
 
 def rfc3339(moment: datetime) -> str:
     """As pydantic writes an aware time: ``Z`` for UTC, the offset otherwise."""
-    text = utc_text(moment) if moment.tzinfo is UTC else moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return time_texts(moment)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +136,8 @@ class Candidate:
     start: datetime
     end: datetime | None = None
     flags: tuple[str, ...] = ()
+    start_text: str | None = None
+    """``rfc3339(start)`` when the batch already wrote it (it names the same instant)."""
 
 
 class AcceptedEvents:
@@ -156,7 +165,8 @@ class AcceptedEvents:
             f'"time":"{self.received}","subject":{subject},'
             f'"datacontenttype":"application/json"{self._extension},'
             f'"data":{{"reading_id":"{rid}",{data},'
-            f'"value":{float(c.value)!r},"time":"{rfc3339(c.start)}","interval_end":{end},'
+            f'"value":{float(c.value)!r},"time":"{c.start_text or rfc3339(c.start)}",'
+            f'"interval_end":{end},'
             f'"received_at":"{self.received}","flags":{flags}}}}}'
         )
         return key, value.encode()

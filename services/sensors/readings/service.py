@@ -33,6 +33,8 @@ from services.sensors.readings.events import (
     AcceptedEvents,
     Candidate,
     SensorFacts,
+    rfc3339,
+    time_texts,
     utc_text,
     uuid5_text,
 )
@@ -190,18 +192,25 @@ async def ingest(
             # The common case: every check holds (see _Screen); the rest are decided below.
             sensor, value = passed
             time = item.time
-            if time is not None and not item.client_id:
-                key = uuid5_text(
-                    READING_NAMESPACE, f"{sensor.id}|{utc_text(time)}|{sensor.quantity}"
+            if time is not None:
+                id_text, start_text = time_texts(time)
+                key = (
+                    uuid5_text(READING_NAMESPACE, f"{sensor.id}|{id_text}|{sensor.quantity}")
+                    if not item.client_id
+                    else reading_id_for(sensor, item)
                 )
+                start = time
             else:
                 key = reading_id_for(sensor, item)
+                assert item.start is not None
+                start = item.start
+                start_text = rfc3339(start)
             if key in candidates:
                 batch.answer(item.index, "duplicate", key)
             else:
-                start = time or item.start
-                assert start is not None
-                candidates[key] = Candidate(item.index, key, sensor, value, start, item.end)
+                candidates[key] = Candidate(
+                    item.index, key, sensor, value, start, item.end, start_text=start_text
+                )
             continue
         checked = _check(batch, item, facts.get(item.sensor_ref), gateway, limits, now)
         if checked is None:
@@ -217,22 +226,23 @@ async def ingest(
         if key in candidates:
             batch.answer(item.index, "duplicate", key)
             continue
-        start = item.time or item.start
-        assert start is not None
-        candidates[key] = Candidate(item.index, key, sensor, value, start, item.end)
+        first = item.time or item.start
+        assert first is not None
+        candidates[key] = Candidate(item.index, key, sensor, value, first, item.end)
 
     await _advance_meters(session, batch, gateway, sensors, registers, candidates, now)
     fresh = await _record_new(session, batch, candidates, now)
 
-    by_index = {item.index: item for item in items}
+    results, counts = batch.results, batch.counts
     for item in items:
-        result = batch.results[item.index]
+        result = results[item.index]
         named = facts.get(item.sensor_ref)
         if result is not None and named is not None and named.gateway_id == gateway.id:
-            observed = item.observed_at if result["status"] != "rejected" else None
-            batch.counts[named.id].saw(result["status"], observed)
+            status = result["status"]
+            # The item's observed_at (its time, or its interval's end) unless it was rejected.
+            counts[named.id].saw(status, (item.time or item.end) if status != "rejected" else None)
     await record_batch(session, outbox, batch.counts, {s.id: s for s in sensors.values()}, now)
-    await _audit_rejections(session, outbox, gateway, batch, by_index, now)
+    await _audit_rejections(session, outbox, gateway, batch, items, now)
     events = AcceptedEvents(gateway.id, now)
     await publisher.publish([events.record(c) for c in fresh])
 
@@ -463,7 +473,11 @@ async def _record_new(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         values = candidates.values()
         batch_json = msgspec.json.encode(
-            (list(candidates), [c.sensor.id for c in values], [utc_text(c.start) for c in values])
+            (
+                list(candidates),
+                [c.sensor.id for c in values],
+                [c.start_text or rfc3339(c.start) for c in values],
+            )
         ).decode()
         agg = (await session.execute(_INSERT_NEW, {"batch": batch_json, "received": now})).scalar()
         # Reading ids are UUID texts: a comma never occurs in one.
@@ -485,13 +499,15 @@ async def _record_new(
         )
         new_ids = {row.reading_id for row in inserted}
     fresh: list[Candidate] = []
+    results = batch.results
     for key, c in candidates.items():
-        flags = list(c.flags) or None
-        if key in new_ids:
-            batch.answer(c.index, "accepted", key, flags)
+        status = "accepted" if key in new_ids else "duplicate"
+        if status == "accepted":
             fresh.append(c)
-        else:
-            batch.answer(c.index, "duplicate", key, flags)
+        if c.flags:
+            batch.answer(c.index, status, key, c.flags)
+        else:  # as Batch.answer writes it, without the call
+            results[c.index] = {"index": c.index, "status": status, "reading_id": key}
     return fresh
 
 
@@ -500,16 +516,19 @@ async def _audit_rejections(
     outbox: Outbox,
     gateway: Gateway,
     batch: Batch,
-    items: dict[int, Item],
+    items: Sequence[Item],
     now: datetime,
 ) -> None:
+    by_index: dict[int, Item] | None = None  # only for a batch with a rejection
     for result in batch.results:
         if result is None or result["status"] != "rejected":
             continue
+        if by_index is None:
+            by_index = {item.index: item for item in items}
         raw = raw_item(batch.parsed[result["index"]])
         param = result["problem"]["invalid-params"][0]
         index = result["index"]
-        item = items.get(index)
+        item = by_index.get(index)
         await outbox.add(
             session,
             ReadingRejected(
