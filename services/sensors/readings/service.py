@@ -11,6 +11,7 @@ absorbs any reading that did reach the broker before the failure.
 
 from __future__ import annotations
 
+import collections
 import uuid
 from bisect import bisect_left
 from collections import defaultdict
@@ -262,12 +263,13 @@ def observe_lags(now: datetime, fresh: Sequence[Candidate]) -> None:
     bounds = LAG._upper_bounds  # the buckets' bounds, +Inf last
     counts = [0] * len(bounds)
     total = 0.0
-    for c in fresh:
-        lag = (now - (c.end or c.start)).total_seconds()
+    # By observation time: a batch's readings share them (and their datetime objects).
+    for moment, n in collections.Counter(c.end or c.start for c in fresh).items():
+        lag = (now - moment).total_seconds()
         if lag < 0.0:
             lag = 0.0
-        total += lag
-        counts[bisect_left(bounds, lag)] += 1
+        total += lag * n
+        counts[bisect_left(bounds, lag)] += n
     if fresh:
         LAG._sum.inc(total)
     for bucket, count in zip(LAG._buckets, counts, strict=True):
