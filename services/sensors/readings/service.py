@@ -235,13 +235,17 @@ async def ingest(
     fresh = await _record_new(session, batch, candidates, now)
 
     results, counts = batch.results, batch.counts
+    # The gateway's own sensors by the reference its items use (``gateway.id`` is an ORM
+    # attribute: a descriptor call each time it is read).
+    gateway_id = gateway.id
+    mine = {ref: f.id for ref, f in facts.items() if f.gateway_id == gateway_id}
     for item in items:
         result = results[item.index]
-        named = facts.get(item.sensor_ref)
-        if result is not None and named is not None and named.gateway_id == gateway.id:
+        sensor_id = mine.get(item.sensor_ref)
+        if result is not None and sensor_id is not None:
             status = result["status"]
             # The item's observed_at (its time, or its interval's end) unless it was rejected.
-            counts[named.id].saw(status, (item.time or item.end) if status != "rejected" else None)
+            counts[sensor_id].saw(status, (item.time or item.end) if status != "rejected" else None)
     await record_batch(session, outbox, batch.counts, {s.id: s for s in sensors.values()}, now)
     await _audit_rejections(session, outbox, gateway, batch, items, now)
     events = AcceptedEvents(gateway.id, now)
