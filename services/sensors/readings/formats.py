@@ -130,10 +130,27 @@ class _Reading(msgspec.Struct, forbid_unknown_fields=True):
     sensor_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     value: Annotated[float, msgspec.Meta(ge=0)]
     unit: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-    time: _Aware | None = None
-    start: _Aware | None = msgspec.field(default=None, name="from")
-    end: _Aware | None = msgspec.field(default=None, name="to")
+    # The times as sent: each distinct text is read into an aware datetime once per batch
+    # (by msgspec, as an ``_Aware`` field would be), and the items sharing it share the
+    # object, whose hash is then computed once (the ids' and events' texts are looked up by
+    # it; a batch's readings share their times across sensors).
+    time: str | None = None
+    start: str | None = msgspec.field(default=None, name="from")
+    end: str | None = msgspec.field(default=None, name="to")
     reading_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+
+
+@dataclass(slots=True)
+class _Read:
+    """A :class:`_Reading` with its times read (what :func:`_item` checks)."""
+
+    sensor_id: str
+    value: float
+    unit: str
+    time: datetime | None
+    start: datetime | None
+    end: datetime | None
+    reading_id: str | None
 
 
 class _Batch(msgspec.Struct):
@@ -141,6 +158,7 @@ class _Batch(msgspec.Struct):
 
 
 _DECODE_BATCH = msgspec.json.Decoder(_Batch).decode
+_to_aware = msgspec.convert
 # Beyond microseconds pydantic truncates a time's fraction and msgspec rounds it: such a time
 # (seconds then seven or more digits) takes the general path, so its reading id never changes.
 _FINER_THAN_MICROSECONDS = re.compile(rb":\d\d[.,]\d{7}")
@@ -164,26 +182,38 @@ def decode_readings(body: bytes) -> list[Parsed] | None:
     raw = RawItems(body)
     parsed: list[Parsed] = []
     append = parsed.append
-    for i, r in enumerate(readings):
-        time = r.time
-        if time is not None and r.start is None and r.end is None:
-            # An observation, the common case: nothing for _item to check.
-            append(
-                Item(
-                    i,
-                    raw,
-                    r.sensor_id,
-                    r.value,
-                    r.unit,
-                    time,
-                    None,
-                    None,
-                    r.reading_id,
-                    ("readings", i),
+    moments: dict[str, datetime] = {}
+    try:
+        for i, r in enumerate(readings):
+            text = r.time
+            if text is not None and r.start is None and r.end is None:
+                # An observation, the common case: nothing for _item to check.
+                time = moments.get(text)
+                if time is None:
+                    time = moments[text] = _to_aware(text, _Aware)
+                append(
+                    Item(
+                        i,
+                        raw,
+                        r.sensor_id,
+                        r.value,
+                        r.unit,
+                        time,
+                        None,
+                        None,
+                        r.reading_id,
+                        ("readings", i),
+                    )
                 )
-            )
-        else:
-            append(_item(i, raw, r))
+            else:
+                time, start, end = (
+                    None if t is None else moments.get(t) or _to_aware(t, _Aware)
+                    for t in (text, r.start, r.end)
+                )
+                read = _Read(r.sensor_id, r.value, r.unit, time, start, end, r.reading_id)
+                append(_item(i, raw, read))
+    except msgspec.ValidationError:
+        return None
     return parsed
 
 
@@ -217,7 +247,7 @@ def parse_reading(index: int, raw: Any) -> Parsed:
     return _item(index, raw, reading)
 
 
-def _item(index: int, raw: Any, reading: ReadingIn | _Reading) -> Parsed:
+def _item(index: int, raw: Any, reading: ReadingIn | _Read) -> Parsed:
     """The validated reading as an item, once its time or interval is known to be whole."""
     base = ("readings", index)
     if reading.time is not None:
