@@ -170,8 +170,11 @@ async def upsert_adding(
     key: Sequence[str],
     add: Sequence[str],
     replace: Sequence[str] = (),
+    unless_newer: str | None = None,
 ) -> None:
-    """INSERT rows; where the key exists, add the ``add`` columns and overwrite ``replace``.
+    """INSERT rows; where the key exists, add the ``add`` columns and overwrite ``replace``
+    (with ``unless_newer``, a timestamp column: only where the stored row is not newer than the
+    incoming one, so a late row never overwrites a newer one).
 
     One statement for the batch, atomic per row, on PostgreSQL and SQLite alike: counters
     accumulated by concurrent consumers never lose an update.
@@ -181,7 +184,9 @@ async def upsert_adding(
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     if dialect == "postgresql" and _distinct_keys(rows, key):
         await session.execute(
-            _unnest_upsert(table, tuple(rows[0]), tuple(key), tuple(add), tuple(replace)),
+            _unnest_upsert(
+                table, tuple(rows[0]), tuple(key), tuple(add), tuple(replace), unless_newer
+            ),
             _column_arrays(table, rows),
         )
         return
@@ -195,7 +200,13 @@ async def upsert_adding(
         stmt = sqlite_insert(table)
     updates = {name: table.c[name] + stmt.excluded[name] for name in add}
     updates.update({name: stmt.excluded[name] for name in replace})
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in key], set_=updates)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in key],
+        set_=updates,
+        where=None
+        if unless_newer is None
+        else table.c[unless_newer] <= stmt.excluded[unless_newer],
+    )
     await session.execute(stmt, list(rows))
 
 
@@ -223,6 +234,7 @@ def _unnest_upsert(
     key: tuple[str, ...],
     add: tuple[str, ...],
     replace: tuple[str, ...],
+    unless_newer: str | None = None,
 ) -> Any:
     from sqlalchemy.dialects import postgresql
 
@@ -239,6 +251,11 @@ def _unnest_upsert(
         f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {array_type(c)}[])' for c in columns)}) "
         f"ON CONFLICT ({', '.join(f'{chr(34)}{k}{chr(34)}' for k in key)}) "
         f"DO UPDATE SET {', '.join(sets)}"
+        + (
+            ""
+            if unless_newer is None
+            else f' WHERE {table.name}."{unless_newer}" <= EXCLUDED."{unless_newer}"'
+        )
     )
 
 

@@ -102,3 +102,32 @@ async def test_a_naive_time_is_refused_and_nothing_is_written(db: Database) -> N
         await upsert(db, [row("bergen", datetime(2026, 1, 1, tzinfo=UTC), 1), naive])
     async with db.transaction() as session:
         assert (await session.execute(select(COUNTERS))).all() == []
+
+
+async def test_unless_newer_keeps_the_newest_row_either_way(db: Database) -> None:
+    jan = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def stamped(city: str, unit: str, at: datetime) -> dict[str, object]:
+        return {**row(city, jan, 1, unit), "updated_at": at}
+
+    async def replace(rows: list[dict[str, object]]) -> None:
+        async with db.transaction() as session:
+            await upsert_adding(
+                session,
+                COUNTERS,
+                rows,
+                key=("city", "month"),
+                add=(),
+                replace=("unit", "updated_at"),
+                unless_newer="updated_at",
+            )
+
+    t = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    await replace([stamped("oslo", "kWh", t), stamped("bergen", "kWh", t)])
+    # Distinct keys: an older row is left out, a newer one replaces.
+    await replace([stamped("oslo", "MWh", t - timedelta(hours=1)), stamped("bergen", "L", t)])
+    # A repeated key (row by row): the newer wins whichever comes first.
+    await replace([stamped("oslo", "GWh", t + timedelta(hours=2)), stamped("oslo", "Wh", t)])
+    async with db.transaction() as session:
+        rows = {r.city: r.unit for r in (await session.execute(select(COUNTERS))).all()}
+    assert rows == {"oslo": "GWh", "bergen": "L"}

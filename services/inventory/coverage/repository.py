@@ -59,24 +59,16 @@ class CoverageRepository:
 
     async def declare(self, rows: Sequence[dict[str, Any]]) -> None:
         """Upsert sensors' declarations; an older reading never overwrites a newer one."""
-        if not rows:
-            return
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(DECLARATIONS)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(DECLARATIONS)
-        columns = ("city", "gpc_reference", "coverage_group", "coverage_share", "declared_at")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[DECLARATIONS.c.sensor_id],
-            set_={name: stmt.excluded[name] for name in columns},
-            where=DECLARATIONS.c.declared_at <= stmt.excluded.declared_at,
+        await upsert_adding(
+            self.session,
+            DECLARATIONS,
+            # Sorted: concurrent batches lock the rows in the same order (no deadlock).
+            sorted(rows, key=lambda r: r["sensor_id"]),
+            key=("sensor_id",),
+            add=(),
+            replace=("city", "gpc_reference", "coverage_group", "coverage_share", "declared_at"),
+            unless_newer="declared_at",
         )
-        await self.session.execute(stmt, sorted(rows, key=lambda r: r["sensor_id"]))
 
     # --- measured activity ---------------------------------------------------------------
 
