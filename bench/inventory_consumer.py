@@ -218,10 +218,10 @@ async def measure(args: argparse.Namespace) -> None:
     from services.inventory.accounting.consumers import readings_handler
     from services.inventory.accounting.decoding import decode_reading
     from services.inventory.db import load_models, messaging
-    from services.inventory.main import tune_garbage_collection
     from services.inventory.settings import Settings
     from shared.messaging.consumer import IdempotentConsumer
     from shared.messaging.outbox import Outbox
+    from shared.process import tune_garbage_collection
     from shared.service import database_for
 
     load_models()

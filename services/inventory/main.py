@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,20 +24,8 @@ from services.inventory.inventories.endpoints import router as inventories_route
 from services.inventory.settings import Settings
 from services.inventory.targets.endpoints import router as targets_router
 from shared.events.catalogue import SENSORS_READINGS
+from shared.process import tune_garbage_collection
 from shared.service import ConsumerSpec, ServiceSpec, create_service_app
-
-GC_YOUNG_THRESHOLD = 10_000
-"""Allocations between collections of the youngest generation (CPython's default: 700)."""
-
-
-def tune_garbage_collection() -> None:
-    """Once started: the objects of the start (modules, models, metadata: hundreds of thousands)
-    are moved out of the collector's sight (``gc.freeze``), and the young generation is
-    collected every 10,000 allocations instead of 700. An accounted batch allocates tens of
-    thousands of short-lived objects; with the defaults the collector's passes over the
-    long-lived ones took 20-30 µs of CPU per reading (bench/inventory_consumer.py)."""
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
 
 async def _started(_app: FastAPI) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -23,21 +22,10 @@ from services.sensors.readings.publisher import ReadingPublisher
 from services.sensors.readings.schemas import ReadingBatch, SenMLRecord
 from services.sensors.registry.endpoints import router as registry_router
 from services.sensors.settings import Settings
+from shared.process import tune_garbage_collection
 from shared.service import ServiceSpec, create_service_app
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
-GC_YOUNG_THRESHOLD = 10_000
-"""Allocations between collections of the youngest generation (CPython's default: 700)."""
-
-
-def tune_garbage_collection() -> None:
-    """Once started: the objects of the start (modules, models, metadata) are moved out of the
-    collector's sight (``gc.freeze``), and the young generation is collected every 10,000
-    allocations instead of 700. A 5,000-reading batch allocates ~100,000 short-lived objects;
-    with the defaults every few batches paid a full pass over the long-lived ones (the same
-    tuning as the inventory's; see docs/performance.md)."""
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
