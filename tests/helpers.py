@@ -10,6 +10,9 @@ from typing import TypeVar
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import MetaData, text
+
+from shared.db import Database
 
 T = TypeVar("T")
 
@@ -178,3 +181,21 @@ async def serving(app: FastAPI, port: int = 0) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@asynccontextmanager
+async def database_with(
+    metadata: MetaData, database_url: str, unique_schema: str
+) -> AsyncIterator[Database]:
+    """A Database holding ``metadata``'s tables (in a schema of its own on PostgreSQL)."""
+    schema = unique_schema if database_url.startswith("postgres") else None
+    database = Database(database_url, schema)
+    async with database.engine.begin() as conn:
+        if schema:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await conn.execute(text(f'SET search_path TO "{schema}"'))
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield database
+    finally:
+        await database.dispose()

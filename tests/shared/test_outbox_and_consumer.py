@@ -22,6 +22,7 @@ from shared.messaging.consumer import ConsumedEvent, IdempotentConsumer
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables, messaging_tables
+from tests.helpers import database_with
 
 
 @pytest.fixture
@@ -30,19 +31,8 @@ async def messaging_db(
 ) -> AsyncIterator[tuple[Database, MessagingTables]]:
     metadata = MetaData()
     tables = messaging_tables(metadata)
-    schema = unique_schema if database_url.startswith("postgres") else None
-    db = Database(database_url, schema)
-    async with db.engine.begin() as conn:
-        if schema:
-            from sqlalchemy import text
-
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            await conn.execute(text(f'SET search_path TO "{schema}"'))
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with database_with(metadata, database_url, unique_schema) as db:
         yield db, tables
-    finally:
-        await db.dispose()
 
 
 def partner(city: str) -> PartnerRegistered:

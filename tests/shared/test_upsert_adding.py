@@ -17,10 +17,10 @@ from sqlalchemy import (
     String,
     Table,
     select,
-    text,
 )
 
 from shared.db import Database, UTCDateTime, upsert_adding
+from tests.helpers import database_with
 
 METADATA = MetaData()
 COUNTERS = Table(
@@ -38,17 +38,8 @@ COUNTERS = Table(
 
 @pytest.fixture
 async def db(database_url: str, unique_schema: str) -> AsyncIterator[Database]:
-    schema = unique_schema if database_url.startswith("postgres") else None
-    database = Database(database_url, schema)
-    async with database.engine.begin() as conn:
-        if schema:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            await conn.execute(text(f'SET search_path TO "{schema}"'))
-        await conn.run_sync(METADATA.create_all)
-    try:
+    async with database_with(METADATA, database_url, unique_schema) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def row(city: str, month: datetime, n: int, unit: str = "kWh") -> dict[str, object]:
@@ -65,15 +56,21 @@ def row(city: str, month: datetime, n: int, unit: str = "kWh") -> dict[str, obje
     }
 
 
-async def upsert(db: Database, rows: list[dict[str, object]]) -> None:
+async def upsert(
+    db: Database,
+    rows: list[dict[str, object]],
+    add: tuple[str, ...] = ("n", "mg", "value"),
+    unless_newer: str | None = None,
+) -> None:
     async with db.transaction() as session:
         await upsert_adding(
             session,
             COUNTERS,
             rows,
             key=("city", "month"),
-            add=("n", "mg", "value"),
+            add=add,
             replace=("unit", "updated_at"),
+            unless_newer=unless_newer,
         )
 
 
@@ -111,16 +108,7 @@ async def test_unless_newer_keeps_the_newest_row_either_way(db: Database) -> Non
         return {**row(city, jan, 1, unit), "updated_at": at}
 
     async def replace(rows: list[dict[str, object]]) -> None:
-        async with db.transaction() as session:
-            await upsert_adding(
-                session,
-                COUNTERS,
-                rows,
-                key=("city", "month"),
-                add=(),
-                replace=("unit", "updated_at"),
-                unless_newer="updated_at",
-            )
+        await upsert(db, rows, add=(), unless_newer="updated_at")
 
     t = datetime(2026, 12, 3, 12, tzinfo=UTC)
     await replace([stamped("oslo", "kWh", t), stamped("bergen", "kWh", t)])
