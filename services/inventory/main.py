@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     dedupe_by_event_id=False,
                     decoder=decode_reading,
                     lanes=settings.accounting_lanes,
+                    linger_ms=settings.accounting_linger_ms,
                 ),
                 # The actions of each city's tracked CCC, for budget measures' references.
                 contract_actions,

@@ -23,3 +23,6 @@ class Settings(ServiceSettings):
     # the partitions (PostgreSQL only): while one batch's transaction runs in PostgreSQL, the
     # next is decoded and accounted in Python (docs/performance.md, "Lanes").
     accounting_lanes: int = Field(2, ge=1, le=16)
+    # A small fetch of readings waits this long for more before it is accounted: under a steady
+    # load of small POSTs, fewer and larger transactions (docs/performance.md, "Linger").
+    accounting_linger_ms: int = Field(50, ge=0, le=5000)

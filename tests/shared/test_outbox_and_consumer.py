@@ -236,13 +236,15 @@ async def test_offsets_of_another_broker_cluster_are_not_trusted(
     assert await consumer.stored_offsets([tp]) == {tp: 5}
 
 
+@pytest.mark.parametrize("linger_ms", [0, 50])
 async def test_lanes_share_the_partitions_and_apply_every_record_once_in_order(
-    messaging_db: tuple[Database, MessagingTables], broker: str
+    messaging_db: tuple[Database, MessagingTables], broker: str, linger_ms: int
 ) -> None:
     """A consumer with three lanes (PostgreSQL: one on SQLite): their transactions overlap, no
     partition is in two lanes at once, every record is applied once and each partition's
     records in their order, also when a batch fails once and when the consumer is stopped
-    mid-stream and a new one takes over from the stored offsets."""
+    mid-stream and a new one takes over from the stored offsets; also when a small fetch
+    lingers for more records before it is applied."""
     db, tables = messaging_db
     await ensure_topics(broker, 4)
     city = f"lanes-{uuid.uuid4().hex[:8]}"
@@ -309,6 +311,7 @@ async def test_lanes_share_the_partitions_and_apply_every_record_once_in_order(
             max_records=20,
             session_timeout_ms=2000,
             lanes=3,
+            linger_ms=linger_ms,
         )
 
     async def count() -> int:
