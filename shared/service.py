@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import MetaData
+from starlette.datastructures import URL, Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import verifier_for
 from shared.db import Database
@@ -250,23 +252,38 @@ DOCS_CSP = (
 def install_security_headers(app: FastAPI) -> None:
     """Headers every answer carries; ``no-store`` on answers to writes, which may carry a
     secret shown once (a new API key, an invitation code); HSTS only when served over TLS."""
+    app.add_middleware(SecurityHeaders)
 
-    @app.middleware("http")
-    async def _security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            headers.setdefault("Cache-Control", "no-store")
-        if request.url.path in DOCS_PAGES:
-            headers.setdefault("Content-Security-Policy", DOCS_CSP)
-        forwarded = request.headers.get("x-forwarded-proto", "")
-        if request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        return response
+
+class SecurityHeaders:
+    """``install_security_headers`` as plain ASGI middleware (see ``RequestIds``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+                    headers.setdefault("Cache-Control", "no-store")
+                url = URL(scope=scope)
+                if url.path in DOCS_PAGES:
+                    headers.setdefault("Content-Security-Policy", DOCS_CSP)
+                forwarded = Headers(scope=scope).get("x-forwarded-proto", "")
+                if url.scheme == "https" or forwarded.split(",")[0].strip() == "https":
+                    headers.setdefault(
+                        "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 DOC_PORTS = {"inventory": 8001, "contracts": 8002, "sensors": 8003, "hub": 8004}
