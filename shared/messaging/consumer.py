@@ -26,10 +26,10 @@ from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter, Gauge
 from pydantic import ConfigDict, ValidationError
-from sqlalchemy import insert, select, text, tuple_, update
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database, insert_ignoring_conflicts
+from shared.db import Database, insert_ignoring_conflicts, upsert_adding
 from shared.events.catalogue import UnknownEventType
 from shared.events.envelope import CloudEvent, decode_event, request_id_of
 from shared.events.payloads import EventPayload
@@ -341,9 +341,9 @@ class IdempotentConsumer(BackgroundTask):
             ordered = sorted(batches, key=lambda t: (t.topic, t.partition))
             rows = await self._offset_rows(session, ordered)
             for tp in ordered:
-                row, fresh = await self._fresh_records(tp, rows.get(tp), batches[tp])
+                fresh = await self._fresh_records(tp, rows.get(tp), batches[tp])
                 if fresh:
-                    fresh_by_tp.append((tp, row, fresh))
+                    fresh_by_tp.append((tp, rows.get(tp), fresh))
             if not fresh_by_tp:
                 return 0
             events = self._decode([r for _tp, _row, fresh in fresh_by_tp for r in fresh])
@@ -407,9 +407,8 @@ class IdempotentConsumer(BackgroundTask):
 
     async def _fresh_records(
         self, tp: TopicPartition, row: Any, records: Sequence[ConsumerRecord]
-    ) -> tuple[Any, list[ConsumerRecord]]:
-        """The partition's stored offset row (locked on PostgreSQL) and the records at or
-        above it."""
+    ) -> list[ConsumerRecord]:
+        """The records at or above the partition's stored offset (``row``, None if none)."""
         await self._ensure_cluster_id()
         stored = self._usable_offset(row)
         if stored is not None and records and records[0].offset < stored:
@@ -424,7 +423,7 @@ class IdempotentConsumer(BackgroundTask):
             SKIPPED.labels(self.group_id, tp.topic, "below_stored_offset").inc(
                 len(records) - len(fresh)
             )
-        return row, fresh
+        return fresh
 
     async def _store_offsets(
         self, session: AsyncSession, stored: Sequence[tuple[TopicPartition, Any, int]]
@@ -446,36 +445,26 @@ class IdempotentConsumer(BackgroundTask):
                         updated_at=now,
                     )
                 )
-        if self.db.is_postgres and len(existing) > 1:
-            await session.execute(
-                text(
-                    f"UPDATE {offsets.name} AS o SET next_offset = v.next_offset, "
-                    "cluster_id = :cluster_id, updated_at = :now "
-                    "FROM unnest(CAST(:topics AS VARCHAR[]), CAST(:partitions AS INTEGER[]), "
-                    "CAST(:offsets AS BIGINT[])) AS v(topic, partition, next_offset) "
-                    "WHERE o.group_id = :group_id AND o.topic = v.topic "
-                    "AND o.partition = v.partition"
-                ),
+        # The existing rows are locked by this transaction: the upsert only updates them, in
+        # one statement on PostgreSQL.
+        await upsert_adding(
+            session,
+            offsets,
+            [
                 {
-                    "cluster_id": self.cluster_id,
-                    "now": now,
-                    "topics": [tp.topic for tp, _ in existing],
-                    "partitions": [tp.partition for tp, _ in existing],
-                    "offsets": [n for _, n in existing],
                     "group_id": self.group_id,
-                },
-            )
-            return
-        for tp, next_offset in existing:
-            await session.execute(
-                update(offsets)
-                .where(
-                    offsets.c.group_id == self.group_id,
-                    offsets.c.topic == tp.topic,
-                    offsets.c.partition == tp.partition,
-                )
-                .values(next_offset=next_offset, cluster_id=self.cluster_id, updated_at=now)
-            )
+                    "topic": tp.topic,
+                    "partition": tp.partition,
+                    "next_offset": next_offset,
+                    "cluster_id": self.cluster_id,
+                    "updated_at": now,
+                }
+                for tp, next_offset in existing
+            ],
+            key=("group_id", "topic", "partition"),
+            add=(),
+            replace=("next_offset", "cluster_id", "updated_at"),
+        )
 
     def _usable_offset(self, row: Any) -> int | None:
         """The stored offset, unless it was stored against another (or an unknown) broker

@@ -227,6 +227,8 @@ class FactorTerms:
     mass_unit: str
     gwp: Decimal | None
     """The GWP-100 to weigh by; None for CO2 and factors already in CO2e."""
+    activity_unit: str
+    """The unit the factor is per (an activity in another unit is converted first)."""
 
     @classmethod
     def of(cls, factor: EmissionFactor) -> FactorTerms:
@@ -235,7 +237,7 @@ class FactorTerms:
             potential = gwp(
                 "AR6" if factor.gwp_set == "AR6" else "AR5", factor.gas, ch4_fossil=True
             )
-        return cls(Decimal(factor.value), factor.mass_unit, potential)
+        return cls(Decimal(factor.value), factor.mass_unit, potential, factor.activity_unit)
 
 
 def _weighed(value: Decimal, terms: FactorTerms) -> int:
@@ -260,7 +262,7 @@ class Accountant:
     """Accounts the readings of one batch against one factor book.
 
     What readings share is worked out once per batch, not once per reading: the factor of an
-    (activity, regions, local year, GPC cell), the local year of an hour, the scope of a cell,
+    (activity, regions, local year, GPC cell), the scope of a cell,
     the terms of a factor, whether a unit is already the factor's. Every amount is computed
     exactly as ``account`` always did; the caches only skip repeating the same lookups.
     """
@@ -268,11 +270,9 @@ class Accountant:
     def __init__(self, factors: FactorBook) -> None:
         self.factors = factors
         self._found: dict[tuple[str, tuple[str, ...], int, str], EmissionFactor | None] = {}
-        self._years: dict[tuple[datetime, str], int] = {}
         self._scopes: dict[str, int] = {}
         self._regions: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._terms: dict[int, FactorTerms] = {}
-        self._units: dict[int, str] = {}
 
     def account(
         self,
@@ -302,7 +302,7 @@ class Accountant:
         else:
             values = split_activity(activity.value, [_micros(a, b) for a, b in slices])
         hours = [hour_of(a) for a, _b in slices]
-        years = [self._local_year(h, time_zone) for h in hours]
+        years = [local_year(h, time_zone) for h in hours]
         found: list[EmissionFactor | None] = [
             None
             if activity is None
@@ -373,7 +373,7 @@ class Accountant:
         """A point reading (or an interval that ends where it starts): one part, in the hour of
         its time; the same figures as the general path gives for one slice, without its lists."""
         hour = start.replace(minute=0, second=0, microsecond=0)
-        year = self._local_year(hour, time_zone)
+        year = local_year(hour, time_zone)
         value = _ZERO
         factor: EmissionFactor | None = None
         mg: int | None = None
@@ -414,16 +414,6 @@ class Accountant:
             parts=(part,),
         )
 
-    def _local_year(self, hour: datetime, time_zone: str) -> int:
-        """The city's calendar year of a UTC hour: most hours are their own UTC year
-        (``local_year``'s shortcut); the others are looked up once per batch."""
-        if not ((hour.month == 12 and hour.day == 31) or (hour.month == 1 and hour.day == 1)):
-            return hour.year
-        year = self._years.get((hour, time_zone))
-        if year is None:
-            year = self._years[(hour, time_zone)] = local_year(hour, time_zone)
-        return year
-
     def _find(
         self, activity: str, regions: tuple[str, ...], year: int, gpc_reference: str
     ) -> EmissionFactor | None:
@@ -447,10 +437,8 @@ class Accountant:
         terms = self._terms.get(id(factor))
         if terms is None:
             terms = self._terms[id(factor)] = FactorTerms.of(factor)
-            self._units[id(factor)] = factor.activity_unit
-        factor_unit = self._units[id(factor)]
         # A unit that is the factor's own needs no conversion (convert would return it as is).
-        value = whole if unit == factor_unit else convert(whole, unit, factor_unit)
+        value = whole if unit == terms.activity_unit else convert(whole, unit, terms.activity_unit)
         return _weighed(value, terms)
 
 

@@ -69,30 +69,20 @@ async def record_measured(
             continue
         # An interval is booked by its parts: each hour's share of the activity lands in the
         # local month that hour belongs to (a reading counts once, in its first part's month).
-        tz = zones[r.city]
-        name, unit = a.activity.name, a.activity.unit
-        if not a.parts:
-            _add_piece(
-                months,
-                (r.city, r.gpc_reference, r.sensor_id, name),
-                unit,
-                tz,
-                a.hour,
-                a.activity.value,
-                a.co2e_mg or 0,
-                True,
-            )
-        for p in a.parts:
-            _add_piece(
-                months,
-                (r.city, r.gpc_reference, r.sensor_id, name),
-                unit,
-                tz,
-                p.hour,
-                p.activity_value,
-                p.co2e_mg or 0,
-                p.index == 0,
-            )
+        cell = (r.city, r.gpc_reference, r.sensor_id, a.activity.name)
+        pieces = (
+            [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in a.parts]
+            if a.parts
+            else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
+        )
+        for hour, value, mg, first in pieces:
+            # month_start_of is cheap for a UTC hour (see shared.localtime): no per-batch cache.
+            row = months.get(key := (*cell, month_start_of(hour, zones[r.city])))
+            if row is None:
+                row = months[key] = [a.activity.unit, 0, 0, 0]
+            row[1] += 1 if first else 0
+            row[2] += to_micro(value)
+            row[3] += mg
     repo = CoverageRepository(session)
     await repo.add_activity(
         [
@@ -113,26 +103,6 @@ async def record_measured(
     )
     # One row per sensor of the batch: a sensor whose declaration was removed is cleared.
     await repo.declare([_declaration(r) for r in newest.values()])
-
-
-def _add_piece(
-    months: dict[tuple[str, str, str, str, datetime], list[Any]],
-    cell: tuple[str, str, str, str],
-    unit: str,
-    tz: str,
-    hour: datetime,
-    value: Decimal,
-    mg: int,
-    first: bool,
-) -> None:
-    # month_start_of is cheap for a UTC hour (see shared.localtime): no per-batch cache.
-    row = months.get(key := (*cell, month_start_of(hour, tz)))
-    if row is None:
-        row = months[key] = [unit, 0, 0, 0]
-    if first:
-        row[1] += 1
-    row[2] += to_micro(value)
-    row[3] += mg
 
 
 def _declaration(r: AcceptedReading) -> dict[str, object]:
