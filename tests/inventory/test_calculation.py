@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from services.inventory.accounting.calculation import (
+    Accountant,
     Activity,
     account,
     emissions_mg,
@@ -146,6 +147,20 @@ def test_the_factor_year_is_the_local_year_of_the_readings_hour() -> None:
     oslo_eve = datetime(2022, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=1)))
     eve = account(reading(time=oslo_eve), BOOK)
     assert eve.factor is not None and eve.factor.valid_from_year == 2022
+
+
+def test_one_accountant_keeps_each_citys_year_for_readings_of_the_same_hour() -> None:
+    # One batch, one accountant: the same UTC hour is 2023 in Oslo and still 2022 in a city on
+    # UTC's calendar, whichever of the two comes first (the accountant remembers hours).
+    instant = datetime(2022, 12, 31, 23, 30, tzinfo=UTC)
+    for zones in (["Europe/Oslo", "UTC"], ["UTC", "Europe/Oslo"]):
+        accountant = Accountant(BOOK)
+        results = {tz: accountant.account(reading(time=instant), "NO1", tz) for tz in zones}
+        oslo, utc = results["Europe/Oslo"], results["UTC"]
+        assert oslo.factor is not None and oslo.factor.valid_from_year == 2023
+        assert utc.factor is not None and utc.factor.valid_from_year == 2022
+        assert (oslo.parts[0].local_year, utc.parts[0].local_year) == (2023, 2022)
+        assert oslo.hour == utc.hour == datetime(2022, 12, 31, 23, tzinfo=UTC)
 
 
 def test_an_interval_is_spread_over_its_hours_by_duration_exactly() -> None:

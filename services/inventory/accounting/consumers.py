@@ -31,8 +31,12 @@ async def account_batch(
     now = datetime.now(UTC)
     await record_measured(session, result.accounted, now)
     touched = result.touched_sectors()
-    for a in result.accounted:  # also readings waiting for a factor: their activity counts
-        touched.setdefault(a.reading.city, set()).add(sector_of(a.reading.gpc_reference))
+    # Also readings waiting for a factor: their activity counts. A batch's thousands of
+    # readings name a few cells: each cell's sector is looked up once.
+    for city, gpc_reference in {
+        (a.reading.city, a.reading.gpc_reference) for a in result.accounted
+    }:
+        touched.setdefault(city, set()).add(sector_of(gpc_reference))
     await evaluate_pace(session, outbox, touched, now)
     return result
 

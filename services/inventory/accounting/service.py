@@ -85,9 +85,9 @@ async def account_readings(
         for p in a.parts:
             if p.co2e_mg is None:
                 continue
-            cell = buckets.setdefault(
-                (a.reading.city, a.reading.gpc_reference, a.scope, p.hour), [0, 0]
-            )
+            cell = buckets.get(key := (a.reading.city, a.reading.gpc_reference, a.scope, p.hour))
+            if cell is None:
+                cell = buckets[key] = [0, 0]
             # A reading counts once, in the hour of its first part.
             cell[0] += 1 if p.index == 0 else 0
             cell[1] += p.co2e_mg
@@ -110,7 +110,9 @@ def gas_changes(new: Sequence[Accounted]) -> GasChanges:
             if p.co2e_mg is None:
                 continue
             gas = p.factor.gas if p.factor else None
-            change = changes.setdefault((city, gas, p.hour), [0, 0])
+            change = changes.get(key := (city, gas, p.hour))
+            if change is None:
+                change = changes[key] = [0, 0]
             change[0] += 1
             change[1] += p.co2e_mg
     return changes

@@ -60,6 +60,7 @@ async def record_measured(
     months: dict[tuple[str, str, str, str, datetime], list[Any]] = {}
     # Each sensor's newest reading (the last of equals); its declaration is built once below.
     newest: dict[str, AcceptedReading] = {}
+    month_of: dict[tuple[datetime, str], datetime] = {}
     for a in accounted:
         r = a.reading
         latest = newest.get(r.sensor_id)
@@ -71,13 +72,17 @@ async def record_measured(
         # local month that hour belongs to (a reading counts once, in its first part's month).
         cell = (r.city, r.gpc_reference, r.sensor_id, a.activity.name)
         pieces = (
-            [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in a.parts]
+            ((p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in a.parts)
             if a.parts
-            else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
+            else ((a.hour, a.activity.value, a.co2e_mg or 0, True),)
         )
         for hour, value, mg, first in pieces:
-            # month_start_of is cheap for a UTC hour (see shared.localtime): no per-batch cache.
-            row = months.get(key := (*cell, month_start_of(hour, zones[r.city])))
+            # Most readings of a batch share a few hours (and the accountant their hour
+            # objects, whose hash is cached): one month lookup per hour and city.
+            month = month_of.get(hour_key := (hour, r.city))
+            if month is None:
+                month = month_of[hour_key] = month_start_of(hour, zones[r.city])
+            row = months.get(key := (*cell, month))
             if row is None:
                 row = months[key] = [a.activity.unit, 0, 0, 0]
             row[1] += 1 if first else 0
