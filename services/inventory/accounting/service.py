@@ -100,16 +100,26 @@ async def account_readings(
     return result
 
 
+_UNREAD = "\0unread"
+"""A gas no factor has: marks a factor whose gas is not read yet."""
+
+
 def gas_changes(new: Sequence[Accounted]) -> GasChanges:
     """What the new readings' accounted parts add per city, gas and hour (the GPC view's
     roll-up by gas); kept apart from the bucket loop so the write path can change freely."""
     changes: GasChanges = {}
+    # A factor's gas, read from its ORM row once per batch (an attribute read is a descriptor
+    # call, and a batch's parts share a few factors).
+    gases: dict[int, str | None] = {}
     for a in new:
         city = a.reading.city
         for p in a.parts:
             if p.co2e_mg is None:
                 continue
-            gas = p.factor.gas if p.factor else None
+            factor = p.factor
+            gas = gases.get(id(factor), _UNREAD)
+            if gas is _UNREAD:
+                gas = gases[id(factor)] = factor.gas if factor else None
             change = changes.get(key := (city, gas, p.hour))
             if change is None:
                 change = changes[key] = [0, 0]
