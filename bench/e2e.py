@@ -21,6 +21,14 @@ Modes:
     .venv/bin/python bench/e2e.py                       # throughput: 20 batches of 5,000
     .venv/bin/python bench/e2e.py --readings 200000 --gateways 4
     .venv/bin/python bench/e2e.py --steady 10000 --duration 60   # a steady offered load
+    .venv/bin/python bench/e2e.py --readings 200000 --backlog [--inventory-replicas 2]
+
+``--backlog`` measures the accounting alone, as a backfill or a restart after an outage meets
+it: the inventory is stopped while every batch is posted, then started again (its replicas
+too), and the rate is that of the backlog's accounting (the first to the last ``accounted_at``
+after the restart), with no other process of the run competing for the cores. CPU is counted
+from the restarted processes' readiness; accept→accounted latency means nothing there and is
+not printed.
 
 Not a test: it prints figures. Keep runs short on a shared machine.
 """
@@ -656,11 +664,22 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         batches = make_batches(gateways, total, size, start)
         base = count
 
+        if args.backlog:
+            for proc in bench.services["inventory"]:
+                proc.stop()
+            posted = await post_closed_loop(clients, batches, args.gateways)
+            restarted = time.time()
+            for proc in bench.services["inventory"]:
+                proc.start()
+            for proc in bench.services["inventory"]:
+                await asyncio.to_thread(proc.wait_ready, 90)
         procs = bench.processes()
         profilers = start_profilers(bench, args.profile)
         procs.mark()
         hub_lag: list[int] = []
-        if steady:
+        if args.backlog:
+            pass
+        elif steady:
             posted = await post_steady(clients, batches, args.steady)
         else:
             posted = await post_closed_loop(clients, batches, args.gateways)
@@ -670,7 +689,14 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         hub_done, target, shown = await hub_catch_up(bench)
         usage = procs.report()
         stop_profilers(profilers)
-        lat, _first, last = await latencies(pg, posted)
+        lat, first, last = await latencies(pg, posted)
+        if args.backlog:
+            # The backlog's own accounting: from its first reading accounted after the restart.
+            first = await pg.fetchval(
+                "SELECT extract(epoch FROM min(accounted_at))::float8 "
+                "FROM inventory.accounted_readings WHERE accounted_at >= to_timestamp($1)",
+                restarted,
+            )
     finally:
         await pg.close()
         for c in clients:
@@ -683,7 +709,8 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
     wall = posted.finished - posted.started
     accepted_rate = posted.accepted / wall
     accounted = count - base
-    accounted_rate = accounted / max(1e-9, last - posted.started)
+    since = first if args.backlog else posted.started
+    accounted_rate = accounted / max(1e-9, last - since)
     print(
         f"machine:    {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
     )
@@ -701,6 +728,8 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
     mode = (
         f"steady {args.steady:,.0f} readings/s offered for {args.duration:.0f} s"
         if steady
+        else "backlog (posted with the inventory stopped, then accounted)"
+        if args.backlog
         else "throughput (closed loop)"
     )
     print(f"mode:       {mode}; {total:,} readings in batches of {size:,}")
@@ -715,7 +744,8 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         print(f"POST answered 503 (shed):           {posted.refused:>10,} readings (not accepted)")
     print(
         f"accounted by the inventory:         {accounted_rate:>10,.0f} readings/s  "
-        f"({accounted:,} in {last - posted.started:.2f} s from the first post)  "
+        f"({accounted:,} in {last - since:.2f} s from the "
+        f"{'first accounted after the restart' if args.backlog else 'first post'})  "
         f"ratio to raw per message {accounted_rate / per_message:.2f}"
     )
     if accounted < total:
@@ -724,10 +754,12 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         f"POST answer time:                   p50 {pct(posted.response_s, 0.5) * 1000:.0f} ms, "
         f"p99 {pct(posted.response_s, 0.99) * 1000:.0f} ms"
     )
-    print(
-        f"accept→accounted latency:           p50 {pct(lat, 0.5):.3f} s, p95 {pct(lat, 0.95):.3f} s, "
-        f"p99 {pct(lat, 0.99):.3f} s, max {max(lat, default=float('nan')):.3f} s"
-    )
+    if not args.backlog:
+        print(
+            f"accept→accounted latency:           p50 {pct(lat, 0.5):.3f} s, "
+            f"p95 {pct(lat, 0.95):.3f} s, p99 {pct(lat, 0.99):.3f} s, "
+            f"max {max(lat, default=float('nan')):.3f} s"
+        )
     lags = [x for x in hub_lag if x >= 0]
     print(
         f"hub:                                consumer lag max {max(lags, default=0)} records "
@@ -736,10 +768,11 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         + ("" if shown == target else f"  (NOT caught up: {shown} vs {target})")
     )
     sensors_cpu = sum(cpu for name, cpu, _rss in usage if name.startswith("sensors"))
-    print(
-        f"sensors CPU per POST of {size:,}:      {sensors_cpu / len(batches) * 1000:.0f} ms "
-        "(the whole process: HTTP, parsing, checks, database, publication)"
-    )
+    if not args.backlog:  # the posting is not in the measured phase there
+        print(
+            f"sensors CPU per POST of {size:,}:      {sensors_cpu / len(batches) * 1000:.0f} ms "
+            "(the whole process: HTTP, parsing, checks, database, publication)"
+        )
     print()
     print(f"{'process':<16} {'CPU s':>8} {'CPU µs/reading':>15} {'peak RSS MB':>12}")
     for name, cpu, rss in usage:
@@ -760,6 +793,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20, help="steady mode: seconds")
     parser.add_argument("--partitions", type=int, default=6, help="partitions per topic")
     parser.add_argument("--inventory-replicas", type=int, default=1)
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="post everything with the inventory stopped, then time its accounting alone",
+    )
     parser.add_argument("--sensors-workers", type=int, default=1)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks into DIR")
     parser.add_argument("--timeout", type=float, default=150, help="wait for accounting, s")
