@@ -100,10 +100,6 @@ async def account_readings(
     return result
 
 
-_UNREAD = "\0unread"
-"""A gas no factor has: marks a factor whose gas is not read yet."""
-
-
 def gas_changes(new: Sequence[Accounted]) -> GasChanges:
     """What the new readings' accounted parts add per city, gas and hour (the GPC view's
     roll-up by gas); kept apart from the bucket loop so the write path can change freely."""
@@ -117,8 +113,9 @@ def gas_changes(new: Sequence[Accounted]) -> GasChanges:
             if p.co2e_mg is None:
                 continue
             factor = p.factor
-            gas = gases.get(id(factor), _UNREAD)
-            if gas is _UNREAD:
+            if id(factor) in gases:
+                gas = gases[id(factor)]
+            else:
                 gas = gases[id(factor)] = factor.gas if factor else None
             change = changes.get(key := (city, gas, p.hour))
             if change is None:
