@@ -2,8 +2,11 @@
 
 Every operation each service documents must have a row in ``authorization_matrix.MATRIX``
 (a new endpoint fails here until someone says who may call it); each row's callers are tried
-against the real app (in process, SQLite, on the session's broker; consumers and outbox relays
-off) with path parameters naming real seeded objects, and each answer is held to the row.
+against the real app (in process, on the session's broker; consumers and outbox relays off)
+with path parameters naming real seeded objects, and each answer is held to the row. The whole
+matrix runs twice: on SQLite and on PostgreSQL (each service in a schema of its own), the
+database a deployment runs, so no query that scopes data to a city or partner behaves
+differently there.
 """
 
 from __future__ import annotations
@@ -110,13 +113,16 @@ class Running:
         return {"Authorization": f"Bearer {value}"} if value else {}
 
 
-async def _start(name: str, broker: str, data_dir: Path, stack: AsyncExitStack) -> Running:
+async def _start(
+    name: str, broker: str, data_dir: Path, stack: AsyncExitStack, postgres_url: str | None
+) -> Running:
     entry = SERVICES[name]
+    run = uuid.uuid4().hex[:8]
     settings = entry.settings(
-        database_url=f"sqlite+aiosqlite:///{data_dir / name}.db",
-        database_schema=None,
+        database_url=postgres_url or f"sqlite+aiosqlite:///{data_dir / name}.db",
+        database_schema=f"matrix_{run}_{name}" if postgres_url else None,
         kafka_bootstrap_servers=broker,
-        consumer_group=f"matrix-{uuid.uuid4().hex[:8]}-{name}",
+        consumer_group=f"matrix-{run}-{name}",
         consumers_enabled=False,
         outbox_relay_enabled=False,
         # The matrix makes hundreds of refused calls from one address on purpose.
@@ -345,22 +351,40 @@ WORLDS = {
 class Services:
     """The four services, each started on first use and kept for the module."""
 
-    def __init__(self, broker: str, data_dir: Path, stack: AsyncExitStack) -> None:
+    def __init__(
+        self, broker: str, data_dir: Path, stack: AsyncExitStack, postgres_url: str | None
+    ) -> None:
         self.broker, self.data_dir, self.stack = broker, data_dir, stack
+        self.postgres_url = postgres_url
         self.running: dict[str, Running] = {}
 
     async def get(self, name: str) -> Running:
         if name not in self.running:
-            self.running[name] = await _start(name, self.broker, self.data_dir, self.stack)
+            self.running[name] = await _start(
+                name, self.broker, self.data_dir, self.stack, self.postgres_url
+            )
         return self.running[name]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def matrix_postgres(request: pytest.FixtureRequest) -> str | None:
+    """The session's PostgreSQL database for the matrix's second run, None for SQLite (a plain
+    fixture: the session's database is made outside any event loop)."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("pg_database")
+    return url
 
 
 @pytest.fixture(scope="module")
 async def services(
-    broker: str, tmp_path_factory: pytest.TempPathFactory
+    broker: str, tmp_path_factory: pytest.TempPathFactory, matrix_postgres: str | None
 ) -> AsyncIterator[Services]:
+    postgres_url = matrix_postgres
     async with AsyncExitStack() as stack:
-        yield Services(broker, tmp_path_factory.mktemp("matrix"), stack)
+        yield Services(broker, tmp_path_factory.mktemp("matrix"), stack, postgres_url)
 
 
 def _order(key: str) -> tuple[int, bool, bool, int]:
