@@ -113,7 +113,9 @@ class Processes:
         self.cpu_at_start["bench client"] = _own_cpu()
         self.postgres_at_start = self._postgres()
 
-    def report(self) -> list[tuple[str, float, float]]:
+    def report(self, app_of: dict[int, str] | None = None) -> list[tuple[str, float, float]]:
+        """CPU and peak RSS since ``mark``; the PostgreSQL backends also per service, from their
+        ``application_name`` (``app_of``: pid to name, read from ``pg_stat_activity``)."""
         rows = [
             (n, cpu_seconds(p) - self.cpu_at_start[n], peak_rss_mb(p)) for n, p in self.pids.items()
         ]
@@ -124,10 +126,18 @@ class Processes:
         # processes (WAL writer, checkpointer, autovacuum), which also work for whatever else
         # the machine runs meanwhile.
         totals = {"ours": 0.0, "shared": 0.0}
+        per_app: dict[str, float] = {}
         for pid, (kind, cpu) in self._postgres().items():
             before = self.postgres_at_start.get(pid)
-            totals[kind] += cpu - (before[1] if before else 0.0)
+            spent = cpu - (before[1] if before else 0.0)
+            totals[kind] += spent
+            if kind == "ours":
+                app = (app_of or {}).get(pid) or "other"
+                per_app[app] = per_app.get(app, 0.0) + spent
         rows.append(("PostgreSQL backends", totals["ours"], float("nan")))
+        if app_of:
+            for app, spent in sorted(per_app.items()):
+                rows.append((f"  for {app.removeprefix('klimaby-')}", spent, float("nan")))
         rows.append(("PostgreSQL shared", totals["shared"], float("nan")))
         return rows
 
@@ -687,7 +697,14 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
             pg, base + posted.accepted, args.timeout, hub_lag, bench.hub_url
         )
         hub_done, target, shown = await hub_catch_up(bench)
-        usage = procs.report()
+        app_of = {
+            row["pid"]: row["application_name"]
+            for row in await pg.fetch(
+                "SELECT pid, application_name FROM pg_stat_activity WHERE datname = $1",
+                bench.pg_name,
+            )
+        }
+        usage = procs.report(app_of)
         stop_profilers(profilers)
         lat, first, last = await latencies(pg, posted)
         if args.backlog:

@@ -51,7 +51,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Database:
     """The engine and session factory of one service; created in the lifespan, disposed after."""
 
-    def __init__(self, url: str, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        schema: str | None = None,
+        echo: bool = False,
+        application_name: str | None = None,
+    ) -> None:
         self.url = url
         self.schema = schema
         connect_args: dict[str, Any] = {}
@@ -62,8 +68,15 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             connect_args["timeout"] = 30
         elif url.startswith("postgresql"):
+            server_settings: dict[str, str] = {}
             if schema:
-                connect_args["server_settings"] = {"search_path": schema}
+                server_settings["search_path"] = schema
+            if application_name:
+                # What pg_stat_activity and the server's log (%a) show for the connection: the
+                # operator sees which service holds a lock or runs a slow query.
+                server_settings["application_name"] = application_name
+            if server_settings:
+                connect_args["server_settings"] = server_settings
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(
             url, echo=echo, connect_args=connect_args, json_serializer=_json_serializer, **kwargs

@@ -82,7 +82,11 @@ class ServiceSpec:
 
 
 def database_for(settings: ServiceSettings) -> Database:
-    return Database(settings.effective_database_url, settings.effective_database_schema)
+    return Database(
+        settings.effective_database_url,
+        settings.effective_database_schema,
+        application_name=f"klimaby-{settings.service_name}",
+    )
 
 
 async def start_producer(settings: ServiceSettings, timeout_s: float = 60.0) -> AIOKafkaProducer:
