@@ -478,6 +478,23 @@ async def consumer_lag(client: httpx.AsyncClient, topic: str) -> int:
     return total
 
 
+async def accounting_batches(bench: Bench) -> tuple[float, float]:
+    """(transactions, readings) the inventory's accounting consumers committed so far, summed
+    over the replicas (``klimaby_consumer_batch_records`` on their ``/metrics``)."""
+    count = total = 0.0
+    async with httpx.AsyncClient(timeout=5) as client:
+        for proc in bench.services["inventory"]:
+            text = (await client.get(proc.url + "/metrics")).text
+            for line in text.splitlines():
+                if line.startswith("klimaby_consumer_batch_records_") and '.accounting"' in line:
+                    name, value = line.split("{", 1)[0], float(line.rsplit(" ", 1)[1])
+                    if name.endswith("_count"):
+                        count += value
+                    elif name.endswith("_sum"):
+                        total += value
+    return count, total
+
+
 async def hub_catch_up(bench: Bench, timeout_s: float = 60) -> tuple[float, int, int]:
     """Seconds from now until the hub shows the inventory's live total for the city."""
     async with (
@@ -686,6 +703,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         procs = bench.processes()
         profilers = start_profilers(bench, args.profile)
         procs.mark()
+        batches_before = await accounting_batches(bench)
         hub_lag: list[int] = []
         if args.backlog:
             pass
@@ -697,6 +715,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
             pg, base + posted.accepted, args.timeout, hub_lag, bench.hub_url
         )
         hub_done, target, shown = await hub_catch_up(bench)
+        batches_after = await accounting_batches(bench)
         app_of = {
             row["pid"]: row["application_name"]
             for row in await pg.fetch(
@@ -783,6 +802,12 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         f"(median {statistics.median(lags) if lags else 0:.0f}); shows the inventory's total at most "
         f"{hub_done - last:.2f} s after the last reading was accounted"
         + ("" if shown == target else f"  (NOT caught up: {shown} vs {target})")
+    )
+    transactions = batches_after[0] - batches_before[0]
+    in_them = batches_after[1] - batches_before[1]
+    print(
+        f"inventory transactions:             {transactions:>10,.0f} "
+        f"(a mean of {in_them / max(1.0, transactions):,.0f} readings each)"
     )
     sensors_cpu = sum(cpu for name, cpu, _rss in usage if name.startswith("sensors"))
     if not args.backlog:  # the posting is not in the measured phase there

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ConfigDict, ValidationError
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +50,15 @@ SKIPPED = Counter(
 CLUSTER_CHECK_S = 2.0
 
 LAG = Gauge("klimaby_consumer_lag", "Records behind the partition's end", ["group", "topic"])
+# A transaction's fixed costs are paid once per batch: the operator sees from this how many
+# records share them (small batches under a light load are expected; under a backlog they
+# should reach the fetch size).
+BATCH = Histogram(
+    "klimaby_consumer_batch_records",
+    "Records applied per transaction (new records of one fetch, every partition of it)",
+    ["group"],
+    buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000),
+)
 
 
 class ConsumedEvent:
@@ -346,7 +355,8 @@ class IdempotentConsumer(BackgroundTask):
                     fresh_by_tp.append((tp, rows.get(tp), fresh))
             if not fresh_by_tp:
                 return 0
-            events = self._decode([r for _tp, _row, fresh in fresh_by_tp for r in fresh])
+            records = [r for _tp, _row, fresh in fresh_by_tp for r in fresh]
+            events = self._decode(records)
             if self.dedupe_by_event_id and events:
                 events = await self._first_time_only(session, events)
             if events:
@@ -359,6 +369,8 @@ class IdempotentConsumer(BackgroundTask):
             for e in events:
                 if e.request_id is not None:
                     by_request.setdefault(e.request_id, []).append(e)
+        # Committed (a batch that failed and is tried again is counted once, when it commits).
+        BATCH.labels(self.group_id).observe(len(records))
         for topic, n in applied.items():
             CONSUMED.labels(self.group_id, topic).inc(n)
         # Committed: what a request caused is logged under that request's id, so one request can
