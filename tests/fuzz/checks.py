@@ -63,6 +63,10 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
         _ACROSS: "one expected reduction per GPC sector (422 naming the repeated one): JSON "
         "Schema's uniqueItems compares whole items, not one field of them"
     },
+    ("PUT", "/v1/mous/{mou_id}/commitments/{commitment_id}"): {
+        _ACROSS: "a replaced commitment keeps the rule of a new one: one expected reduction per "
+        "GPC sector (422 naming the repeated one)"
+    },
     ("POST", "/v1/mous/{mou_id}/sign"): {
         _ACROSS: "a signature is dated today or earlier (422 naming signed_on): JSON Schema "
         "has no 'not after today'"
