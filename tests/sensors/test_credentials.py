@@ -78,6 +78,14 @@ async def test_revoked_keys_are_refused_and_rotated_keys_overlap_for_the_grace_p
             await post(sensors, new_key, kwh(meter, t + timedelta(minutes=2)))
         ).status_code == 202
 
+        # The grace period is a whole number of seconds, as the schema says: not true, not "60".
+        for wrong in (True, "60", 60.5):
+            r = await sensors.post(
+                f"/v1/gateways/{gateway}/keys", json={"grace_period_s": wrong}, headers=auth
+            )
+            assert r.status_code == 422, (wrong, r.text)
+            assert r.json()["invalid-params"][0]["name"].endswith("grace_period_s")
+
         # A rotation without grace ends the previous key now.
         r = await sensors.post(
             f"/v1/gateways/{gateway}/keys", json={"grace_period_s": 0}, headers=auth

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from services.sensors.fields import Text
 from shared.cities import CitySlugField
@@ -57,6 +57,14 @@ class KeyRotation(BaseModel):
         le=MAX_GRACE_PERIOD_S,
         description="How long the gateway's current keys stay valid beside the new one",
     )
+
+    @field_validator("grace_period_s", mode="before")
+    @classmethod
+    def _a_json_integer(cls, value: object) -> object:
+        # A JSON Schema integer: 60 or 60.0, but not true (pydantic would read 1 s) nor "60".
+        if isinstance(value, bool | str):
+            raise ValueError("Input should be a valid integer")
+        return value
 
 
 class RotatedKey(BaseModel):
