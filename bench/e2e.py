@@ -57,6 +57,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -466,16 +467,24 @@ async def wait_accounted(
     return count, time.time()
 
 
+def samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    """The (labels, value) of every sample called ``name`` in a ``/metrics`` text, read by
+    prometheus_client's own parser."""
+    return [
+        (sample.labels, sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    ]
+
+
 async def consumer_lag(client: httpx.AsyncClient, topic: str) -> int:
     try:
         text = (await client.get("/metrics")).text
     except httpx.HTTPError:
         return -1
-    total = 0
-    for line in text.splitlines():
-        if line.startswith("klimaby_consumer_lag{") and f'topic="{topic}"' in line:
-            total += int(float(line.rsplit(" ", 1)[1]))
-    return total
+    lags = samples(text, "klimaby_consumer_lag")
+    return int(sum(value for labels, value in lags if labels.get("topic") == topic))
 
 
 async def accounting_batches(bench: Bench) -> tuple[float, float]:
@@ -485,13 +494,13 @@ async def accounting_batches(bench: Bench) -> tuple[float, float]:
     async with httpx.AsyncClient(timeout=5) as client:
         for proc in bench.services["inventory"]:
             text = (await client.get(proc.url + "/metrics")).text
-            for line in text.splitlines():
-                if line.startswith("klimaby_consumer_batch_records_") and '.accounting"' in line:
-                    name, value = line.split("{", 1)[0], float(line.rsplit(" ", 1)[1])
-                    if name.endswith("_count"):
-                        count += value
-                    elif name.endswith("_sum"):
-                        total += value
+            for suffix in ("_count", "_sum"):
+                found = samples(text, "klimaby_consumer_batch_records" + suffix)
+                n = sum(v for labels, v in found if labels["group"].endswith(".accounting"))
+                if suffix == "_count":
+                    count += n
+                else:
+                    total += n
     return count, total
 
 
@@ -705,12 +714,12 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         procs.mark()
         batches_before = await accounting_batches(bench)
         hub_lag: list[int] = []
-        if args.backlog:
-            pass
-        elif steady:
-            posted = await post_steady(clients, batches, args.steady)
-        else:
-            posted = await post_closed_loop(clients, batches, args.gateways)
+        if not args.backlog:  # a backlog was posted before the inventory restarted
+            posted = await (
+                post_steady(clients, batches, args.steady)
+                if steady
+                else post_closed_loop(clients, batches, args.gateways)
+            )
         count, _seen_all = await wait_accounted(
             pg, base + posted.accepted, args.timeout, hub_lag, bench.hub_url
         )
