@@ -7,14 +7,21 @@ written for the new readings only.
 
 On PostgreSQL the rows go by binary ``COPY`` (asyncpg encodes each row with the columns' codecs;
 SQLAlchemy's multi-row insert compiled and bound every parameter of every row in Python, 12 µs
-per reading, docs/performance.md). Nearly every batch holds new readings only: they are copied
-straight into the tables, inside a savepoint. A batch with a reading accounted before fails the
-primary key there; the readings already stored are then looked up and left out, and the rest
-copied straight in. Only if another transaction commits one of those in between does the batch
-go through per-connection staging tables, from which one ``INSERT … SELECT … ON CONFLICT DO
-NOTHING RETURNING reading_id`` inserts the new readings, its CTE their parts. Copying straight
-in spares the backend the staging tables' writes and reads and the insert's conflict checks
-(docs/performance.md). SQLite keeps the multi-row insert.
+per reading, docs/performance.md) into a per-connection staging table, and from there by
+``INSERT … SELECT`` into the tables, inside a savepoint. A reading of one part (a point reading,
+or an interval within one clock hour) has a part that repeats its reading's row but for the
+city's local year, so the staged row carries that year and the database writes the part from
+it: no 22-column part row is encoded per point reading (about 9 µs, docs/performance.md), and
+no reading is looked up again to write its part (the earlier ``INSERT … SELECT … JOIN`` on the
+readings' key cost the backend about 2 µs per reading more than reading the staged rows). The
+parts of the readings over several hours are copied as rows.
+
+Nearly every batch holds new readings only. A batch with a reading accounted before fails the
+primary key; the readings already stored are then looked up and left out of the staging table,
+and the rest inserted straight in. Only if another transaction commits one of those in between
+does the batch go through one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING reading_id``,
+its CTE the parts of the new readings: the straight insert spares the backend the conflict
+checks (docs/performance.md). SQLite keeps the multi-row insert.
 """
 
 from __future__ import annotations
@@ -137,78 +144,48 @@ async def record_lineage(
     return new
 
 
-class BatchParts:
-    """The parts of a batch's readings as PostgreSQL takes them: a reading of one part (a point
-    reading, or an interval within one clock hour) has a part that repeats its reading's row
-    but for the city's local year, so only (reading id, local year) is sent and the database
-    writes the part from the reading's row (``_PARTS_OF_ONE``); the parts of the readings over
-    several hours are copied as rows. That spares a 22-column row's binary encoding per
-    point reading (about 9 µs, docs/performance.md); ``tests/inventory/test_lineage_writes.py``
-    compares the parts written either way with the rows ``LineageRows.parts`` gives."""
-
-    def __init__(
-        self, accounted: Sequence[Accounted], readings: list[tuple[Any, ...]], rows: LineageRows
-    ) -> None:
-        self.single_ids: list[str] = []
-        self.single_years: list[int] = []
-        self.rows: list[tuple[Any, ...]] = []
-        for a, reading in zip(accounted, readings, strict=True):
-            if len(a.parts) == 1:
-                self.single_ids.append(reading[0])
-                self.single_years.append(a.parts[0].local_year)
-            else:
-                self.rows.extend(rows.parts(a, reading[0]))
-
-    def without(self, seen: set[str]) -> BatchParts:
-        kept = BatchParts((), [], LineageRows())
-        for reading_id, year in zip(self.single_ids, self.single_years, strict=True):
-            if reading_id not in seen:
-                kept.single_ids.append(reading_id)
-                kept.single_years.append(year)
-        kept.rows = [row for row in self.rows if row[0] not in seen]
-        return kept
-
-
-# The part of a one-part reading, from the reading's row: the same hour, activity, factor,
-# milligrams, status and zone; it starts at the reading's time and ends at the end of its
-# interval (at its time for a point reading, or an interval that ends where it starts).
-_PARTS_OF_ONE = (
-    f"INSERT INTO {PARTS.name} ({', '.join(PART_COLUMNS)}) "
-    "SELECT r.reading_id, 0, r.city, r.gpc_reference, r.scope, r.hour, r.observed_at, "
-    "CASE WHEN r.interval_end > r.observed_at THEN r.interval_end ELSE r.observed_at END, "
-    "batch.local_year, r.activity, r.activity_value, r.activity_unit, r.factor_id, "
-    "r.factor_version, r.factor_year, r.factor_source, r.gwp_set, r.gas, r.co2e_mg, r.status, "
-    "r.bidding_zone, NULL "
-    "FROM unnest($1::varchar[], $2::integer[]) AS batch(reading_id, local_year) "
-    f"JOIN {READINGS.name} AS r ON r.reading_id = batch.reading_id"
-)
-
-
-STAGED_READINGS = f"{READINGS.name}_staged"
-STAGED_PARTS = f"{PARTS.name}_staged"
+STAGED = f"{READINGS.name}_batch"
+"""The batch's reading rows, with the local year of a one-part reading's part (NULL for the
+readings over several hours, whose parts are copied as rows)."""
+STAGED_COLUMNS: tuple[str, ...] = (*READING_COLUMNS, "local_year")
 _STAGE = (
-    # Temporary tables of this connection, shaped like the real ones (LIKE: same columns, types
-    # and NOT NULLs), emptied at every commit, and here before each batch in case one
-    # transaction accounts twice.
-    f"CREATE TEMP TABLE IF NOT EXISTS {STAGED_READINGS} (LIKE {READINGS.name}) "
-    "ON COMMIT DELETE ROWS; "
-    f"CREATE TEMP TABLE IF NOT EXISTS {STAGED_PARTS} (LIKE {PARTS.name}) ON COMMIT DELETE ROWS; "
-    f"DELETE FROM {STAGED_READINGS}; DELETE FROM {STAGED_PARTS}"
+    # A temporary table of this connection, shaped like the readings' (LIKE: same columns, types
+    # and NOT NULLs) plus the local year, emptied at every commit, and here before each batch in
+    # case one transaction accounts twice. It has no index and writes no WAL.
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGED} (LIKE {READINGS.name}, local_year integer) "
+    f"ON COMMIT DELETE ROWS; DELETE FROM {STAGED}"
 )
-_INSERT_STAGED = (
+_INSERT_READINGS = (
+    f"INSERT INTO {READINGS.name} ({', '.join(READING_COLUMNS)}) "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM {STAGED}"
+)
+# The part of a one-part reading (a point reading, or an interval within one clock hour), from
+# its staged row: the same hour, activity, factor, milligrams, status and zone; it starts at the
+# reading's time and ends at the end of its interval (at its time for a point reading, or an
+# interval that ends where it starts).
+_PART_OF_ONE = (
+    f"SELECT s.reading_id, 0, s.city, s.gpc_reference, s.scope, s.hour, s.observed_at, "
+    "CASE WHEN s.interval_end > s.observed_at THEN s.interval_end ELSE s.observed_at END, "
+    "s.local_year, s.activity, s.activity_value, s.activity_unit, s.factor_id, "
+    "s.factor_version, s.factor_year, s.factor_source, s.gwp_set, s.gas, s.co2e_mg, s.status, "
+    f"s.bidding_zone, NULL FROM {STAGED} AS s WHERE s.local_year IS NOT NULL"
+)
+_INSERT_PARTS_OF_ONE = f"INSERT INTO {PARTS.name} ({', '.join(PART_COLUMNS)}) {_PART_OF_ONE}"
+_LEAVE_OUT = (
+    f"DELETE FROM {STAGED} AS s USING unnest($1::varchar[]) AS seen(reading_id) "
+    "WHERE s.reading_id = seen.reading_id"
+)
+_INSERT_NEW = (
     # The parts' CTE sees the ids the readings' insert returned: parts of new readings only. A
     # new reading has no parts yet (they are written with it), so theirs is a plain insert: a
     # conflict there would be a broken invariant, and fails the batch instead of hiding it.
     f"WITH new AS (INSERT INTO {READINGS.name} ({', '.join(READING_COLUMNS)}) "
-    f"SELECT {', '.join(READING_COLUMNS)} FROM {STAGED_READINGS} "
+    f"SELECT {', '.join(READING_COLUMNS)} FROM {STAGED} "
     "ON CONFLICT DO NOTHING RETURNING reading_id), "
-    f"new_parts AS (INSERT INTO {PARTS.name} ({', '.join(PART_COLUMNS)}) "
-    f"SELECT {', '.join(PART_COLUMNS)} FROM {STAGED_PARTS} "
-    "WHERE reading_id IN (SELECT reading_id FROM new)) "
+    f"new_parts AS (INSERT INTO {PARTS.name} ({', '.join(PART_COLUMNS)}) {_PART_OF_ONE} "
+    "AND s.reading_id IN (SELECT reading_id FROM new)) "
     "SELECT reading_id FROM new"
 )
-
-
 _ALREADY_ACCOUNTED = (
     # A join on the ids' array rather than "= ANY($1)": a prepared statement's generic plan made
     # while the table was small scans it then once per batch (a hash join), not once per id.
@@ -223,59 +200,60 @@ async def _copy_and_insert(
     readings: list[tuple[Any, ...]],
     rows: LineageRows,
 ) -> set[str]:
-    """PostgreSQL: binary ``COPY`` of the rows straight into the tables, in a savepoint. The
-    readings' primary key refuses a reading accounted before (a replay, a retry, another
-    replica's commit, which the copy waits for): the savepoint is then rolled back, the readings
-    already accounted are left out and the others copied straight in again. Should one of those
-    have been committed meanwhile (by another replica), the batch goes through the staging
-    tables, where the insert keeps what is new. ``COPY`` encodes each row with the columns'
-    codecs, with no per-parameter work in Python."""
+    """PostgreSQL: binary ``COPY`` of the batch's readings into the staging table, then
+    ``INSERT … SELECT`` into the tables, in a savepoint: the readings, the parts of the
+    one-part readings from the same staged rows (no lookup of the readings just written), and
+    the parts of the others copied as rows. The readings' primary key refuses a reading
+    accounted before (a replay, a retry, another replica's commit, which the insert waits for):
+    the savepoint is then rolled back, the readings already accounted are left out of the
+    staging table and the rest inserted again. Should one of those have been committed
+    meanwhile (by another replica), one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` keeps what
+    is new. ``COPY`` encodes each row with the columns' codecs, with no per-parameter work in
+    Python."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     pg = raw.driver_connection
     assert pg is not None
-    parts = BatchParts(accounted, readings, rows)
-    if await _copy_straight_in(pg, readings, parts):
-        return {row[0] for row in readings}
-    seen = {row[0] for row in await pg.fetch(_ALREADY_ACCOUNTED, [row[0] for row in readings])}
-    kept = [i for i, row in enumerate(readings) if row[0] not in seen]
-    if not kept:
+    staged: list[tuple[Any, ...]] = []
+    multi_part: list[tuple[Any, ...]] = []
+    for a, reading in zip(accounted, readings, strict=True):
+        if len(a.parts) == 1:
+            staged.append((*reading, a.parts[0].local_year))
+        else:
+            staged.append((*reading, None))
+            multi_part.extend(rows.parts(a, reading[0]))
+    await pg.execute(_STAGE)
+    await pg.copy_records_to_table(STAGED, records=staged, columns=STAGED_COLUMNS)
+    ids = [row[0] for row in readings]
+    if await _insert_straight_in(pg, multi_part):
+        return set(ids)
+    seen = [row[0] for row in await pg.fetch(_ALREADY_ACCOUNTED, ids)]
+    if len(seen) == len(ids):
         return set()
-    readings = [readings[i] for i in kept]
-    if await _copy_straight_in(pg, readings, parts.without(seen)):
-        return {row[0] for row in readings}
-    accounted = [accounted[i] for i in kept]
-    every_part = [
-        p for a, row in zip(accounted, readings, strict=True) for p in rows.parts(a, row[0])
-    ]
-    return await _stage_and_insert(pg, readings, every_part)
+    await pg.execute(_LEAVE_OUT, seen)
+    left_out = set(seen)
+    multi_part = [row for row in multi_part if row[0] not in left_out]
+    if await _insert_straight_in(pg, multi_part):
+        return {i for i in ids if i not in left_out}
+    new = {row[0] for row in await pg.fetch(_INSERT_NEW)}
+    new_parts = [row for row in multi_part if row[0] in new]
+    if new_parts:
+        await pg.copy_records_to_table(PARTS.name, records=new_parts, columns=PART_COLUMNS)
+    return new
 
 
-async def _copy_straight_in(pg: Any, readings: list[tuple[Any, ...]], parts: BatchParts) -> bool:
-    """Copy the rows into the tables if none of the readings is accounted yet; False (and
+async def _insert_straight_in(pg: Any, multi_part: list[tuple[Any, ...]]) -> bool:
+    """Insert the staged readings and their parts if none of them is accounted yet; False (and
     nothing written) if one is."""
     await pg.execute("SAVEPOINT lineage")
     try:
-        await pg.copy_records_to_table(READINGS.name, records=readings, columns=READING_COLUMNS)
-        if parts.rows:
-            await pg.copy_records_to_table(PARTS.name, records=parts.rows, columns=PART_COLUMNS)
+        await pg.execute(_INSERT_READINGS)
     except asyncpg.UniqueViolationError:
         await pg.execute("ROLLBACK TO SAVEPOINT lineage; RELEASE SAVEPOINT lineage")
         return False
     await pg.execute("RELEASE SAVEPOINT lineage")
-    if parts.single_ids:
-        await pg.execute(_PARTS_OF_ONE, parts.single_ids, parts.single_years)
+    # The readings are new in this transaction: their parts cannot be there yet.
+    if multi_part:
+        await pg.copy_records_to_table(PARTS.name, records=multi_part, columns=PART_COLUMNS)
+    await pg.execute(_INSERT_PARTS_OF_ONE)
     return True
-
-
-async def _stage_and_insert(
-    pg: Any, readings: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
-) -> set[str]:
-    """Readings of which some were committed by another transaction while this one ran: ``COPY``
-    into the staging tables, then one statement inserts the readings where they are new
-    (``ON CONFLICT DO NOTHING RETURNING``) and the parts of those."""
-    await pg.execute(_STAGE)
-    await pg.copy_records_to_table(STAGED_READINGS, records=readings, columns=READING_COLUMNS)
-    if parts:
-        await pg.copy_records_to_table(STAGED_PARTS, records=parts, columns=PART_COLUMNS)
-    return {row[0] for row in await pg.fetch(_INSERT_STAGED)}
