@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from services.sensors.settings import Settings
 from shared.events.catalogue import SENSORS_READINGS
@@ -34,6 +34,15 @@ HEADERS = [("content-type", CONTENT_TYPE.encode())]
 _PARTITIONER = DefaultPartitioner()
 _PARTITION_OF: dict[tuple[bytes, int], int] = {}
 BROKER_UP = Gauge("klimaby_sensors_broker_available", "1 while readings can be published")
+ROUNDS = Counter(
+    "klimaby_sensors_publish_rounds_total",
+    "Rounds of publication acknowledged by the broker (each carries every request handed in "
+    "while the previous one was out)",
+)
+ROUND_REQUESTS = Counter(
+    "klimaby_sensors_publish_round_requests_total",
+    "Requests answered by those rounds (divided by the rounds: requests per round)",
+)
 
 
 class ReadingPublisher:
@@ -60,6 +69,8 @@ class ReadingPublisher:
         self._waiting: list[tuple[Sequence[tuple[bytes, bytes]], asyncio.Future[None]]] = []
         self._handed_in = asyncio.Event()
         self._rounds: asyncio.Task[None] | None = None
+        self.rounds_sent = 0
+        """Rounds acknowledged by the broker since start (one round answers many requests)."""
 
     async def start(self) -> None:
         self._producer = await self._fresh_producer(timeout_s=60)
@@ -137,6 +148,9 @@ class ReadingPublisher:
                             exc if isinstance(exc, (KafkaError, TimeoutError)) else KafkaError(exc)
                         )
                 continue
+            self.rounds_sent += 1
+            ROUNDS.inc()
+            ROUND_REQUESTS.inc(len(waiting))
             for _records, done in waiting:
                 if not done.done():
                     done.set_result(None)
