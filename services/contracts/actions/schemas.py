@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.jsontypes import JSONIntegerCheck
 from shared.quantities import TCO2e
 from shared.text import StoredText
 
@@ -31,7 +32,7 @@ GpcReference = Annotated[
         examples=["II.1"],
     ),
 ]
-Year = Annotated[int, Field(ge=2000, le=2100)]
+Year = Annotated[int, Field(ge=2000, le=2100), JSONIntegerCheck]
 
 FieldOfAction = Literal[
     "land_use_and_transport", "buildings_and_energy", "consumption_and_waste", "adaptation"

@@ -24,6 +24,7 @@ from services.contracts.actions.schemas import (
 )
 from services.contracts.investment.schemas import InvestmentPlan
 from shared.events.payloads import CccStatus
+from shared.jsontypes import JSONIntegerCheck
 from shared.quantities import TCO2e
 from shared.text import StoredText
 
@@ -81,7 +82,7 @@ class BaselineReference(BaseModel):
 
     city: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
     year: Year
-    version: Annotated[int, Field(ge=1, le=10_000)]
+    version: Annotated[int, Field(ge=1, le=10_000), JSONIntegerCheck]
 
 
 class SectorTarget(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.contracts.commitments.schemas import TonnesIn
 from services.contracts.partners.schemas import WebAddress
+from shared.jsontypes import JSONInt
 from shared.quantities import TCO2e
 from shared.text import StoredText
 
@@ -38,7 +39,7 @@ SCOPE3_CATEGORIES: dict[int, str] = {
 class Scope3In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: int = Field(ge=1, le=15, description="GHG Protocol scope 3 category, 1-15")
+    category: JSONInt = Field(ge=1, le=15, description="GHG Protocol scope 3 category, 1-15")
     tco2e: TonnesIn
 
 

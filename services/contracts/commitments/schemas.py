@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.contracts.commitments.models import Commitment
 from shared.events.payloads import GpcSector
+from shared.jsontypes import JSONIntegerCheck
 from shared.quantities import TCO2e, tco2e_from_mg
 from shared.text import StoredText
 
@@ -52,8 +53,8 @@ class CommitmentCreate(BaseModel):
         min_length=1, max_length=2000, description="What the partner will do"
     )
     due_by: date = Field(description="By when")
-    investment_nok: int | None = Field(
-        None, ge=0, le=10**13, description="For an investment: its amount in NOK"
+    investment_nok: Annotated[int, Field(ge=0, le=10**13), JSONIntegerCheck] | None = Field(
+        None, description="For an investment: its amount in NOK"
     )
     expected_reductions: list[SectorReductionIn] = Field(
         default_factory=list, max_length=5, description="At most one entry per GPC sector"

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.contracts.partners.schemas import Email
+from shared.jsontypes import JSONInt
 from shared.text import StoredText
 
 InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
@@ -20,7 +21,7 @@ class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: Email | None = Field(None, description="Where the city sends the code (a note)")
-    valid_days: int = Field(14, ge=1, le=90, description="Days until the code expires")
+    valid_days: JSONInt = Field(14, ge=1, le=90, description="Days until the code expires")
 
 
 class InvitationPublic(BaseModel):

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.payloads import CitySlug
+from shared.jsontypes import JSONIntegerCheck
 from shared.localtime import DEFAULT_TIME_ZONE, is_time_zone, time_zone_schema
 from shared.text import EMAIL_PATTERN, StoredText
 
@@ -17,7 +18,7 @@ SessionKind = Literal["talk", "panel", "workshop", "course", "break", "meal", "i
 RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
 TrackKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,8}$", description="e.g. A")]
 GatheringSlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")]
-Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
+Capacity = Annotated[int, Field(ge=1, le=1_000_000), JSONIntegerCheck]
 
 
 def _plausible(moment: datetime) -> datetime:

@@ -11,11 +11,12 @@ from services.inventory.factors.repository import FactorRepository
 from services.inventory.factors.schemas import (
     ACTIVITY_PATTERN,
     FACTOR_ID_PATTERN,
+    FIRST_YEAR,
+    LAST_YEAR,
     REGION_PATTERN,
     FactorCreate,
     FactorPublic,
     FactorRevise,
-    Year,
 )
 from shared.auth import Principal, require_admin
 from shared.db import DbSession
@@ -36,7 +37,9 @@ async def list_factors(
     session: DbSession,
     activity: Annotated[str | None, Query(pattern=ACTIVITY_PATTERN)] = None,
     region: Annotated[str | None, Query(pattern=REGION_PATTERN)] = None,
-    year: Annotated[Year | None, Query(description="Factors valid in this year")] = None,
+    year: Annotated[
+        int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Factors valid in this year")
+    ] = None,
     gpc_reference: Annotated[str | None, Query(max_length=16)] = None,
     current: Annotated[
         bool, Query(description="true: current versions only; false: every version")

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from services.inventory.factors.units import UnitError, validate_unit
 from services.inventory.gpc.catalogue import CELL_REFERENCES, is_cell
 from services.inventory.gpc.gases import Gas, GwpSet
+from shared.jsontypes import JSONIntegerCheck
 from shared.text import NoNul
 
 FACTOR_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,99}$"
@@ -52,7 +53,8 @@ ActivityUnit = Annotated[
     Field(max_length=32, description="kWh, MWh, GJ, TJ, L, m**3, kg, t or vehicle-km"),
     AfterValidator(_activity_unit),
 ]
-Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR), JSONIntegerCheck]
+"""A year in a body (a query's year is text: see the endpoints)."""
 Text = Annotated[str, NoNul]
 """Free text that is stored (PostgreSQL refuses NUL in text)."""
 ACTIVITY_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"

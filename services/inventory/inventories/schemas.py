@@ -23,6 +23,7 @@ from services.inventory.factors.schemas import (
 )
 from services.inventory.gpc.catalogue import CellLevel, Level
 from services.inventory.gpc.gases import Gas, GwpSet
+from shared.jsontypes import JSONIntegerCheck
 from shared.quantities import TCO2e
 
 EntryKind = Literal["activity", "reported", "notation"]
@@ -59,8 +60,8 @@ class FactorRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=FACTOR_ID_PATTERN)
-    version: int | None = Field(
-        None, ge=1, le=1_000_000, description="Default: the factor's current version"
+    version: Annotated[int, Field(ge=1, le=1_000_000), JSONIntegerCheck] | None = Field(
+        None, description="Default: the factor's current version"
     )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.jsontypes import JSONIntegerCheck
 from shared.quantities import TCO2e
 from shared.text import NoNul
 
@@ -16,7 +17,7 @@ GpcSector = Literal["I", "II", "III", "IV", "V"]
 """A GPC sector: I stationary energy, II transportation, III waste, IV IPPU, V AFOLU."""
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
-Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR), JSONIntegerCheck]
 # 10^9 t is far above any city and keeps sums of milligrams inside a 64-bit integer.
 Tonnes = Annotated[
     Decimal,
@@ -52,8 +53,8 @@ class InventoryBaseline(BaseModel):
 
     source: Literal["inventory"]
     year: Year
-    version: int | None = Field(
-        None, ge=1, description="A published version; none means the newest published one"
+    version: Annotated[int, Field(ge=1), JSONIntegerCheck] | None = Field(
+        None, description="A published version; none means the newest published one"
     )
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from services.sensors.fields import Text
 from shared.cities import CitySlugField
+from shared.jsontypes import JSONInt
 
 GatewayStatus = Literal["active", "disabled"]
 KeyState = Literal["active", "expiring", "expired", "revoked"]
@@ -51,20 +52,12 @@ class KeyPublic(BaseModel):
 
 
 class KeyRotation(BaseModel):
-    grace_period_s: int = Field(
+    grace_period_s: JSONInt = Field(
         86_400,
         ge=0,
         le=MAX_GRACE_PERIOD_S,
         description="How long the gateway's current keys stay valid beside the new one",
     )
-
-    @field_validator("grace_period_s", mode="before")
-    @classmethod
-    def _a_json_integer(cls, value: object) -> object:
-        # A JSON Schema integer: 60 or 60.0, but not true (pydantic would read 1 s) nor "60".
-        if isinstance(value, bool | str):
-            raise ValueError("Input should be a valid integer")
-        return value
 
 
 class RotatedKey(BaseModel):

@@ -3,12 +3,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from services.sensors.fields import Text
 from shared.events.payloads import BiddingZone, EnergyCarrier, SensorKind, VehicleClass
+from shared.jsontypes import JSONFloat, JSONIntegerCheck
 
 # Energy cells I.x.1-3 (I.4.4 too) and transport cells II.x.1-3: what a meter or counter measures.
 GPC_ENERGY = re.compile(r"^I\.[1-8]\.[1-4]$")
@@ -22,6 +23,7 @@ GRID_CARRIERS = {"electricity", "district_heating"}
 GPC_TRANSPORT_FUEL = re.compile(r"^II\.[1-5]\.1$")
 GPC_TRANSPORT_GRID = re.compile(r"^II\.[1-5]\.2$")
 MAX_EXPECTED_INTERVAL_S = 31 * 86400
+ExpectedInterval = Annotated[int, Field(ge=1, le=MAX_EXPECTED_INTERVAL_S), JSONIntegerCheck]
 COVERAGE_GROUP_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 ValueType = Literal["interval", "cumulative"]
@@ -49,16 +51,16 @@ class SensorFields(BaseModel):
         None, description="energy meters; default electricity"
     )
     bidding_zone: BiddingZone | None = None
-    road_segment_km: float | None = Field(None, gt=0, le=1000, description="traffic counters")
+    road_segment_km: JSONFloat | None = Field(None, gt=0, le=1000, description="traffic counters")
     vehicle_class: VehicleClass | None = Field(None, description="traffic counters; default car")
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: JSONFloat | None = Field(None, ge=-90, le=90)
+    longitude: JSONFloat | None = Field(None, ge=-180, le=180)
     coverage_group: str | None = Field(
         None,
         pattern=COVERAGE_GROUP_PATTERN,
         description="Sensors of one cell that measure together (e.g. kommunale-bygg)",
     )
-    coverage_share: float | None = Field(
+    coverage_share: JSONFloat | None = Field(
         None,
         gt=0,
         le=1,
@@ -66,16 +68,14 @@ class SensorFields(BaseModel):
         description="Share of the GPC cell's activity that the sensor (or its group) measures, "
         "0 < share <= 1 (0.12 = 12 %)",
     )
-    expected_interval_s: int | None = Field(
+    expected_interval_s: ExpectedInterval | None = Field(
         None,
-        ge=1,
-        le=MAX_EXPECTED_INTERVAL_S,
         description="How often the sensor reports; silent longer than this it is stale",
     )
-    plausible_min: float | None = Field(
+    plausible_min: JSONFloat | None = Field(
         None, ge=0, allow_inf_nan=False, description="Smallest plausible amount per reading"
     )
-    plausible_max: float | None = Field(
+    plausible_max: JSONFloat | None = Field(
         None,
         gt=0,
         allow_inf_nan=False,
@@ -158,15 +158,15 @@ class SensorUpdate(BaseModel):
     gpc_reference: Text | None = Field(None, max_length=16)
     energy_carrier: EnergyCarrier | None = None
     bidding_zone: BiddingZone | None = None
-    road_segment_km: float | None = Field(None, gt=0, le=1000)
+    road_segment_km: JSONFloat | None = Field(None, gt=0, le=1000)
     vehicle_class: VehicleClass | None = None
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: JSONFloat | None = Field(None, ge=-90, le=90)
+    longitude: JSONFloat | None = Field(None, ge=-180, le=180)
     coverage_group: str | None = Field(None, pattern=COVERAGE_GROUP_PATTERN)
-    coverage_share: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
-    expected_interval_s: int | None = Field(None, ge=1, le=MAX_EXPECTED_INTERVAL_S)
-    plausible_min: float | None = Field(None, ge=0, allow_inf_nan=False)
-    plausible_max: float | None = Field(None, gt=0, allow_inf_nan=False)
+    coverage_share: JSONFloat | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    expected_interval_s: ExpectedInterval | None = None
+    plausible_min: JSONFloat | None = Field(None, ge=0, allow_inf_nan=False)
+    plausible_max: JSONFloat | None = Field(None, gt=0, allow_inf_nan=False)
     status: SensorStatus | None = Field(
         None, description="inactive: its readings are refused until it is active again"
     )

@@ -173,7 +173,8 @@ async def bulk_register(
             continue
         fields = {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
         try:
-            data = SensorCreate.model_validate(fields)
+            # The cells are text: "60" is a number here (shared/jsontypes.py).
+            data = SensorCreate.model_validate_strings(fields)
         except ValidationError as exc:
             err = exc.errors()[0]
             results[n - 1] = _bulk_rejected(n, error_field(err), err["msg"])
