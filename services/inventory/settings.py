@@ -21,8 +21,10 @@ class Settings(ServiceSettings):
 
     # The readings' accounting runs this many fetch-and-apply loops over disjoint shares of
     # the partitions (PostgreSQL only): while one batch's transaction runs in PostgreSQL, the
-    # next is decoded and accounted in Python (docs/performance.md, "Lanes").
-    accounting_lanes: int = Field(2, ge=1, le=16)
+    # next is decoded and accounted in Python (docs/performance.md, "Lanes"). Three: two
+    # partitions each of the default six; end to end on two cores they accounted ~10 % more
+    # than two, alternating runs of bench/e2e.py (docs/performance.md, 2026-12-04).
+    accounting_lanes: int = Field(3, ge=1, le=16)
     # A small fetch of readings waits this long for more before it is accounted: under a steady
     # load of small POSTs, fewer and larger transactions (docs/performance.md, "Linger").
     accounting_linger_ms: int = Field(50, ge=0, le=5000)
