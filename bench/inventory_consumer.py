@@ -323,7 +323,12 @@ async def measure(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--readings", type=int, default=50_000)
-    parser.add_argument("--fetch", type=int, default=2_000, help="records per fetch")
+    parser.add_argument(
+        "--fetch",
+        type=int,
+        default=4_000,
+        help="records per fetch (the service: INVENTORY_ACCOUNTING_MAX_RECORDS)",
+    )
     parser.add_argument("--sensors", type=int, default=100)
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats into FILE")
     parser.add_argument(

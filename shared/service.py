@@ -61,6 +61,8 @@ class ConsumerSpec:
     # How long a small fetch waits for more records before it is applied (see
     # IdempotentConsumer._linger): fewer, larger transactions under a steady load.
     linger_ms: int = 0
+    # The most records one fetch (and so one transaction) applies.
+    max_records: int = 2000
 
 
 @dataclass
@@ -138,6 +140,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 decoder=c.decoder,
                 lanes=c.lanes,
                 linger_ms=c.linger_ms,
+                max_records=c.max_records,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
             )
             for c in spec.consumers

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     decoder=decode_reading,
                     lanes=settings.accounting_lanes,
                     linger_ms=settings.accounting_linger_ms,
+                    max_records=settings.accounting_max_records,
                 ),
                 # The actions of each city's tracked CCC, for budget measures' references.
                 contract_actions,
