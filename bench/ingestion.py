@@ -104,13 +104,15 @@ def batches_of(sensor_ids: list[str], count: int, start: datetime) -> list[list[
     return out
 
 
-async def register(client: httpx.AsyncClient, token: str) -> tuple[str, list[str]]:
+async def register(
+    client: httpx.AsyncClient, token: str, sensors: int = SENSORS
+) -> tuple[str, list[str]]:
     auth = {"Authorization": f"Bearer {token}"}
     r = await client.post("/v1/gateways", json={"city": "bench", "name": "bench"}, headers=auth)
     r.raise_for_status()
     gateway = r.json()
     ids = []
-    for i in range(SENSORS):
+    for i in range(sensors):
         r = await client.post(
             f"/v1/gateways/{gateway['id']}/sensors",
             json={
@@ -335,7 +337,7 @@ async def in_process(env: dict[str, str], workdir: Path, args: argparse.Namespac
             )
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://sensors") as client:
-                key, sensor_ids = await register(client, token)
+                key, sensor_ids = await register(client, token, args.sensors)
             start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=300)
             bodies = [
                 json.dumps({"readings": b}, separators=(",", ":")).encode()
@@ -458,7 +460,7 @@ async def main(args: argparse.Namespace) -> None:
             ),
         )
         async with httpx.AsyncClient(base_url=service.url, timeout=300) as client:
-            key, sensor_ids = await register(client, token)
+            key, sensor_ids = await register(client, token, args.sensors)
             start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=300)
             first, second, *measured = batches_of(sensor_ids, args.batches + 2, start)
             warmup = [first, second]
@@ -496,7 +498,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"database:  {backend} ({url.split('@')[-1]})")
     print(f"broker:    {'embedded Tansu' if broker else bootstrap} at {bootstrap}")
     print(
-        f"batches:   {len(measured)} x {BATCH} readings, {args.concurrency} client(s), 1 uvicorn worker"
+        f"batches:   {len(measured)} x {BATCH} readings, {args.concurrency} client(s), 1 uvicorn worker, "
+        f"{args.sensors} sensors"
     )
     print(
         f"POST /v1/readings (202, acked):   {http.per_second:>10,.0f} readings/s  ({http.readings} in {http.seconds:.2f} s)"
@@ -532,6 +535,12 @@ if __name__ == "__main__":
     parser.add_argument("--batches", type=int, default=20, help="measured batches of 5,000")
     parser.add_argument("--concurrency", type=int, default=1, help="clients posting at once")
     parser.add_argument("--no-raw", action="store_true", help="skip the raw produce run")
+    parser.add_argument(
+        "--sensors",
+        type=int,
+        default=SENSORS,
+        help="the gateway's sensors (each batch spreads over them)",
+    )
     parser.add_argument(
         "--in-process", action="store_true", help="pipeline.submit in this process, no HTTP"
     )
