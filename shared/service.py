@@ -29,7 +29,7 @@ from shared.identity.revocations import (
     RevocationLoader,
     RevocationPoller,
 )
-from shared.messaging.consumer import Handler, IdempotentConsumer, RecordDecoder
+from shared.messaging.consumer import MAX_RECORDS, Handler, IdempotentConsumer, RecordDecoder
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.messaging.tables import MessagingTables
@@ -62,7 +62,7 @@ class ConsumerSpec:
     # IdempotentConsumer._linger): fewer, larger transactions under a steady load.
     linger_ms: int = 0
     # The most records one fetch (and so one transaction) applies.
-    max_records: int = 2000
+    max_records: int = MAX_RECORDS
 
 
 @dataclass

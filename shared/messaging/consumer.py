@@ -61,6 +61,10 @@ BATCH = Histogram(
 )
 
 
+MAX_RECORDS = 2000
+"""The most records one fetch (and so one transaction) applies, unless a consumer says."""
+
+
 class ConsumedEvent:
     """One record of a fetch as a handler sees it: where it came from, its typed payload, and
     its envelope. A consumer with a record decoder of its own (see ``RecordDecoder``) gets the
@@ -157,7 +161,7 @@ class IdempotentConsumer(BackgroundTask):
         handler: Handler,
         dedupe_by_event_id: bool = True,
         accept_unknown_types: bool = False,
-        max_records: int = 2000,
+        max_records: int = MAX_RECORDS,
         session_timeout_ms: int = 10_000,
         decoder: RecordDecoder | None = None,
         lanes: int = 1,

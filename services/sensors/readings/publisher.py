@@ -69,8 +69,6 @@ class ReadingPublisher:
         self._waiting: list[tuple[Sequence[tuple[bytes, bytes]], asyncio.Future[None]]] = []
         self._handed_in = asyncio.Event()
         self._rounds: asyncio.Task[None] | None = None
-        self.rounds_sent = 0
-        """Rounds acknowledged by the broker since start (one round answers many requests)."""
 
     async def start(self) -> None:
         self._producer = await self._fresh_producer(timeout_s=60)
@@ -148,7 +146,6 @@ class ReadingPublisher:
                             exc if isinstance(exc, (KafkaError, TimeoutError)) else KafkaError(exc)
                         )
                 continue
-            self.rounds_sent += 1
             ROUNDS.inc()
             ROUND_REQUESTS.inc(len(waiting))
             for _records, done in waiting:
