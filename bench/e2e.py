@@ -14,7 +14,8 @@ machine and in the same run:
   before it commits), p50/p95/p99;
 - the hub's lag: its consumer lag (from its ``/metrics``) and the time from the inventory's last
   accounted reading to the hub showing the same total;
-- CPU seconds and peak RSS of every process (from /proc).
+- CPU seconds and peak RSS of every process (from /proc), and the seconds of it the services'
+  garbage collector took (their ``/metrics``).
 
 Modes:
 
@@ -504,6 +505,26 @@ async def accounting_batches(bench: Bench) -> tuple[float, float]:
     return count, total
 
 
+async def gc_seconds(bench: Bench) -> dict[str, float]:
+    """The garbage collector's seconds so far per service process, named as ``processes()``
+    names them (``klimaby_gc_seconds_total`` on their ``/metrics``; a service that does not
+    tune its collector does not time it either, and is left out)."""
+    found: dict[str, float] = {}
+    async with httpx.AsyncClient(timeout=5) as client:
+        for name, procs in bench.services.items():
+            for i, proc in enumerate(procs):
+                try:
+                    text = (await client.get(proc.url + "/metrics")).text
+                except httpx.HTTPError:
+                    continue
+                passes = samples(text, "klimaby_gc_seconds_total")
+                if passes:
+                    found[name if len(procs) == 1 else f"{name}#{i + 1}"] = sum(
+                        v for _labels, v in passes
+                    )
+    return found
+
+
 async def hub_catch_up(bench: Bench, timeout_s: float = 60) -> tuple[float, int, int]:
     """Seconds from now until the hub shows the inventory's live total for the city."""
     async with (
@@ -713,6 +734,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         profilers = start_profilers(bench, args.profile)
         procs.mark()
         batches_before = await accounting_batches(bench)
+        gc_before = await gc_seconds(bench)
         hub_lag: list[int] = []
         if not args.backlog:  # a backlog was posted before the inventory restarted
             posted = await (
@@ -725,6 +747,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         )
         hub_done, target, shown = await hub_catch_up(bench)
         batches_after = await accounting_batches(bench)
+        gc_after = await gc_seconds(bench)
         app_of = {
             row["pid"]: row["application_name"]
             for row in await pg.fetch(
@@ -825,9 +848,15 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
             "(the whole process: HTTP, parsing, checks, database, publication)"
         )
     print()
-    print(f"{'process':<16} {'CPU s':>8} {'CPU µs/reading':>15} {'peak RSS MB':>12}")
+    print(
+        f"{'process':<16} {'CPU s':>8} {'CPU µs/reading':>15} {'peak RSS MB':>12} "
+        f"{'of which GC s':>14}"
+    )
     for name, cpu, rss in usage:
-        print(f"{name:<16} {cpu:>8.2f} {cpu / max(1, total) * 1e6:>15.1f} {rss:>12.0f}")
+        collector = (
+            f"{gc_after[name] - gc_before.get(name, 0.0):>14.2f}" if name in gc_after else ""
+        )
+        print(f"{name:<16} {cpu:>8.2f} {cpu / max(1, total) * 1e6:>15.1f} {rss:>12.0f} {collector}")
 
 
 def main() -> None:
