@@ -224,3 +224,56 @@ async def test_every_kind_of_reading_has_the_parts_its_lineage_rows_give(
             want = expected[(row[0], row[1])]
             for column, got, value in zip(lineage.PART_COLUMNS, row, want, strict=True):
                 assert got == value, (column, got, value)
+
+
+async def test_every_kind_of_reading_is_stored_as_its_lineage_row_gives(
+    service_client: ServiceClientFactory, admin_token: str
+) -> None:
+    """The readings' rows, however written (on PostgreSQL the database works out a staged
+    reading's hour from its time, takes the batch's ``accounted_at`` as a parameter and its
+    activity as text), are column for column the rows ``LineageRows.reading`` gives, one
+    ``accounted_at`` for the whole batch: points, an interval that ends where it starts, within
+    one clock hour and over several, a reading without activity and one waiting for a factor."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=30)
+        batch = [
+            reading(city, hour + timedelta(minutes=7, seconds=13, microseconds=250), 10.25),
+            reading(city, hour + timedelta(minutes=8), 0.0, sensor="m2"),
+            reading(city, hour + timedelta(minutes=9), 0.000000001, sensor="m7"),
+            reading(city, hour + timedelta(minutes=11), 123456.789012345, sensor="m8"),
+            reading(city, hour, 3.5, sensor="m3").model_copy(
+                update={"interval_end": hour - timedelta(minutes=1)}
+            ),
+            reading(city, hour + timedelta(minutes=10), 7.0, sensor="m4").model_copy(
+                update={"interval_end": hour + timedelta(minutes=50)}
+            ),
+            reading(city, hour + timedelta(minutes=30), 11.0, sensor="m5").model_copy(
+                update={"interval_end": hour + timedelta(hours=3, minutes=5)}
+            ),
+            reading(city, hour, 40.0, sensor="t1", kind="traffic_counter"),
+            reading(
+                city, hour + timedelta(minutes=4), 80.0, sensor="dh", carrier="district_heating"
+            ),
+        ]
+        result = await account(app, batch)
+        assert result.new == len(batch)
+        async with app.state.db.transaction() as session:
+            stored = (
+                await session.execute(
+                    select(
+                        *(AccountedReading.__table__.c[c] for c in lineage.READING_COLUMNS)  # type: ignore[attr-defined]
+                    ).where(AccountedReading.city == city)  # type: ignore[arg-type]
+                )
+            ).all()
+        at = lineage.READING_COLUMNS.index("accounted_at")
+        assert len({row[at] for row in stored}) == 1
+        rows = lineage.LineageRows()
+        expected = {
+            str(a.reading.reading_id): rows.reading(a, stored[0][at]) for a in result.accounted
+        }
+        assert len(stored) == len(expected)
+        for row in stored:
+            want = expected[row[0]]
+            for column, got, value in zip(lineage.READING_COLUMNS, row, want, strict=True):
+                assert got == value, (column, got, value)
