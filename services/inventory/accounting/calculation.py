@@ -94,8 +94,13 @@ class Accounted:
     def status(self) -> str:
         if self.activity is None:
             return "no_activity"
-        if self.factor is None or any(p.co2e_mg is None for p in self.parts):
+        if self.factor is None:
             return "no_factor"
+        # A loop, not any() over a generator: read once per reading and batch, and nearly
+        # every reading has one part.
+        for p in self.parts:
+            if p.co2e_mg is None:
+                return "no_factor"
         return "accounted"
 
 
