@@ -30,7 +30,7 @@ GC_YOUNG_THRESHOLD = 100_000
 """Tracked objects allocated (and not yet freed) between collections of the youngest generation
 (CPython's default: 700). A batch's objects all live until the batch ends and then die by
 reference counting, so every pass over them is wasted: with 10,000, a run of 100,000 readings
-cost the inventory 0.42-0.57 s and the sensors 0.14-0.21 s in the collector (four lanes of
+cost the inventory 0.42-0.57 s and the sensors 0.14-0.21 s in the collector (three lanes of
 ~3,500 readings hold some 60,000 tracked objects: a pass of the second generation took ~30 ms);
 with 100,000, 0.03-0.10 s and 0.03 s (``klimaby_gc_seconds_total``, docs/performance.md)."""
 
