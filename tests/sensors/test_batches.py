@@ -110,3 +110,54 @@ async def test_an_idempotency_key_reused_for_another_batch_is_refused(
             headers={"X-Api-Key": key2, "Idempotency-Key": "k-1"},
         )
         assert r.status_code == 202
+
+
+async def test_a_batch_repeating_readings_between_new_first_and_last_ones_counts_the_new_once(
+    service_client: ServiceClientFactory, admin_token: str, city: str
+) -> None:
+    """A batch whose first and last readings are new but which repeats readings accepted before
+    in between: on PostgreSQL its straight insert is refused and the batch recorded the
+    conflict-checking way. Each item is answered as it is, and only the new ones are counted."""
+    async with (
+        service_client("sensors") as (_s, sensors),
+        service_client("inventory") as (_i, inventory),
+    ):
+        _gw, key, (meter,) = await register_gateway_with_sensors(
+            sensors, admin_token, city, [ELECTRICITY_METER]
+        )
+        start = hour_ago() - timedelta(hours=5)
+        earlier = [kwh(meter, start + timedelta(minutes=i), 2.0) for i in range(10)]
+        headers = {"X-Api-Key": key}
+        first = await sensors.post("/v1/readings", json={"readings": earlier}, headers=headers)
+        assert first.status_code == 202, first.text[:500]
+
+        mixed = [
+            kwh(meter, start + timedelta(minutes=30), 3.0),
+            earlier[3],
+            earlier[5],
+            kwh(meter, start + timedelta(minutes=31), 3.0),
+        ]
+        second = await sensors.post("/v1/readings", json={"readings": mixed}, headers=headers)
+        assert second.status_code == 207, second.text[:500]
+        body = second.json()
+        assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 2, 0)
+        assert [r["status"] for r in body["results"]] == [
+            "accepted",
+            "duplicate",
+            "duplicate",
+            "accepted",
+        ]
+        ids = {r["reading_id"] for r in first.json()["results"]}
+        assert {body["results"][i]["reading_id"] for i in (1, 2)} <= ids
+
+        # Recorded once: the same batch again is all duplicates.
+        again = await sensors.post("/v1/readings", json={"readings": mixed}, headers=headers)
+        assert (again.json()["accepted"], again.json()["duplicates"]) == (0, 4)
+
+        totals = await eventually(
+            lambda: live_readings(inventory, city), lambda t: t["readings"] >= 12
+        )
+        assert (totals["readings"], totals["co2e_mg"]) == (
+            12,
+            (10 * 2 + 2 * 3) * GRID_MG_PER_KWH,
+        )
