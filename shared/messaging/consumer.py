@@ -434,7 +434,10 @@ class IdempotentConsumer(BackgroundTask):
             if not await self.refresh_cluster_id() and self._consumer is not None:
                 raise RuntimeError("cannot read the broker's cluster id; retrying the batch")
             stored = self._usable_offset(row)
-        fresh = [r for r in records if stored is None or r.offset >= stored]
+        if stored is None or not records or records[0].offset >= stored:
+            # A partition's records come in offset order: none below the first.
+            return list(records)
+        fresh = [r for r in records if r.offset >= stored]
         if len(fresh) < len(records):
             SKIPPED.labels(self.group_id, tp.topic, "below_stored_offset").inc(
                 len(records) - len(fresh)
