@@ -10,7 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import sector_of
 from services.inventory.accounting.decoding import AcceptedReading, RecordReading
-from services.inventory.accounting.service import BatchResult, account_readings
+from services.inventory.accounting.service import (
+    BatchResult,
+    add_to_totals,
+    record_new_readings,
+)
 from services.inventory.budget.pace import evaluate_pace
 from services.inventory.coverage.service import record_measured
 from shared.events.payloads import ReadingAccepted
@@ -27,9 +31,12 @@ async def account_batch(
     in the same transaction, this year's budget pace of the cities and sectors the batch moved.
     A late reading of an earlier year moves it too: last year's months are the seasonal
     profile, and the inventory's year is the history the estimate scales by."""
-    result = await account_readings(session, outbox, readings)
+    result = await record_new_readings(session, readings)
     now = datetime.now(UTC)
+    # The sensors' activity before the totals: its rows are of this batch's sensors, which
+    # no other lane consumes, while the buckets and months are shared (see add_to_totals).
     await record_measured(session, result.accounted, now)
+    await add_to_totals(session, outbox, result)
     touched = result.touched_sectors()
     # Also readings waiting for a factor: their activity counts. A batch's thousands of
     # readings name a few cells: each cell's sector is looked up once.

@@ -1,4 +1,6 @@
-"""Accounting a batch of readings, exactly once, inside the consumer's transaction."""
+"""Accounting a batch of readings, exactly once, inside the consumer's transaction: first the
+readings and their lineage (``record_new_readings``), then their share of the totals that other
+transactions share (``add_to_totals``)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from shared.events.payloads import (
 from shared.localtime import DEFAULT_TIME_ZONE, local_month
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
+from shared.tasks import in_turns
 
 
 @dataclass
@@ -43,6 +46,8 @@ class BatchResult:
     accounted: list[Accounted] = field(default_factory=list)
     """The readings this batch accounted for the first time (duplicates left out)."""
     time_zones: dict[str, str] = field(default_factory=dict)
+    accounted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """The batch's ``accounted_at`` (its lineage's, and its buckets' ``updated_at``)."""
 
     def touched_sectors(self, now: datetime | None = None) -> dict[str, set[str]]:
         """The GPC sectors per city whose figures this batch changed (in each city's current
@@ -50,10 +55,11 @@ class BatchResult:
         return touched_sectors(self.changes, now, self.time_zones)
 
 
-async def account_readings(
-    session: AsyncSession, outbox: Outbox, readings: Sequence[AcceptedReading]
+async def record_new_readings(
+    session: AsyncSession, readings: Sequence[AcceptedReading]
 ) -> BatchResult:
-    """Account the readings not seen before; emit one ``emissions.accounted`` per city."""
+    """Account the readings and record those not seen before (their lineage), without adding
+    them to the totals yet (``add_to_totals``)."""
     result = BatchResult()
     if not readings:
         return result
@@ -67,17 +73,32 @@ async def account_readings(
     now = datetime.now(UTC)
     accountant = Accountant(book)
     by_id: dict[str, Accounted] = {}
-    for reading in readings:
-        reading_id = str(reading.reading_id)
-        if reading_id not in by_id:
-            zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
-            by_id[reading_id] = accountant.account(reading, zone, tz)
+    async for chunk in in_turns(readings):
+        for reading in chunk:
+            reading_id = str(reading.reading_id)
+            if reading_id not in by_id:
+                zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
+                by_id[reading_id] = accountant.account(reading, zone, tz)
     accounted = list(by_id.values())
     new_ids = await record_lineage(session, accounted, now)
     new = [a for a in accounted if str(a.reading.reading_id) in new_ids]
     result.new = len(new)
     result.duplicates = len(readings) - len(new)
+    result.accounted = new
+    result.accounted_at = now
+    return result
 
+
+async def add_to_totals(session: AsyncSession, outbox: Outbox, result: BatchResult) -> None:
+    """Add the batch's new readings to the hourly buckets, the local months and the gas
+    months, and emit one ``emissions.accounted`` per city. These rows are shared with the
+    other lanes' (and replicas') transactions, whose upserts of them wait for this one's
+    commit once it has written them: the batch's other work comes first, and here what they
+    add is worked out before the first of them is written."""
+    new = result.accounted
+    if not new:
+        return
+    now = result.accounted_at
     buckets: BucketChanges = {}
     for a in new:
         if a.co2e_mg is None:
@@ -91,13 +112,13 @@ async def account_readings(
             # A reading counts once, in the hour of its first part.
             cell[0] += 1 if p.index == 0 else 0
             cell[1] += p.co2e_mg
-    await repo.add_to_buckets(buckets, now, result.time_zones)
-    await repo.add_to_gas_months(gas_changes(new), now, result.time_zones)
+    gases = gas_changes(new)
     await _emit_per_city(session, outbox, new, buckets, result.time_zones)
+    repo = AccountingRepository(session)
+    await repo.add_to_buckets(buckets, now, result.time_zones)
+    await repo.add_to_gas_months(gases, now, result.time_zones)
     result.per_city_mg = _per_city(buckets)
     result.changes = buckets
-    result.accounted = new
-    return result
 
 
 def gas_changes(new: Sequence[Accounted]) -> GasChanges:
