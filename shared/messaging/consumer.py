@@ -34,7 +34,7 @@ from shared.events.catalogue import UnknownEventType
 from shared.events.envelope import CloudEvent, decode_event, request_id_of
 from shared.events.payloads import EventPayload
 from shared.messaging.tables import MessagingTables
-from shared.tasks import BackgroundTask, in_turns
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -360,8 +360,7 @@ class IdempotentConsumer(BackgroundTask):
             if not fresh_by_tp:
                 return 0
             records = [r for _tp, _row, fresh in fresh_by_tp for r in fresh]
-            # In turns: the other lanes' database answers are read between the slices.
-            events = [e async for chunk in in_turns(records) for e in self._decode(chunk)]
+            events = self._decode(records)
             if self.dedupe_by_event_id and events:
                 events = await self._first_time_only(session, events)
             if events:

@@ -42,7 +42,6 @@ from services.inventory.accounting.calculation import Accounted
 from services.inventory.accounting.models import AccountedPart, AccountedReading
 from services.inventory.factors.models import EmissionFactor
 from shared.db import insert_ignoring_conflicts
-from shared.tasks import in_turns
 
 READINGS: Table = AccountedReading.__table__  # type: ignore[attr-defined]
 PARTS: Table = AccountedPart.__table__  # type: ignore[attr-defined]
@@ -276,7 +275,7 @@ async def _copy_and_insert(
     raw = await connection.get_raw_connection()
     pg = raw.driver_connection
     assert pg is not None
-    staged = [rows.staged(a) async for chunk in in_turns(accounted) for a in chunk]
+    staged = [rows.staged(a) for a in accounted]
     multi_part = [
         part
         for a, row in zip(accounted, staged, strict=True)

@@ -33,7 +33,6 @@ from shared.events.payloads import (
 from shared.localtime import DEFAULT_TIME_ZONE, local_month
 from shared.messaging.outbox import Outbox
 from shared.quantities import tco2e_from_mg
-from shared.tasks import in_turns
 
 
 @dataclass
@@ -73,12 +72,11 @@ async def record_new_readings(
     now = datetime.now(UTC)
     accountant = Accountant(book)
     by_id: dict[str, Accounted] = {}
-    async for chunk in in_turns(readings):
-        for reading in chunk:
-            reading_id = str(reading.reading_id)
-            if reading_id not in by_id:
-                zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
-                by_id[reading_id] = accountant.account(reading, zone, tz)
+    for reading in readings:
+        reading_id = str(reading.reading_id)
+        if reading_id not in by_id:
+            zone, tz = cities.get(reading.city, (None, DEFAULT_TIME_ZONE))
+            by_id[reading_id] = accountant.account(reading, zone, tz)
     accounted = list(by_id.values())
     new_ids = await record_lineage(session, accounted, now)
     new = [a for a in accounted if str(a.reading.reading_id) in new_ids]

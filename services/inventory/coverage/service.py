@@ -27,7 +27,6 @@ from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE
 from shared.auth import Principal
 from shared.localtime import DEFAULT_TIME_ZONE, month_start_of
 from shared.problems import ProblemError
-from shared.tasks import in_turns
 
 MICRO = Decimal(1_000_000)
 _ONE = Decimal(1)
@@ -62,38 +61,37 @@ async def record_measured(
     # Each sensor's newest reading (the last of equals); its declaration is built once below.
     newest: dict[str, AcceptedReading] = {}
     month_of: dict[tuple[datetime, str], datetime] = {}
-    async for chunk in in_turns(accounted):
-        for a in chunk:
-            r = a.reading
-            latest = newest.get(r.sensor_id)
-            if latest is None or latest.received_at <= r.received_at:
-                newest[r.sensor_id] = r
-            if a.activity is None:
-                continue
-            # An interval is booked by its parts: each hour's share of the activity lands in the
-            # local month that hour belongs to (a reading counts once, in its first part's month).
-            cell = (r.city, r.gpc_reference, r.sensor_id, a.activity.name)
-            parts = a.parts
-            # A tuple per piece, no generator: nearly every reading has one part.
-            pieces = (
-                ((parts[0].hour, parts[0].activity_value, parts[0].co2e_mg or 0, True),)
-                if len(parts) == 1
-                else [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in parts]
-                if parts
-                else ((a.hour, a.activity.value, a.co2e_mg or 0, True),)
-            )
-            for hour, value, mg, first in pieces:
-                # Most readings of a batch share a few hours (and the accountant their hour
-                # objects, whose hash is cached): one month lookup per hour and city.
-                month = month_of.get(hour_key := (hour, r.city))
-                if month is None:
-                    month = month_of[hour_key] = month_start_of(hour, zones[r.city])
-                row = months.get(key := (*cell, month))
-                if row is None:
-                    row = months[key] = [a.activity.unit, 0, 0, 0]
-                row[1] += 1 if first else 0
-                row[2] += to_micro(value)
-                row[3] += mg
+    for a in accounted:
+        r = a.reading
+        latest = newest.get(r.sensor_id)
+        if latest is None or latest.received_at <= r.received_at:
+            newest[r.sensor_id] = r
+        if a.activity is None:
+            continue
+        # An interval is booked by its parts: each hour's share of the activity lands in the
+        # local month that hour belongs to (a reading counts once, in its first part's month).
+        cell = (r.city, r.gpc_reference, r.sensor_id, a.activity.name)
+        parts = a.parts
+        # A tuple per piece, no generator: nearly every reading has one part.
+        pieces = (
+            ((parts[0].hour, parts[0].activity_value, parts[0].co2e_mg or 0, True),)
+            if len(parts) == 1
+            else [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in parts]
+            if parts
+            else ((a.hour, a.activity.value, a.co2e_mg or 0, True),)
+        )
+        for hour, value, mg, first in pieces:
+            # Most readings of a batch share a few hours (and the accountant their hour
+            # objects, whose hash is cached): one month lookup per hour and city.
+            month = month_of.get(hour_key := (hour, r.city))
+            if month is None:
+                month = month_of[hour_key] = month_start_of(hour, zones[r.city])
+            row = months.get(key := (*cell, month))
+            if row is None:
+                row = months[key] = [a.activity.unit, 0, 0, 0]
+            row[1] += 1 if first else 0
+            row[2] += to_micro(value)
+            row[3] += mg
     repo = CoverageRepository(session)
     await repo.add_activity(
         [
