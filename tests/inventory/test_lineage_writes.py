@@ -277,3 +277,29 @@ async def test_every_kind_of_reading_is_stored_as_its_lineage_row_gives(
             want = expected[row[0]]
             for column, got, value in zip(lineage.READING_COLUMNS, row, want, strict=True):
                 assert got == value, (column, got, value)
+
+
+async def test_a_replayed_batch_is_looked_up_without_failing_the_straight_insert(
+    service_client: ServiceClientFactory, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch accounted before in full (a replay after a restart) is told by its first or last
+    reading: on PostgreSQL it is looked up at once, never tried straight in (whose refusal would
+    be an ERROR line in the server's log), and changes nothing."""
+    async with service_client("inventory", **API_ONLY) as (app, client):
+        city = await register_city(client, admin_token)
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+        batch = [reading(city, hour + timedelta(minutes=i), 1.5) for i in range(4)]
+        assert (await account(app, batch)).new == 4
+        before = await lineage_counts(app, city)
+        tried: list[int] = []
+        straight_in = lineage._insert_straight_in
+
+        async def counting(*args: Any) -> bool:
+            tried.append(1)
+            return await straight_in(*args)
+
+        monkeypatch.setattr(lineage, "_insert_straight_in", counting)
+        result = await account(app, batch)
+        assert (result.new, result.duplicates) == (0, 4)
+        assert tried == []
+        assert await lineage_counts(app, city) == before
