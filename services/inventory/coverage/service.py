@@ -71,14 +71,11 @@ async def record_measured(
         # An interval is booked by its parts: each hour's share of the activity lands in the
         # local month that hour belongs to (a reading counts once, in its first part's month).
         cell = (r.city, r.gpc_reference, r.sensor_id, a.activity.name)
-        parts = a.parts
-        # A tuple per piece, no generator: nearly every reading has one part.
+        # A list, not a generator per reading: nearly every reading has one part.
         pieces = (
-            ((parts[0].hour, parts[0].activity_value, parts[0].co2e_mg or 0, True),)
-            if len(parts) == 1
-            else [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in parts]
-            if parts
-            else ((a.hour, a.activity.value, a.co2e_mg or 0, True),)
+            [(p.hour, p.activity_value, p.co2e_mg or 0, p.index == 0) for p in a.parts]
+            if a.parts
+            else [(a.hour, a.activity.value, a.co2e_mg or 0, True)]
         )
         for hour, value, mg, first in pieces:
             # Most readings of a batch share a few hours (and the accountant their hour
