@@ -31,7 +31,11 @@ from shared.messaging.consumer import DecodedRecord
 UUID_TEXT = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 """A reading id in the canonical form ``str(uuid.UUID(...))`` gives (others go the general way)."""
 AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
-_SUB_MICROSECOND = re.compile(rb":\d\d\.\d{7}")
+# The seconds of a time (00-59: msgspec refuses a leap second, which then goes the general way)
+# and at least 7 fractional digits. The tens digit is a class of its own: the record's other
+# colons (every key's, about thirty) then fail at their first character, which halved the
+# search's cost (1.17 -> 0.71 µs per 700-byte record, docs/performance.md).
+_SUB_MICROSECOND = re.compile(rb":[0-5]\d\.\d{7}")
 
 
 class RecordAccounting(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
