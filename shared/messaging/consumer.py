@@ -113,6 +113,32 @@ class ConsumedEvent:
         self.event_type: str = event_type
         self.request_id = request_id
 
+    @classmethod
+    def decoded(
+        cls,
+        record: ConsumerRecord,
+        key: str | None,
+        event_id: str,
+        event_type: str,
+        request_id: str | None,
+        payload: Any,
+    ) -> ConsumedEvent:
+        """A record a consumer's own decoder read: its envelope is decoded only if asked for.
+        Built slot by slot, not through ``__init__``: a call with keywords cost 0.7 µs of the
+        inventory's CPU per reading, this 0.2 (docs/performance.md)."""
+        event = object.__new__(cls)
+        event.topic = record.topic
+        event.partition = record.partition
+        event.offset = record.offset
+        event.key = key
+        event.payload = payload
+        event._envelope = None
+        event._value = record.value
+        event.event_id = event_id
+        event.event_type = event_type
+        event.request_id = request_id
+        return event
+
     @property
     def envelope(self) -> CloudEvent:
         if self._envelope is None:
@@ -559,18 +585,16 @@ class IdempotentConsumer(BackgroundTask):
             if decoder is not None and record.value is not None:
                 decoded = decoder(record.value)
                 if decoded is not None:
+                    event_id, event_type, request_id, payload = decoded
+                    key = record.key
                     events.append(
-                        ConsumedEvent(
-                            record.topic,
-                            record.partition,
-                            record.offset,
-                            record.key.decode() if record.key else None,
-                            None,
-                            decoded.payload,
-                            value=record.value,
-                            event_id=decoded.event_id,
-                            event_type=decoded.event_type,
-                            request_id=decoded.request_id,
+                        ConsumedEvent.decoded(
+                            record,
+                            key.decode() if key else None,
+                            event_id,
+                            event_type,
+                            request_id,
+                            payload,
                         )
                     )
                     continue
