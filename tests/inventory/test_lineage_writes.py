@@ -91,6 +91,50 @@ async def test_the_migrated_lineage_tables_have_the_models_indexes(
         assert await conn.run_sync(index_names, "accounted_readings") == set()
 
 
+async def test_reading_ids_compare_byte_for_byte(
+    service_client: ServiceClientFactory, database_url: str
+) -> None:
+    """Migrations 0013 (inventory) and 0007 (sensors) leave the reading ids of the tables every
+    reading writes in collation "C" on PostgreSQL, as the models declare, and the lookups that
+    bind the ids as plain text still go through the primary key. SQLite compares bytes already:
+    the columns there keep its default (BINARY)."""
+
+    def collations(sync_conn: Any, table: str) -> str | None:
+        column = next(c for c in inspect(sync_conn).get_columns(table) if c["name"] == "reading_id")
+        return getattr(column["type"], "collation", None)
+
+    expected = "C" if database_url.startswith("postgres") else None
+    for service, tables in (
+        ("inventory", ("accounted_readings", "accounted_reading_parts")),
+        ("sensors", ("accepted_readings",)),
+    ):
+        async with (
+            service_client(service, **API_ONLY) as (app, _client),
+            app.state.db.engine.connect() as conn,
+        ):
+            for table in tables:
+                assert await conn.run_sync(collations, table) == expected, table
+        if service != "inventory" or expected is None:
+            continue
+        async with (
+            service_client(service, **API_ONLY) as (app, _client),
+            app.state.db.transaction() as session,
+        ):
+            await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            connection = await session.connection()
+            pg = (await connection.get_raw_connection()).driver_connection
+            some = "'00000000-0000-5000-8000-000000000000'"
+            for sql, values in (
+                (lineage._ALREADY_ACCOUNTED, f"ARRAY[{some}]"),
+                (lineage._ANY_ACCOUNTED, f"{some}, {some}"),
+            ):
+                await pg.execute(f"PREPARE lookup AS {sql}")
+                plan = "\n".join(r[0] for r in await pg.fetch(f"EXPLAIN EXECUTE lookup({values})"))
+                await pg.execute("DEALLOCATE lookup")
+                assert "accounted_readings_pkey" in plan, plan
+
+
 async def test_parts_waiting_for_a_factor_are_found_through_their_partial_index(
     service_client: ServiceClientFactory, admin_token: str, database_url: str
 ) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, Index, Numeric, text
 from sqlmodel import Field
 
 from services.inventory.db import Base
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, identifier_text
 
 NO_FACTOR = "no_factor"
 """The status of a reading (and a part) that waits for a factor of its activity."""
@@ -25,7 +25,7 @@ class AccountedReading(Base, table=True):
     # was one more entry written per accounted reading (migration 0012).
     __tablename__ = "accounted_readings"
 
-    reading_id: str = Field(primary_key=True, max_length=36)
+    reading_id: str = Field(primary_key=True, sa_type=identifier_text(36))
     sensor_id: str = Field(max_length=100)
     city: str = Field(max_length=64)
     gpc_reference: str = Field(max_length=16)
@@ -79,7 +79,7 @@ class AccountedPart(Base, table=True):
         ),
     )
 
-    reading_id: str = Field(primary_key=True, max_length=36)
+    reading_id: str = Field(primary_key=True, sa_type=identifier_text(36))
     part: int = Field(primary_key=True, description="0, 1, … in time order")
     city: str = Field(max_length=64)
     gpc_reference: str = Field(max_length=16)

@@ -15,13 +15,13 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field
 
 from services.sensors.db import Base
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, identifier_text
 
 
 class AcceptedReading(Base, table=True):
     __tablename__ = "accepted_readings"
 
-    reading_id: str = Field(primary_key=True, max_length=36)
+    reading_id: str = Field(primary_key=True, sa_type=identifier_text(36))
     # Not indexed: nothing reads these rows by sensor, and every accepted reading paid the
     # index's insert (migration 0006).
     sensor_id: str = Field(max_length=100)
