@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import DateTime, Table, bindparam, func, select, text, update
@@ -67,6 +67,16 @@ _ADD_ACTIVITY = text(
 ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
 
 
+class RegisteredSensor(Protocol):
+    """What a batch's activity reads of its sensors (a registry row, or a batch's facts)."""
+
+    @property
+    def gateway_id(self) -> str: ...
+
+    @property
+    def city(self) -> str: ...
+
+
 @dataclass
 class Counts:
     """What one batch brought for one sensor."""
@@ -91,7 +101,7 @@ async def record_batch(
     session: AsyncSession,
     outbox: Outbox,
     counts: Mapping[str, Counts],
-    sensors: Mapping[str, Sensor],
+    sensors: Mapping[str, RegisteredSensor],
     now: datetime,
 ) -> None:
     """Add a batch's counts, mark its sensors seen, and emit ``sensor.recovered`` for any that
@@ -161,7 +171,7 @@ async def _recover(
     session: AsyncSession,
     outbox: Outbox,
     stale: Sequence[Any],
-    sensors: Mapping[str, Sensor],
+    sensors: Mapping[str, RegisteredSensor],
     now: datetime,
 ) -> None:
     """Clear the batch's sensors found stale (their ids and since when) and emit their

@@ -101,6 +101,7 @@ class SensorFacts:
     vehicle_class: str | None
     coverage_group: str | None = None
     coverage_share: float | None = None
+    expected_interval_s: int | None = None
 
     @classmethod
     def of(cls, sensor: Sensor) -> SensorFacts:
@@ -122,6 +123,7 @@ class SensorFacts:
             vehicle_class=sensor.vehicle_class,
             coverage_group=sensor.coverage_group,
             coverage_share=sensor.coverage_share,
+            expected_interval_s=sensor.expected_interval_s,
         )
 
 
