@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from services.sensors.registry.models import Sensor
 from shared.events.envelope import REQUEST_ID_EXTENSION
 from shared.events.payloads import ReadingAccepted
@@ -34,6 +36,7 @@ _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _NAMESPACE_HASH: dict[int, Any] = {}
 _TEXTS: dict[datetime, tuple[str, str]] = {}
 _TEXTS_LIMIT = 50_000
+_ENCODE = msgspec.json.encode
 
 
 def uuid5_text(namespace: uuid.UUID, name: str) -> str:
@@ -174,20 +177,25 @@ class AcceptedEvents:
         return key, value.encode()
 
     def _sensor_part(self, sensor: SensorFacts) -> tuple[bytes, str, str]:
-        dumps = json.dumps
-        accounting = {
-            "energy_carrier": sensor.energy_carrier,
-            "bidding_zone": sensor.bidding_zone,
-            "road_segment_km": sensor.road_segment_km,
-            "vehicle_class": sensor.vehicle_class,
-            "coverage_group": sensor.coverage_group,
-            "coverage_share": sensor.coverage_share,
-        }
-        data = (
-            f'"sensor_id":{dumps(sensor.id)},"gateway_id":{dumps(self.gateway_id)},'
-            f'"city":{dumps(sensor.city)},"kind":{dumps(sensor.kind)},'
-            f'"quantity":{dumps(sensor.quantity)},"unit":{dumps(sensor.unit)},'
-            f'"gpc_reference":{dumps(sensor.gpc_reference)},'
-            f'"accounting":{dumps(accounting, separators=(",", ":"))}'
+        # The data's members of the sensor, in one msgspec call (nine json.dumps cost ~8 µs a
+        # sensor: 4 ms of a batch that names 500, docs/performance.md), its braces cut off.
+        data = _ENCODE(
+            {
+                "sensor_id": sensor.id,
+                "gateway_id": self.gateway_id,
+                "city": sensor.city,
+                "kind": sensor.kind,
+                "quantity": sensor.quantity,
+                "unit": sensor.unit,
+                "gpc_reference": sensor.gpc_reference,
+                "accounting": {
+                    "energy_carrier": sensor.energy_carrier,
+                    "bidding_zone": sensor.bidding_zone,
+                    "road_segment_km": sensor.road_segment_km,
+                    "vehicle_class": sensor.vehicle_class,
+                    "coverage_group": sensor.coverage_group,
+                    "coverage_share": sensor.coverage_share,
+                },
+            }
         )
-        return sensor.id.encode(), dumps(sensor.id), data
+        return sensor.id.encode(), _ENCODE(sensor.id).decode(), data[1:-1].decode()
