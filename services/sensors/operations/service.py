@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import DateTime, Table, bindparam, func, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -147,8 +148,6 @@ async def record_batch(
         }
         for sensor_id, c in ((i, counts[i]) for i in ids)
     ]
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     stmt: Any = sqlite_insert(ACTIVITY)
     t, new = ACTIVITY.c, stmt.excluded
     stmt = stmt.on_conflict_do_update(

@@ -177,8 +177,9 @@ class AcceptedEvents:
         return key, value.encode()
 
     def _sensor_part(self, sensor: SensorFacts) -> tuple[bytes, str, str]:
-        # The data's members of the sensor, in one msgspec call (nine json.dumps cost ~8 µs a
-        # sensor: 4 ms of a batch that names 500, docs/performance.md), its braces cut off.
+        # The data's members of the sensor, in one msgspec call, its braces cut off: nine
+        # json.dumps cost 5.6 µs a sensor against 1.4, 2 ms of a batch that names 500
+        # (docs/performance.md).
         data = _ENCODE(
             {
                 "sensor_id": sensor.id,

@@ -37,17 +37,6 @@ class SensorRepository:
         rows = (await self.session.execute(select(Sensor).where(col(Sensor.id).in_(ids)))).scalars()
         return {s.id: s for s in rows}
 
-    async def by_external_ids(
-        self, gateway_id: str, external_ids: Iterable[str]
-    ) -> dict[str, Sensor]:
-        ids = list(set(external_ids))
-        if not ids:
-            return {}
-        query = select(Sensor).where(
-            Sensor.gateway_id == gateway_id, col(Sensor.external_id).in_(ids)
-        )
-        return {s.external_id: s for s in (await self.session.execute(query)).scalars()}
-
     async def search(self, f: SensorFilter, limit: int, offset: int) -> Sequence[Sensor]:
         query = select(Sensor).order_by(col(Sensor.city), col(Sensor.id))
         for column, value in (
