@@ -51,6 +51,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -543,21 +544,39 @@ async def hub_catch_up(bench: Bench, timeout_s: float = 60) -> tuple[float, int,
         return time.time(), target, shown
 
 
-async def latencies(pg: asyncpg.Connection, posted: Posted) -> tuple[list[float], float, float]:
-    """Accept→accounted of every posted reading, and the first and last ``accounted_at``."""
+async def latencies(
+    pg: asyncpg.Connection, posted: Posted
+) -> tuple[list[float], float, float, list[float]]:
+    """Accept→accounted of every posted reading, the first and last ``accounted_at``, and the
+    distinct ``accounted_at`` of the posted readings in order (one per inventory transaction:
+    a transaction stamps its readings with one time)."""
     rows = await pg.fetch(
         "SELECT reading_id, extract(epoch FROM accounted_at)::float8 AS at "
         "FROM inventory.accounted_readings"
     )
     out = []
+    commits: set[float] = set()
     first, last = float("inf"), 0.0
     for row in rows:
         answered = posted.answered_at.get(row["reading_id"])
         if answered is None:
             continue
         out.append(max(0.0, row["at"] - answered))
+        commits.add(row["at"])
         first, last = min(first, row["at"]), max(last, row["at"])
-    return out, first, last
+    return out, first, last, sorted(commits)
+
+
+def longest_pause(commits: Sequence[float], since: float) -> tuple[float, float]:
+    """The longest wait, from ``since`` (the first post), for the inventory's next commit of
+    posted readings, and how long after ``since`` it began: a stall of the accounting shows here
+    as a pause far longer than a transaction takes."""
+    pause, at, previous = 0.0, 0.0, since
+    for moment in commits:
+        if moment - previous > pause:
+            pause, at = moment - previous, previous - since
+        previous = moment
+    return pause, at
 
 
 # --- profiles -----------------------------------------------------------------------------
@@ -757,7 +776,7 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
         }
         usage = procs.report(app_of)
         stop_profilers(profilers)
-        lat, first, last = await latencies(pg, posted)
+        lat, first, last, commits = await latencies(pg, posted)
         if args.backlog:
             # The backlog's own accounting: from its first reading accounted after the restart.
             first = await pg.fetchval(
@@ -840,6 +859,11 @@ async def measure(bench: Bench, args: argparse.Namespace) -> None:
     print(
         f"inventory transactions:             {transactions:>10,.0f} "
         f"(a mean of {in_them / max(1.0, transactions):,.0f} readings each)"
+    )
+    pause, pause_at = longest_pause(commits, since)
+    print(
+        f"longest wait for the next commit:   {pause:.2f} s, from {pause_at:.2f} s after the "
+        + ("first reading accounted after the restart" if args.backlog else "first post")
     )
     sensors_cpu = sum(cpu for name, cpu, _rss in usage if name.startswith("sensors"))
     if not args.backlog:  # the posting is not in the measured phase there
