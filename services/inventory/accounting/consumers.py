@@ -35,7 +35,7 @@ async def account_batch(
     now = datetime.now(UTC)
     # The sensors' activity before the totals: its rows are of this batch's sensors, which
     # no other lane consumes, while the buckets and months are shared (see add_to_totals).
-    await record_measured(session, result.accounted, now)
+    await record_measured(session, result.accounted, now, result.time_zones)
     await add_to_totals(session, outbox, result)
     touched = result.touched_sectors()
     # Also readings waiting for a factor: their activity counts. A batch's thousands of

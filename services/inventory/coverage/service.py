@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory.accounting.calculation import Accounted
 from services.inventory.accounting.decoding import AcceptedReading
-from services.inventory.cities.service import get_city, time_zone_of
+from services.inventory.cities.service import get_city
 from services.inventory.coverage.models import WHOLE_CELL, CoverageStatement, SensorCoverage
 from services.inventory.coverage.repository import CoverageRepository
 from services.inventory.gpc.catalogue import CELLS_BY_REFERENCE
@@ -32,31 +32,28 @@ MICRO = Decimal(1_000_000)
 _ONE = Decimal(1)
 
 
-async def time_zones_of(session: AsyncSession, cities: Iterable[str]) -> dict[str, str]:
-    """Each city's zone; a reading of a city not registered (yet) keeps the default calendar
-    instead of failing its whole batch."""
-    zones = {}
-    for city in sorted(set(cities)):
-        try:
-            zones[city] = await time_zone_of(session, city)
-        except ProblemError:
-            zones[city] = DEFAULT_TIME_ZONE
-    return zones
-
-
 def to_micro(value: Decimal) -> int:
     return int((value * MICRO).quantize(_ONE, rounding=ROUND_HALF_EVEN))
 
 
 async def record_measured(
-    session: AsyncSession, accounted: Sequence[Accounted], now: datetime
+    session: AsyncSession,
+    accounted: Sequence[Accounted],
+    now: datetime,
+    time_zones: Mapping[str, str],
 ) -> None:
     """In the accounting transaction: add the batch's newly accounted readings to their sensors'
     activity per local month, and keep each sensor's newest coverage declaration. One upsert
-    per sensor-month and one per sensor, whatever the batch's size."""
+    per sensor-month and one per sensor, whatever the batch's size. ``time_zones`` are the
+    batch's cities' zones as its accounting read them (``BatchResult.time_zones``): read once
+    per transaction, not again here; a city not registered (yet) keeps the default calendar,
+    as its accounting did."""
     if not accounted:
         return
-    zones = await time_zones_of(session, {a.reading.city for a in accounted})
+    zones = {
+        city: time_zones.get(city, DEFAULT_TIME_ZONE)
+        for city in {a.reading.city for a in accounted}
+    }
     months: dict[tuple[str, str, str, str, datetime], list[Any]] = {}
     # Each sensor's newest reading (the last of equals); its declaration is built once below.
     newest: dict[str, AcceptedReading] = {}
