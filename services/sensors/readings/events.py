@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,26 +108,13 @@ class SensorFacts:
 
     @classmethod
     def of(cls, sensor: Sensor) -> SensorFacts:
-        return cls(
-            id=sensor.id,
-            gateway_id=sensor.gateway_id,
-            city=sensor.city,
-            kind=sensor.kind,
-            quantity=sensor.quantity,
-            unit=sensor.unit,
-            value_type=sensor.value_type,
-            status=sensor.status,
-            plausible_min=sensor.plausible_min,
-            plausible_max=sensor.plausible_max,
-            gpc_reference=sensor.gpc_reference,
-            energy_carrier=sensor.energy_carrier,
-            bidding_zone=sensor.bidding_zone,
-            road_segment_km=sensor.road_segment_km,
-            vehicle_class=sensor.vehicle_class,
-            coverage_group=sensor.coverage_group,
-            coverage_share=sensor.coverage_share,
-            expected_interval_s=sensor.expected_interval_s,
-        )
+        """The facts of an ORM row (each field is the registry's column of the same name)."""
+        return cls(*(getattr(sensor, f.name) for f in fields(cls)))
+
+
+FACT_COLUMNS = [Sensor.__table__.c[f.name] for f in fields(SensorFacts)]  # type: ignore[attr-defined]
+"""The registry's columns of a sensor's facts, in the order of SensorFacts' fields: a batch
+reads them as columns (``SensorFacts(*row)``), not as ORM objects."""
 
 
 @dataclass(slots=True)

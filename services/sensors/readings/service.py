@@ -16,7 +16,7 @@ import uuid
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from services.sensors.operations.service import Counts, record_batch
 from services.sensors.readings import meters
 from services.sensors.readings.events import (
     DELTA_FLAGS,
+    FACT_COLUMNS,
     AcceptedEvents,
     Candidate,
     SensorFacts,
@@ -53,8 +54,6 @@ from shared.problems import InvalidParam
 
 ACCEPTED: Table = AcceptedReading.__table__  # type: ignore[attr-defined]
 SENSORS: Table = Sensor.__table__  # type: ignore[attr-defined]
-# The registry's columns of a sensor's facts, in the order of SensorFacts' fields.
-_FACT_COLUMNS = [SENSORS.c[f.name] for f in fields(SensorFacts)]
 # Set-based, in one statement whatever the batch's size: the accepted ids, their sensors and
 # times travel as one JSON document of three arrays (msgspec writes it in C; asyncpg encoding
 # three 5,000-element arrays, element by element, and 5,000 returned rows read back through
@@ -305,11 +304,11 @@ async def _resolve_sensors(
     facts are read as columns, not as ORM objects: a batch only reads them, and loading 500
     sensors into the session cost 7 ms of a 5,000-reading batch's CPU (docs/performance.md)."""
     refs = {item.sensor_ref for item in items}
-    query = select(*_FACT_COLUMNS).where(SENSORS.c.id.in_(refs))
+    query = select(*FACT_COLUMNS).where(SENSORS.c.id.in_(refs))
     found = {row[0]: SensorFacts(*row) for row in (await session.execute(query)).all()}
     missing = refs - found.keys()
     if missing:
-        by_external = select(SENSORS.c.external_id, *_FACT_COLUMNS).where(
+        by_external = select(SENSORS.c.external_id, *FACT_COLUMNS).where(
             SENSORS.c.gateway_id == gateway.id, SENSORS.c.external_id.in_(missing)
         )
         found.update(
